@@ -1,0 +1,42 @@
+// Reading whole messages record by record (responses from upstreams, tests).
+// Offsets are kept so callers can patch TTLs or IDs in place.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/wire/name.h"
+#include "core/wire/types.h"
+
+namespace skycore::wire {
+
+struct RecordView {
+  Section section = Section::answer;
+  Name owner;
+  uint16_t type = 0;
+  uint16_t cls = 0;
+  uint32_t ttl = 0;
+  size_t ttl_offset = 0;    // where the TTL lives in the message
+  size_t rdata_offset = 0;  // where the rdata starts in the message
+  uint16_t rdlength = 0;
+};
+
+struct ParsedMessage {
+  uint16_t id = 0;
+  uint16_t flags = 0;
+  uint8_t rcode = 0;  // header rcode (4 bits)
+  Name qname;
+  uint16_t qtype = 0, qclass = 0;
+  bool has_question = false;
+  std::vector<RecordView> records;  // all sections in order (OPT included)
+};
+
+// Parses the full message; false if anything is malformed (including rdata
+// of known types that does not decode). Allocates: not for the hot path.
+bool parse_message(std::span<const uint8_t> msg, ParsedMessage& out);
+
+// Presentation form of a record's rdata ("10 5 53 target.", "\# 3 abcdef").
+std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr);
+
+}  // namespace skycore::wire
