@@ -18,13 +18,13 @@ void MessageWriter::reset(std::span<uint8_t> buf, size_t limit) {
   reserved_ = 0;
   overflow_ = false;
   truncated_ = false;
+  assigned_ = false;
   section_ = Section::answer;
   compression_.clear();
 }
 
 void MessageWriter::start_response(const Query& q, std::span<const uint8_t> query_packet) {
-  pos_ = 0;
-  compression_.clear();
+  reset(buf_, limit_);
   if (limit_ < kHeaderSize) { overflow_ = true; return; }
   std::memset(buf_.data(), 0, kHeaderSize);
   store16(&buf_[0], q.id);
@@ -228,6 +228,7 @@ bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit) {
 bool MessageWriter::assign(std::span<const uint8_t> msg) {
   reset(buf_, limit_);
   if (msg.size() < kHeaderSize || kHeaderSize > limit_) return false;
+  assigned_ = true;
   if (msg.size() <= limit_) {
     std::memcpy(buf_.data(), msg.data(), msg.size());
     pos_ = msg.size();

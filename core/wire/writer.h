@@ -63,6 +63,10 @@ class MessageWriter {
   // fits; a message larger than the limit keeps header + question and gets TC.
   bool assign(std::span<const uint8_t> msg);
 
+  // True after assign(): the message came whole from elsewhere (cache,
+  // upstream) and already carries whatever OPT it should.
+  bool assigned() const { return assigned_; }
+
   size_t size() const { return pos_; }
   std::span<const uint8_t> data() const { return {buf_.data(), pos_}; }
   std::span<uint8_t> mutable_data() { return {buf_.data(), pos_}; }
@@ -87,6 +91,7 @@ class MessageWriter {
   size_t rdata_at_ = 0;
   bool overflow_ = false;
   bool truncated_ = false;
+  bool assigned_ = false;
   Section section_ = Section::answer;
   CompressionTable compression_;
 };

@@ -1,0 +1,42 @@
+// One query in flight. The core fills it in, hands it down the chain, and
+// sends `response` exactly once after the chain returns. Buffers belong to
+// the listener's coroutine frame; a Request never allocates.
+#pragma once
+#include <asio/ip/address.hpp>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/wire/query.h"
+#include "core/wire/writer.h"
+
+namespace skycore {
+
+enum class Transport : uint8_t { udp, tcp };
+
+struct Request {
+  std::span<const uint8_t> packet;  // the query as received
+  wire::Query query;                // validated by the core before the chain runs
+  // Starts as an empty response to `query` (header + question, rcode
+  // NOERROR). Plugins append records or replace it with assign().
+  wire::MessageWriter response;
+
+  asio::ip::address remote_addr;
+  uint16_t remote_port = 0;
+  asio::ip::address local_addr;
+  uint16_t local_port = 0;
+  Transport transport = Transport::udp;
+  // Largest response the client accepts (512, its EDNS size capped, or 65535 on TCP).
+  uint16_t max_size = 512;
+
+  // Storage the response is written into (owned by the listener).
+  std::span<uint8_t> response_storage;
+  std::span<uint8_t> response_buffer() const { return response_storage; }
+
+  std::string_view server;  // listener label, e.g. "dns://:1053"
+  std::string_view zone;    // the server block zone that matched, e.g. "example.org."
+
+  const char* proto_name() const { return transport == Transport::udp ? "udp" : "tcp"; }
+};
+
+}  // namespace skycore

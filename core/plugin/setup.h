@@ -1,0 +1,49 @@
+// What a plugin's setup function receives, and the compiled-in plugin table.
+// Setup runs once per server block at start-up (and on reload); it reads its
+// directive through the cursor and returns an immutable Plugin, or nullptr
+// for directives that only configure the server (bind, health, reload...).
+// Errors are thrown as corefile::Error (setup time, never the data path).
+#pragma once
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/corefile/parser.h"
+#include "core/corefile/token_cursor.h"
+#include "core/plugin/plugin.h"
+
+namespace skycore {
+
+// Server-level settings a setup function may change for its block.
+struct BlockSettings {
+  std::vector<std::string> bind_addresses;  // empty = all interfaces
+};
+
+struct SetupContext {
+  corefile::TokenCursor& cursor;          // all occurrences of this directive in the block
+  const corefile::ServerBlock& block;     // keys carry the effective ports
+  BlockSettings& settings;
+  // Run after every block is set up and sockets are bound / at shutdown.
+  std::vector<std::function<void()>>& on_startup;
+  std::vector<std::function<void()>>& on_shutdown;
+  bool validate_only = false;             // -validate: no sockets, no side effects
+
+  // Zones of the block, as lowercased FQDNs ("example.org.", ".").
+  std::vector<std::string> zones() const;
+};
+
+using SetupFn = std::unique_ptr<Plugin> (*)(SetupContext&);
+
+struct PluginEntry {
+  std::string_view name;  // directive name as written in a Corefile
+  SetupFn setup;
+};
+
+// Every compiled-in directive in execution order (generated from plugins/plugin.cfg).
+std::span<const PluginEntry> compiled_plugins();
+const PluginEntry* find_plugin(std::string_view name);
+
+}  // namespace skycore

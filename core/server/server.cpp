@@ -1,0 +1,35 @@
+#include "core/server/server.h"
+
+#include <sched.h>
+
+namespace skycore::server {
+
+size_t usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
+
+Server::Server(ServerPlan plan, size_t workers) : plan_(std::move(plan)) {
+  size_t n = workers ? workers : usable_cpus();
+  size_t per_worker_cap = (limits_.max_connections + n - 1) / n;
+  for (size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(limits_, per_worker_cap));
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  for (auto& w : workers_) w->bind(plan_.listeners);
+  for (auto& hook : plan_.on_startup) hook();
+  for (auto& w : workers_) w->start();
+  running_ = true;
+}
+
+void Server::stop() {
+  if (!running_) return;
+  running_ = false;
+  for (auto& w : workers_) w->stop();
+  for (auto& hook : plan_.on_shutdown) hook();
+}
+
+}  // namespace skycore::server

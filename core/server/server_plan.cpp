@@ -1,0 +1,85 @@
+#include "core/server/server_plan.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace skycore::server {
+namespace {
+
+uint16_t effective_port(const corefile::ZoneKey& key, uint16_t default_port,
+                        const corefile::ServerBlock& block) {
+  if (key.port.empty()) return default_port;
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(key.port.data(), key.port.data() + key.port.size(), v);
+  if (ec != std::errc() || p != key.port.data() + key.port.size() || v == 0 || v > 65535)
+    throw corefile::Error(block.file, block.line, fmt::format("invalid port '{}'", key.port));
+  return static_cast<uint16_t>(v);
+}
+
+std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block, uint16_t default_port,
+                                          bool validate_only, ServerPlan& plan) {
+  auto rt = std::make_unique<BlockRuntime>();
+  corefile::ServerBlock effective = block;
+  for (auto& k : effective.keys) k.port = std::to_string(effective_port(k, default_port, block));
+  rt->keys = effective.keys;
+
+  for (const auto& d : block.directives) {
+    if (!find_plugin(d.name)) {
+      const auto& t = d.tokens.front();
+      throw corefile::Error(t.file, t.line, fmt::format("unknown directive '{}'", d.name));
+    }
+  }
+  std::vector<std::unique_ptr<Plugin>> plugins;
+  for (const auto& entry : compiled_plugins()) {
+    if (!corefile::has_directive(block, entry.name)) continue;
+    corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));
+    SetupContext ctx{cursor, effective, rt->settings, plan.on_startup, plan.on_shutdown, validate_only};
+    if (auto p = entry.setup(ctx)) {
+      rt->directives.emplace_back(entry.name);
+      plugins.push_back(std::move(p));
+    }
+  }
+  rt->chain = std::make_unique<Chain>(std::move(plugins));
+  return rt;
+}
+
+ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t port) {
+  for (auto& l : plan.listeners)
+    if (l.address == addr && l.port == port) return l;
+  auto& l = plan.listeners.emplace_back();
+  l.address = addr;
+  l.port = port;
+  bool v6 = addr.find(':') != std::string::npos;
+  l.label = v6 ? fmt::format("dns://[{}]:{}", addr, port) : fmt::format("dns://{}:{}", addr, port);
+  return l;
+}
+
+}  // namespace
+
+ServerPlan build_plan(const corefile::Config& config, uint16_t default_port, bool validate_only) {
+  ServerPlan plan;
+  for (const auto& block : config.blocks) {
+    auto rt = setup_block(block, default_port, validate_only, plan);
+    std::vector<std::string> addrs = rt->settings.bind_addresses;
+    if (addrs.empty()) addrs.emplace_back();
+    for (const auto& key : rt->keys) {
+      uint16_t port = static_cast<uint16_t>(std::stoi(key.port));
+      for (const auto& a : addrs) {
+        auto& l = listener_for(plan, a, port);
+        try {
+          l.zones.add(key.zone, rt->chain.get());
+        } catch (const std::invalid_argument&) {
+          throw corefile::Error(block.file, block.line,
+                                fmt::format("zone '{}' is served twice on {}", key.zone, l.label));
+        }
+        l.zone_keys.push_back(fmt::format("{}:{}", key.zone, port));
+      }
+    }
+    plan.blocks.push_back(std::move(rt));
+  }
+  return plan;
+}
+
+}  // namespace skycore::server

@@ -1,0 +1,41 @@
+// Turns a parsed Corefile into what the server runs: one chain per server
+// block (plugins in plugin.cfg order) and one zone table per listen address.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/corefile/parser.h"
+#include "core/plugin/setup.h"
+#include "core/server/zone_table.h"
+
+namespace skycore::server {
+
+struct BlockRuntime {
+  std::vector<corefile::ZoneKey> keys;  // ports filled in
+  BlockSettings settings;
+  std::unique_ptr<Chain> chain;
+  std::vector<std::string> directives;  // in chain order, for -plugins / logs
+};
+
+struct ListenerSpec {
+  std::string address;  // "" = all interfaces
+  uint16_t port = 0;
+  std::string label;    // "dns://:1053", "dns://127.0.0.1:1053" (metrics, logs)
+  ZoneTable zones;
+  std::vector<std::string> zone_keys;  // "example.org.:1053" lines for the banner
+};
+
+struct ServerPlan {
+  std::vector<std::unique_ptr<BlockRuntime>> blocks;
+  std::vector<ListenerSpec> listeners;
+  std::vector<std::function<void()>> on_startup;
+  std::vector<std::function<void()>> on_shutdown;
+};
+
+// Runs every plugin's setup. Throws corefile::Error with file:line for any
+// configuration problem (unknown directive, bad argument, duplicate zone).
+ServerPlan build_plan(const corefile::Config& config, uint16_t default_port, bool validate_only);
+
+}  // namespace skycore::server

@@ -1,0 +1,124 @@
+#include "core/server/tcp_connection.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "core/server/address.h"
+#include "core/server/query_handler.h"
+
+namespace skycore::server {
+
+TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec,
+                             const TcpLimits& limits)
+    : sock_(std::move(sock)),
+      idle_timer_(sock_.get_executor()),
+      write_wakeup_(sock_.get_executor()),
+      spec_(spec),
+      limits_(limits) {
+  touch();
+  write_wakeup_.expires_at(asio::steady_timer::time_point::max());
+}
+
+void TcpConnection::close() {
+  asio::error_code ec;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  sock_.close(ec);
+  idle_timer_.cancel();
+  write_wakeup_.cancel();
+}
+
+asio::awaitable<void> TcpConnection::run() {
+  auto self = shared_from_this();
+  auto ex = co_await asio::this_coro::executor;
+  asio::co_spawn(ex, idle_watchdog(), asio::detached);
+  asio::co_spawn(ex, write_loop(), asio::detached);
+  co_await read_loop();
+}
+
+asio::awaitable<void> TcpConnection::read_loop() {
+  auto self = shared_from_this();
+  asio::error_code ec;
+  uint8_t len_buf[2];
+  while (sock_.is_open()) {
+    co_await asio::async_read(sock_, asio::buffer(len_buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    size_t len = size_t(len_buf[0]) << 8 | len_buf[1];
+    std::vector<uint8_t> query(len);
+    co_await asio::async_read(sock_, asio::buffer(query), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    touch();
+    ++inflight_;
+    asio::co_spawn(sock_.get_executor(), answer(std::move(query)), asio::detached);
+  }
+  close();
+}
+
+asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
+  auto self = shared_from_this();
+  // TCP is not the fast path: a per-query buffer keeps pipelined answers
+  // independent of each other.
+  std::vector<uint8_t> out(2 + wire::kMaxMessage);
+  Request req;
+  req.transport = Transport::tcp;
+  req.server = spec_.label;
+  req.packet = query;
+  req.response_storage = {out.data() + 2, wire::kMaxMessage};
+  asio::error_code ec;
+  auto remote = sock_.remote_endpoint(ec);
+  auto local = sock_.local_endpoint(ec);
+  req.remote_addr = unmapped(remote.address());
+  req.remote_port = remote.port();
+  req.local_addr = unmapped(local.address());
+  req.local_port = local.port();
+  co_await handle_query(req, spec_.zones);
+  --inflight_;
+  size_t n = req.response.size();
+  if (n == 0 || !sock_.is_open()) co_return;
+  if (outq_.size() >= limits_.max_pending_writes) {  // the client is not reading
+    close();
+    co_return;
+  }
+  out[0] = static_cast<uint8_t>(n >> 8);
+  out[1] = static_cast<uint8_t>(n);
+  out.resize(2 + n);
+  outq_.push_back(std::move(out));
+  write_wakeup_.cancel_one();
+}
+
+asio::awaitable<void> TcpConnection::write_loop() {
+  auto self = shared_from_this();
+  asio::error_code ec;
+  while (sock_.is_open()) {
+    if (outq_.empty()) {
+      co_await write_wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    co_await asio::async_write(sock_, asio::buffer(outq_.front()), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    outq_.pop_front();
+    touch();
+  }
+  close();
+}
+
+asio::awaitable<void> TcpConnection::idle_watchdog() {
+  auto self = shared_from_this();
+  asio::error_code ec;
+  while (sock_.is_open()) {
+    auto deadline = last_activity_ + limits_.idle_timeout;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      if (idle()) break;
+      deadline = now + limits_.idle_timeout;  // busy answering: look again later
+    }
+    idle_timer_.expires_at(deadline);
+    co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  close();
+}
+
+}  // namespace skycore::server

@@ -1,0 +1,51 @@
+// One DNS-over-TCP client connection (RFC 7766): queries are read back to
+// back and each is answered as soon as it finishes, so a slow answer does
+// not hold up the ones pipelined behind it. Writes are queued so replies
+// never interleave. Idle connections close after the idle timeout.
+#pragma once
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "core/server/server_plan.h"
+
+namespace skycore::server {
+
+struct TcpLimits {
+  std::chrono::milliseconds idle_timeout{10'000};
+  size_t max_connections = 1000;  // per process; split across workers
+  size_t max_pending_writes = 256;  // a client that never reads gets closed
+};
+
+class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+ public:
+  TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec, const TcpLimits& limits);
+
+  asio::awaitable<void> run();  // until the client or the idle timer closes it
+  void close();
+  bool idle() const { return inflight_ == 0 && outq_.empty(); }
+  std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
+  bool closed() const { return !sock_.is_open(); }
+
+ private:
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> answer(std::vector<uint8_t> query);
+  asio::awaitable<void> write_loop();
+  asio::awaitable<void> idle_watchdog();
+  void touch() { last_activity_ = std::chrono::steady_clock::now(); }
+
+  asio::ip::tcp::socket sock_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer write_wakeup_;
+  const ListenerSpec& spec_;
+  const TcpLimits& limits_;
+  std::deque<std::vector<uint8_t>> outq_;  // length-prefixed replies
+  size_t inflight_ = 0;
+  std::chrono::steady_clock::time_point last_activity_;
+};
+
+}  // namespace skycore::server

@@ -1,0 +1,68 @@
+#include "core/server/worker.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <fmt/format.h>
+
+#include "core/server/udp_listener.h"
+
+namespace skycore::server {
+
+Worker::Worker(const TcpLimits& limits, size_t tcp_cap) : limits_(limits), tcp_conns_(tcp_cap) {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::bind(const std::vector<ListenerSpec>& listeners) {
+  for (const auto& spec : listeners) {
+    // "All interfaces" is a dual-stack socket when the host has IPv6.
+    std::vector<asio::ip::address> candidates;
+    if (spec.address.empty()) {
+      candidates = {asio::ip::address_v6::any(), asio::ip::address_v4::any()};
+    } else {
+      candidates = {asio::ip::make_address(spec.address)};
+    }
+    std::system_error last(std::error_code{});
+    bool ok = false;
+    for (const auto& addr : candidates) {
+      try {
+        Bound b{&spec, nullptr, nullptr};
+        b.udp = std::make_unique<asio::ip::udp::socket>(
+            open_udp_socket(io_, asio::ip::udp::endpoint(addr, spec.port)));
+        b.tcp = std::make_unique<asio::ip::tcp::acceptor>(
+            open_tcp_acceptor(io_, asio::ip::tcp::endpoint(addr, spec.port)));
+        bound_.push_back(std::move(b));
+        ok = true;
+        break;
+      } catch (const std::system_error& e) {
+        last = std::system_error(e.code(), fmt::format("listen {}", spec.label));
+      }
+    }
+    if (!ok) throw last;
+  }
+}
+
+void Worker::start() {
+  for (auto& b : bound_) {
+    for (int i = 0; i < kUdpReceivers; ++i)
+      asio::co_spawn(io_, udp_receive_loop(*b.udp, *b.spec), asio::detached);
+    asio::co_spawn(io_, tcp_accept_loop(*b.tcp, *b.spec, limits_, tcp_conns_), asio::detached);
+  }
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    asio::error_code ec;
+    for (auto& b : bound_) {
+      b.udp->close(ec);
+      b.tcp->close(ec);
+    }
+    tcp_conns_.close_all();
+  });
+  thread_.join();
+  bound_.clear();
+}
+
+}  // namespace skycore::server

@@ -1,0 +1,39 @@
+// One worker thread: its own io_context(1), its own UDP socket and TCP
+// acceptor per listen address (SO_REUSEPORT), nothing shared with the
+// other workers on the query path.
+#pragma once
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/server/server_plan.h"
+#include "core/server/tcp_listener.h"
+
+namespace skycore::server {
+
+class Worker {
+ public:
+  Worker(const TcpLimits& limits, size_t tcp_cap);
+  ~Worker();
+  // Binds this worker's sockets; throws std::system_error (with the address) on failure.
+  void bind(const std::vector<ListenerSpec>& listeners);
+  void start();
+  void stop();  // closes the sockets, lets in-flight work end, joins
+
+ private:
+  asio::io_context io_{1};
+  std::thread thread_;
+  const TcpLimits& limits_;
+  TcpConnectionSet tcp_conns_;
+  struct Bound {
+    const ListenerSpec* spec;
+    std::unique_ptr<asio::ip::udp::socket> udp;
+    std::unique_ptr<asio::ip::tcp::acceptor> tcp;
+  };
+  std::vector<Bound> bound_;
+};
+
+}  // namespace skycore::server
