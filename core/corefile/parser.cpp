@@ -7,6 +7,7 @@
 
 #include "core/corefile/env_subst.h"
 #include "core/corefile/import_files.h"
+#include "core/corefile/importer.h"
 #include "core/corefile/lexer.h"
 #include "core/corefile/token_stream.h"
 
@@ -18,23 +19,27 @@ bool is_word(const Token& t, std::string_view w) { return !t.quoted && t.text ==
 
 Error error_at(const Token& t, std::string msg) { return Error(t.file, t.line, std::move(msg)); }
 
+// Held, not just compared by address: a freed origin's address can be reused.
+using Origin = std::shared_ptr<const ImportOrigin>;
+
 // Turns the token stream into server blocks. Structure follows CoreDNS's
 // Caddy v1 parser: keys, then a { } body of directives, one per line, each
 // owning the rest of its line plus any { } block that opens on it.
 class Parser {
  public:
-  explicit Parser(const ParseOptions& options) : options_(options), in_(options.max_tokens) {}
+  explicit Parser(const ParseOptions& options)
+      : in_(options.max_tokens), importer_(in_, options) {}
 
   Config run(std::string_view text, const std::string& filename, const std::string& base_dir,
              const std::string& origin_id) {
-    dirs_[filename] = base_dir;
+    importer_.set_dir(filename, base_dir);
     auto tokens = std::make_shared<const std::vector<Token>>(
         tokenize(substitute_env(text), filename));
     in_.push(tokens, std::make_shared<const ImportOrigin>(ImportOrigin{origin_id, nullptr}));
     while (const Token* t = in_.peek()) {
       // A top-level import may bring in whole server blocks or snippets.
       if (is_word(*t, "import")) {
-        import(in_.next());
+        importer_.import(in_.next());
       } else {
         parse_block();
       }
@@ -65,7 +70,7 @@ class Parser {
     const Token* t = in_.peek();
     bool braced = t != nullptr && is_open_brace(*t);
     if (braced) in_.next();
-    parse_body(block, braced, in_.last_origin().get());
+    parse_body(block, braced, in_.last_origin());
     config_.blocks.push_back(std::move(block));
   }
 
@@ -135,25 +140,25 @@ class Parser {
       throw error_at(*t, fmt::format("Unexpected token '{}', expecting '{{' after snippet '{}'",
                                      t->text, key.text));
     }
-    if (snippets_.count(name) != 0) {
+    if (importer_.has_snippet(name)) {
       throw error_at(key, fmt::format("redeclaration of previously declared snippet {}", name));
     }
     Token open = in_.next();
-    auto body = std::make_shared<std::vector<Token>>();
+    std::vector<Token> body;
     int depth = 1;
     while (in_.peek() != nullptr) {
       Token tok = in_.next();
       if (is_close_brace(tok) && --depth == 0) {
-        snippets_.emplace(name, std::move(body));
+        importer_.add_snippet(name, std::move(body));
         return;
       }
       if (is_open_brace(tok)) ++depth;
-      body->push_back(std::move(tok));
+      body.push_back(std::move(tok));
     }
     throw eof_error(fmt::format(": snippet '{}' opened at line {} is not closed", name, open.line));
   }
 
-  void parse_body(ServerBlock& block, bool braced, const ImportOrigin* open_origin) {
+  void parse_body(ServerBlock& block, bool braced, Origin open_origin) {
     const Token open = in_.last();
     std::string open_at = fmt::format(": block opened at {}:{} is not closed", open.file, open.line);
     while (const Token* t = in_.peek()) {
@@ -169,7 +174,7 @@ class Parser {
       Token name = in_.next();
       name.line_start = true;  // separates two pastes of one snippet
       if (is_word(name, "import")) {
-        import(name);
+        importer_.import(name);
       } else {
         parse_directive(block, std::move(name));
       }
@@ -183,18 +188,18 @@ class Parser {
   void parse_directive(ServerBlock& block, Token name) {
     Directive d{name.text, {std::move(name)}};
     // Open braces with the paste they came from, innermost last.
-    std::vector<std::pair<Token, const ImportOrigin*>> open;
+    std::vector<std::pair<Token, Origin>> open;
     while (const Token* t = in_.peek()) {
       bool starts = in_.peek_starts_line();
       if (open.empty() && (starts || is_close_brace(*t))) break;
       if (starts && is_word(*t, "import")) {
-        import(in_.next());
+        importer_.import(in_.next());
         continue;
       }
       d.tokens.push_back(in_.next());
       const Token& tok = d.tokens.back();
       if (is_open_brace(tok)) {
-        open.emplace_back(tok, in_.last_origin().get());
+        open.emplace_back(tok, in_.last_origin());
       } else if (is_close_brace(tok)) {
         check_same_paste(open.back().first, open.back().second, tok);
         open.pop_back();
@@ -210,80 +215,17 @@ class Parser {
   // A '}' must close a '{' of the same file or snippet paste: an imported
   // file that is not balanced on its own would otherwise silently end the
   // block that imported it.
-  void check_same_paste(const Token& open, const ImportOrigin* open_origin, const Token& close) {
-    if (in_.last_origin().get() == open_origin) return;
+  void check_same_paste(const Token& open, const Origin& open_origin, const Token& close) {
+    if (in_.last_origin() == open_origin) return;
     throw error_at(close, fmt::format("Unexpected '}}': the '{{' at {}:{} it would close is in "
                                       "another file or import",
                                       open.file, open.line));
   }
 
-  // `import NAME` pastes a snippet, `import PATH` the tokens of files.
-  void import(const Token& imp) {
-    const Token* t = in_.peek();
-    if (t == nullptr || in_.peek_starts_line() || is_open_brace(*t) || is_close_brace(*t)) {
-      throw error_at(imp, "Wrong argument count or unexpected line ending after 'import'");
-    }
-    Token arg = in_.next();
-    if (arg.text.empty()) throw error_at(arg, "Import requires a non-empty filepath");
-    if (const Token* extra = in_.peek();
-        extra != nullptr && !in_.peek_starts_line() && !is_close_brace(*extra)) {
-      throw error_at(*extra, "Import takes only one argument (glob pattern or file)");
-    }
-    auto parent = in_.last_origin();
-    if (auto it = snippets_.find(arg.text); it != snippets_.end()) {
-      push_import(arg, "snippet " + arg.text, it->second, parent);
-      return;
-    }
-    import_files(arg, parent);
-  }
-
-  void import_files(const Token& arg, const std::shared_ptr<const ImportOrigin>& parent) {
-    bool wild = has_wildcard(arg.text);
-    std::vector<std::string> paths;
-    if (options_.allow_file_imports) paths = expand_import(arg, arg.text, dir_of(arg.file));
-    if (paths.empty() && !wild) {
-      // A bare word is most likely a snippet name used before its definition.
-      bool word = arg.text.find('/') == std::string::npos;
-      throw error_at(arg, fmt::format("File to import not found: {}{}", arg.text,
-                                      word ? " (and no snippet of that name is defined above)"
-                                           : ""));
-    }
-    // Pushed last-first so the first match is read first.
-    for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
-      push_import(arg, "file " + canonical_path(*it), load(arg, *it), parent);
-    }
-  }
-
-  void push_import(const Token& arg, const std::string& id, TokenStream::Tokens tokens,
-                   const std::shared_ptr<const ImportOrigin>& parent) {
-    if (parent->contains(id)) {
-      throw error_at(arg, fmt::format("Import cycle: '{}' ends up importing itself", arg.text));
-    }
-    in_.push(std::move(tokens), std::make_shared<const ImportOrigin>(ImportOrigin{id, parent}));
-  }
-
-  // Files are lexed once, however often a glob or snippet brings them in.
-  TokenStream::Tokens load(const Token& arg, const std::string& path) {
-    if (auto it = files_.find(path); it != files_.end()) return it->second;
-    std::string text = read_corefile(path, arg.file, arg.line);
-    auto tokens = std::make_shared<const std::vector<Token>>(tokenize(substitute_env(text), path));
-    dirs_[path] = directory_of(path);
-    files_.emplace(path, tokens);
-    return tokens;
-  }
-
-  std::string dir_of(const std::string& file) const {
-    auto it = dirs_.find(file);
-    return it != dirs_.end() ? it->second : directory_of(file);
-  }
-
-  ParseOptions options_;
   TokenStream in_;
+  Importer importer_;
   Config config_;
-  std::map<std::string, TokenStream::Tokens> snippets_;
-  std::map<std::string, TokenStream::Tokens> files_;
-  std::map<std::string, std::string> dirs_;  // token file -> where its imports resolve
-  std::map<std::string, Token> seen_keys_;   // "dns://zone:port" -> first key token
+  std::map<std::string, Token> seen_keys_;  // "dns://zone:port" -> first key token
 };
 
 }  // namespace

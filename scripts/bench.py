@@ -1,0 +1,162 @@
+"""Runs dnsperf against skycore and peer servers, one after another, in one run.
+
+The figure of merit is the server's CPU time per answered query: the server
+is pinned to CPU 0, dnsperf to CPU 1, and utime+stime of the server process
+is read from /proc before and after. On 2 cores dnsperf itself caps QPS, so
+QPS alone cannot rank fast servers.
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, socket.socket() as t:
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t.bind(("127.0.0.1", port))
+        return port
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+
+
+def wait_answering(port, deadline=10.0):
+    q = bytes.fromhex("abcd01000001000000000000") + b"\x06whoami\x07example\x03org\x00\x00\x01\x00\x01"
+    end = time.monotonic() + deadline
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() < end:
+            s.sendto(q, ("127.0.0.1", port))
+            try:
+                s.recv(512)
+                return
+            except socket.timeout:
+                pass
+    raise RuntimeError(f"server on port {port} never answered")
+
+
+def run_dnsperf(port, qfile, seconds):
+    out = subprocess.run(
+        ["taskset", "-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
+         "-l", str(seconds), "-c", "4", "-q", "200"],
+        capture_output=True, text=True, timeout=seconds + 30).stdout
+    res = {}
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Queries completed:"):
+            res["completed"] = int(line.split()[2])
+        elif line.startswith("Queries lost:"):
+            res["lost"] = int(line.split()[2])
+        elif line.startswith("Queries per second:"):
+            res["qps"] = float(line.split()[3])
+        elif line.startswith("Average Latency (s):"):
+            res["avg_latency_ms"] = float(line.split()[3]) * 1000
+        elif line.startswith("Latency StdDev (s):"):
+            res["stddev_ms"] = float(line.split()[3]) * 1000
+    if "completed" not in res:
+        raise RuntimeError("dnsperf output not understood:\n" + out)
+    return res
+
+
+def measure(name, argv, port, qfile, seconds, cwd):
+    proc = subprocess.Popen(["taskset", "-c", "0"] + argv, cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_answering(port)
+        before = cpu_seconds(proc.pid)
+        res = run_dnsperf(port, qfile, seconds)
+        after = cpu_seconds(proc.pid)
+        res["cpu_us_per_query"] = (after - before) * 1e6 / max(res["completed"], 1)
+        with open(f"/proc/{proc.pid}/status") as f:
+            rss = [l for l in f if l.startswith("VmRSS:")][0].split()[1]
+        res["rss_mb"] = int(rss) / 1024
+        res["name"] = name
+        return res
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def skycore_whoami(root, work, port):
+    conf = os.path.join(work, "Corefile")
+    with open(conf, "w") as f:
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n    whoami\n}}\n")
+    return [os.path.join(root, "build", "skycore"), "-conf", conf, "-quiet"]
+
+
+def knot_static(work, port):
+    """knotd serving one small authoritative A answer: the closest peer to whoami."""
+    zone = os.path.join(work, "example.org.zone")
+    with open(zone, "w") as f:
+        f.write("$TTL 0\n@ SOA ns hostmaster 1 3600 600 86400 0\n@ NS ns\nns A 127.0.0.1\n"
+                "whoami A 127.0.0.1\n")
+    conf = os.path.join(work, "knot.conf")
+    with open(conf, "w") as f:
+        f.write(f"""server:
+    rundir: "{work}"
+    listen: 127.0.0.1@{port}
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "{work}/db"
+log:
+  - target: stderr
+    any: error
+zone:
+  - domain: example.org
+    file: "{zone}"
+""")
+    return ["knotd", "-c", conf]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--seconds", type=int, default=10)
+    args = ap.parse_args()
+    if (os.cpu_count() or 1) < 2:
+        sys.exit("bench needs 2 CPUs (server on CPU 0, dnsperf on CPU 1)")
+    work = tempfile.mkdtemp(prefix="skycore-bench-")
+    qfile = os.path.join(work, "queries.txt")
+    with open(qfile, "w") as f:
+        f.write("whoami.example.org A\n")
+    rows = []
+    try:
+        port = free_port()
+        rows.append(measure("skycore whoami", skycore_whoami(args.root, work, port), port, qfile,
+                            args.seconds, work))
+        if shutil.which("knotd"):
+            port = free_port()
+            rows.append(measure("knot static A", knot_static(work, port), port, qfile,
+                                args.seconds, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    base = rows[0]["cpu_us_per_query"]
+    print(f"\n{args.seconds} s per server, server on CPU 0, dnsperf (-c 4 -q 200) on CPU 1\n")
+    print("| server | QPS | avg latency ms | CPU us/query | vs skycore | RSS MB | lost |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['name']} | {r['qps']:.0f} | {r['avg_latency_ms']:.3f} | "
+              f"{r['cpu_us_per_query']:.2f} | {r['cpu_us_per_query'] / base:.2f}x | "
+              f"{r['rss_mb']:.1f} | {r.get('lost', 0)} |")
+
+
+if __name__ == "__main__":
+    main()
