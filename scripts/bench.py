@@ -93,11 +93,11 @@ def measure(name, argv, port, qfile, seconds, cwd):
             proc.wait()
 
 
-def skycore_whoami(root, work, port):
+def skycore_whoami(binary, work, port):
     conf = os.path.join(work, "Corefile")
     with open(conf, "w") as f:
         f.write(f".:{port} {{\n    bind 127.0.0.1\n    whoami\n}}\n")
-    return [os.path.join(root, "build", "skycore"), "-conf", conf, "-quiet"]
+    return [binary, "-conf", conf, "-quiet"]
 
 
 def knot_static(work, port):
@@ -130,6 +130,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
+                    help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
     if (os.cpu_count() or 1) < 2:
         sys.exit("bench needs 2 CPUs (server on CPU 0, dnsperf on CPU 1)")
@@ -140,8 +142,14 @@ def main():
     rows = []
     try:
         port = free_port()
-        rows.append(measure("skycore whoami", skycore_whoami(args.root, work, port), port, qfile,
+        binary = os.path.join(args.root, "build", "skycore")
+        rows.append(measure("skycore whoami", skycore_whoami(binary, work, port), port, qfile,
                             args.seconds, work))
+        for v in args.variant:
+            name, path = v.split("=", 1)
+            port = free_port()
+            rows.append(measure(f"skycore whoami ({name})", skycore_whoami(path, work, port), port,
+                                qfile, args.seconds, work))
         if shutil.which("knotd"):
             port = free_port()
             rows.append(measure("knot static A", knot_static(work, port), port, qfile,

@@ -11,8 +11,8 @@ namespace {
 // Corefile syntax: no whitespace and no braces, so "{$" inside a regex or a
 // stray "{%" is left alone rather than swallowing the rest of the line.
 bool is_name_char(char c) {
-  return c != '{' && c != '}' && c != '%' && c != ' ' && c != '\t' && c != '\n' &&
-         c != '\r' && c != '\v' && c != '\f';
+  return c != '{' && c != '}' && c != '%' && c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
+         c != '\v' && c != '\f';
 }
 
 std::string lookup(const std::string& name) {

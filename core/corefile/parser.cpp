@@ -27,14 +27,13 @@ using Origin = std::shared_ptr<const ImportOrigin>;
 // owning the rest of its line plus any { } block that opens on it.
 class Parser {
  public:
-  explicit Parser(const ParseOptions& options)
-      : in_(options.max_tokens), importer_(in_, options) {}
+  explicit Parser(const ParseOptions& options) : in_(options.max_tokens), importer_(in_, options) {}
 
   Config run(std::string_view text, const std::string& filename, const std::string& base_dir,
              const std::string& origin_id) {
     importer_.set_dir(filename, base_dir);
-    auto tokens = std::make_shared<const std::vector<Token>>(
-        tokenize(substitute_env(text), filename));
+    auto tokens =
+        std::make_shared<const std::vector<Token>>(tokenize(substitute_env(text), filename));
     in_.push(tokens, std::make_shared<const ImportOrigin>(ImportOrigin{origin_id, nullptr}));
     while (const Token* t = in_.peek()) {
       // A top-level import may bring in whole server blocks or snippets.
@@ -84,11 +83,13 @@ class Parser {
         if (expecting) {
           throw error_at(*t, "Expected another key but had '{' - check for extra comma");
         }
-        if (block.key_tokens.empty()) throw error_at(*t, "Unexpected '{': server block has no keys");
+        if (block.key_tokens.empty())
+          throw error_at(*t, "Unexpected '{': server block has no keys");
         return true;
       }
       if (!block.key_tokens.empty() && !expecting && in_.peek_starts_line()) return true;
-      if (is_close_brace(*t)) throw error_at(*t, "Unexpected '}' because no matching opening brace");
+      if (is_close_brace(*t))
+        throw error_at(*t, "Unexpected '}' because no matching opening brace");
       expecting = split_keys(in_.next(), block.key_tokens);
     }
     if (expecting) throw eof_error("");
@@ -160,7 +161,8 @@ class Parser {
 
   void parse_body(ServerBlock& block, bool braced, Origin open_origin) {
     const Token open = in_.last();
-    std::string open_at = fmt::format(": block opened at {}:{} is not closed", open.file, open.line);
+    std::string open_at =
+        fmt::format(": block opened at {}:{} is not closed", open.file, open.line);
     while (const Token* t = in_.peek()) {
       if (is_close_brace(*t)) {
         Token close = in_.next();
@@ -172,7 +174,6 @@ class Parser {
         throw error_at(*t, "Unexpected '{': a block must open on the line of its directive");
       }
       Token name = in_.next();
-      name.line_start = true;  // separates two pastes of one snippet
       if (is_word(name, "import")) {
         importer_.import(name);
       } else {
@@ -230,12 +231,12 @@ class Parser {
 
 }  // namespace
 
-Config parse_string(std::string_view text, const std::string& filename,
-                    const std::string& base_dir, const ParseOptions& options) {
+Config parse_string(std::string_view text, const std::string& filename, const std::string& base_dir,
+                    const ParseOptions& options) {
   // Identify the text by the file it claims to be, so a file that imports
   // the main Corefile back is caught as a cycle.
-  std::string path = filename.starts_with('/') || base_dir.empty() ? filename
-                                                                   : base_dir + "/" + filename;
+  std::string path =
+      filename.starts_with('/') || base_dir.empty() ? filename : base_dir + "/" + filename;
   return Parser(options).run(text, filename, base_dir, "file " + canonical_path(path));
 }
 

@@ -21,10 +21,10 @@ struct Directive {
 };
 
 struct ServerBlock {
-  std::vector<Token> key_tokens;  // one per key as written (commas stripped)
-  std::vector<ZoneKey> keys;      // parsed; a CIDR key contributes several
+  std::vector<Token> key_tokens;      // one per key as written (commas stripped)
+  std::vector<ZoneKey> keys;          // parsed; a CIDR key contributes several
   std::vector<Directive> directives;  // in Corefile order, imports expanded
-  std::string file;  // where the block's first key is
+  std::string file;                   // where the block's first key is
   int line = 0;
 };
 
@@ -52,8 +52,8 @@ Config parse_file(const std::string& path, const ParseOptions& options = {});
 // `filename` is what tokens and errors report; relative imports in `text`
 // resolve against `base_dir`, imports inside imported files against those
 // files' own directories.
-Config parse_string(std::string_view text, const std::string& filename,
-                    const std::string& base_dir, const ParseOptions& options = {});
+Config parse_string(std::string_view text, const std::string& filename, const std::string& base_dir,
+                    const ParseOptions& options = {});
 
 // All occurrences of directive `name` in the block, their tokens
 // concatenated in order: the input of TokenCursor for one plugin's setup.

@@ -8,13 +8,14 @@ namespace skycore::corefile {
 // written on, also after `import` pasted them somewhere else, so every error
 // points at the text the user actually has to edit.
 struct Token {
-  std::string text;    // without quotes; `\"` inside quotes already unescaped
+  std::string text;  // without quotes; `\"` inside quotes already unescaped
   std::string file;
-  int line = 0;        // 1-based; a quoted token spanning lines has its first line
-  bool quoted = false; // a quoted "{" or "}" is text, never a brace
-  // Set by the parser on the first token of a logical line. File and line
-  // alone cannot tell two pastes of the same snippet apart, so the cursor
-  // treats this as a line break too. Hand-built tokens may leave it false.
+  int line = 0;         // 1-based; a quoted token spanning lines has its first line
+  bool quoted = false;  // a quoted "{" or "}" is text, never a brace
+  // Set by the parser on the first token of a line as it was read. A
+  // directive's occurrences are concatenated without the `import` lines
+  // between them, so two pastes of one snippet would otherwise look like
+  // one line to the cursor. Hand-built tokens may leave it false.
   bool line_start = false;
 };
 

@@ -87,7 +87,9 @@ const std::string& TokenCursor::file() const {
   return t ? t->file : kNoToken.file;
 }
 
-Error TokenCursor::err(std::string_view msg) const { return Error(file(), line(), std::string(msg)); }
+Error TokenCursor::err(std::string_view msg) const {
+  return Error(file(), line(), std::string(msg));
+}
 
 Error TokenCursor::arg_err() const {
   if (is_open_brace(token())) return err("unexpected token '{', expecting argument");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "core/corefile/error.h"
 
 namespace skycore::corefile {
@@ -15,7 +17,6 @@ bool ImportOrigin::contains(const std::string& needle) const {
 
 void TokenStream::push(Tokens tokens, std::shared_ptr<const ImportOrigin> origin) {
   frames_.push_back(Frame{std::move(tokens), 0, std::move(origin)});
-  boundary_ = true;
 }
 
 const Token* TokenStream::peek() {
@@ -23,7 +24,6 @@ const Token* TokenStream::peek() {
     Frame& f = frames_.back();
     if (f.pos < f.tokens->size()) return &(*f.tokens)[f.pos];
     frames_.pop_back();
-    boundary_ = true;
   }
   return nullptr;
 }
@@ -31,10 +31,11 @@ const Token* TokenStream::peek() {
 bool TokenStream::peek_starts_line() {
   const Token* t = peek();
   if (t == nullptr) return true;
-  return !has_last_ || boundary_ || !same_line(last_, *t);
+  return !has_last_ || !same_line(last_, *t);
 }
 
 Token TokenStream::next() {
+  if (peek() == nullptr) throw std::logic_error("TokenStream::next() past the end");
   bool starts = peek_starts_line();
   Frame& f = frames_.back();  // peek() left a non-exhausted frame on top
   Token t = (*f.tokens)[f.pos++];
@@ -46,7 +47,6 @@ Token TokenStream::next() {
   last_ = t;
   last_origin_ = f.origin;
   has_last_ = true;
-  boundary_ = false;
   return t;
 }
 

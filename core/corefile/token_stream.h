@@ -29,19 +29,20 @@ class TokenStream {
 
   explicit TokenStream(size_t max_tokens) : max_tokens_(max_tokens) {}
 
-  // Pasted tokens always start a new logical line, and so does whatever
-  // follows them once they run out.
   void push(Tokens tokens, std::shared_ptr<const ImportOrigin> origin);
 
   const Token* peek();  // nullptr at end of input
-  // Whether the next token starts a logical line (true at the very start).
+  // Whether the next token starts a logical line: true at the very start
+  // and whenever it is not on the line the last consumed token ended on.
+  // Pasted tokens sit on another line or in another file than the
+  // `import NAME` that pulled them in, so they start a line without any
+  // special casing.
   bool peek_starts_line();
   // Consumes the next token (peek() must be non-null) and returns it with
   // line_start filled in. Throws Error past max_tokens, which bounds what
   // nested snippet imports can blow up to.
   Token next();
 
-  bool has_last() const { return has_last_; }
   const Token& last() const { return last_; }  // the last consumed token
   // Origin of the run the last consumed token came from.
   const std::shared_ptr<const ImportOrigin>& last_origin() const { return last_origin_; }
@@ -54,7 +55,6 @@ class TokenStream {
   };
 
   std::vector<Frame> frames_;
-  bool boundary_ = false;  // a run began or ended since the last token
   bool has_last_ = false;
   Token last_;
   std::shared_ptr<const ImportOrigin> last_origin_;

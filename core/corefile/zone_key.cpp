@@ -32,13 +32,14 @@ bool all_digits(std::string_view s) {
 // Characters that never belong in a zone name but do show up in typos of
 // Corefile syntax ("example.org{", "a;b") or in other kinds of address.
 bool bad_zone_char(unsigned char c) {
-  return c <= ' ' || c == 0x7F || std::string_view("\"(),;{}[]\\/:@").find(static_cast<char>(c)) !=
-                                       std::string_view::npos;
+  return c <= ' ' || c == 0x7F ||
+         std::string_view("\"(),;{}[]\\/:@").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 // Validates a plain zone and brings it to the canonical fqdn form.
 std::string normalize_zone(const Token& key, std::string_view zone) {
-  if (zone.empty()) throw Error(key.file, key.line, fmt::format("empty zone in key '{}'", key.text));
+  if (zone.empty())
+    throw Error(key.file, key.line, fmt::format("empty zone in key '{}'", key.text));
   std::string fqdn = lower(zone);
   if (fqdn.back() != '.') fqdn += '.';
   if (fqdn == ".") return fqdn;

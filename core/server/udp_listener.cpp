@@ -1,14 +1,17 @@
 #include "core/server/udp_listener.h"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/v6_only.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+#include <netinet/in.h>
 
-#include <array>
+#include <cerrno>
+#include <cstring>
 
 #include "core/server/address.h"
 #include "core/server/query_handler.h"
-#include <asio/ip/v6_only.hpp>
-
 #include "core/server/socket_options.h"
 
 namespace skycore::server {
@@ -20,40 +23,160 @@ asio::ip::udp::socket open_udp_socket(asio::io_context& io, const asio::ip::udp:
   sock.set_option(asio::socket_base::reuse_address(true));
   sock.set_option(reuse_port(true));
   sock.bind(ep);
-  // Replies are sent with a plain non-blocking sendto: one syscall, no
-  // completion to schedule. Only a full socket buffer falls back to async.
   sock.non_blocking(true);
   return sock;
 }
 
-asio::awaitable<void> udp_receive_loop(asio::ip::udp::socket& sock, const ListenerSpec& spec) {
-  // The frame owns the buffers (allocated once, when the loop starts).
-  std::array<uint8_t, 4096> in;
-  std::array<uint8_t, 4096> out;
-  Request req;
-  req.transport = Transport::udp;
-  req.server = spec.label;
-  req.response_storage = out;
-  auto local = sock.local_endpoint();
-  req.local_addr = unmapped(local.address());
-  req.local_port = local.port();
-  asio::ip::udp::endpoint from;
-  asio::error_code ec;
-  for (;;) {
-    size_t n = co_await sock.async_receive_from(asio::buffer(in), from,
-                                                asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !sock.is_open()) co_return;
-    if (ec) continue;  // e.g. ICMP-induced errors: keep serving
-    req.packet = {in.data(), n};
-    req.remote_addr = unmapped(from.address());
-    req.remote_port = from.port();
-    co_await handle_query(req, spec.zones);
-    if (req.response.size() == 0) continue;
-    auto reply = asio::buffer(req.response.data().data(), req.response.size());
-    sock.send_to(reply, from, 0, ec);
-    if (ec == asio::error::would_block)
-      co_await sock.async_send_to(reply, from, asio::redirect_error(asio::use_awaitable, ec));
+namespace {
+
+void peer_to_request(const sockaddr_storage& ss, Request& req) {
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    req.remote_addr = asio::ip::address_v4(ntohl(a->sin_addr.s_addr));
+    req.remote_port = ntohs(a->sin_port);
+  } else {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    asio::ip::address_v6::bytes_type b;
+    std::memcpy(b.data(), &a->sin6_addr, 16);
+    req.remote_addr = unmapped(asio::ip::address_v6(b));
+    req.remote_port = ntohs(a->sin6_port);
   }
+}
+
+}  // namespace
+
+UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec)
+    : sock_(sock), spec_(spec), slots_(new Slot[kSlots]), slot_freed_(sock.get_executor()) {
+  auto local = sock_.local_endpoint();
+  local_addr_ = unmapped(local.address());
+  local_port_ = local.port();
+  free_.reserve(kSlots);
+  for (size_t i = 0; i < kSlots; ++i) {
+    Slot* s = &slots_[i];
+    s->req.transport = Transport::udp;
+    s->req.server = spec_.label;
+    s->req.response_storage = s->out;
+    s->req.local_addr = local_addr_;
+    s->req.local_port = local_port_;
+    free_.push_back(s);
+  }
+}
+
+void UdpListener::release(Slot* s) {
+  free_.push_back(s);
+  if (free_.size() == 1) slot_freed_.cancel_one();  // the reader may be waiting for one
+}
+
+void UdpListener::send_one(Slot* s) {
+  if (s->req.response.size() == 0) return;
+  // Non-blocking: if the socket buffer is full the reply is dropped, as it
+  // would be anywhere on the path; the client retries.
+  ::sendto(sock_.native_handle(), s->req.response.data().data(), s->req.response.size(),
+           MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&s->peer), s->peer_len);
+}
+
+asio::awaitable<void> UdpListener::slot_loop(Slot* s) {
+  for (;;) {
+    // Park until the reader hands us a packet (or shutdown wakes us).
+    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+        [s](Wakeup h) { s->wake.emplace(std::move(h)); }, asio::use_awaitable);
+    if (closing_) co_return;
+    co_await handle_query(s->req, spec_.zones);
+    if (s->starting) {
+      s->done_inline = true;  // the reader sends it with the rest of the batch
+      continue;
+    }
+    send_one(s);
+    release(s);
+  }
+}
+
+// Resumes the slot's coroutine right here (an awaitable handler runs its
+// coroutine inline when invoked on its own thread).
+void UdpListener::hand_over(Slot* s) {
+  Wakeup h = std::move(*s->wake);
+  s->wake.reset();
+  std::move(h)();
+}
+
+asio::awaitable<void> UdpListener::run() {
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::array<Slot*, kBatch> batch{};
+  std::array<mmsghdr, kBatch> replies{};
+  std::array<iovec, kBatch> reply_iovs{};
+  std::array<Slot*, kBatch> answered{};
+  const int fd = sock_.native_handle();
+  asio::error_code ec;
+  slot_freed_.expires_at(asio::steady_timer::time_point::max());
+  auto ex = co_await asio::this_coro::executor;
+  for (size_t i = 0; i < kSlots; ++i) asio::co_spawn(ex, slot_loop(&slots_[i]), asio::detached);
+
+  while (sock_.is_open()) {
+    if (free_.empty()) {  // every slot waits on something: let the kernel queue
+      co_await slot_freed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    size_t want = std::min(kBatch, free_.size());
+    for (size_t i = 0; i < want; ++i) {
+      Slot* s = free_[free_.size() - 1 - i];
+      batch[i] = s;
+      iovs[i] = {s->in.data(), s->in.size()};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_name = &s->peer;
+      msgs[i].msg_hdr.msg_namelen = sizeof s->peer;
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int got = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+    if (got <= 0) {
+      co_await sock_.async_wait(asio::socket_base::wait_read,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) break;
+      continue;
+    }
+    free_.resize(free_.size() - static_cast<size_t>(got));  // batch[0..got) came off the back
+    size_t n_answered = 0;
+    for (int i = 0; i < got; ++i) {
+      Slot* s = batch[i];
+      s->len = msgs[i].msg_len;
+      s->peer_len = msgs[i].msg_hdr.msg_namelen;
+      s->req.packet = {s->in.data(), s->len};
+      peer_to_request(s->peer, s->req);
+      s->starting = true;
+      s->done_inline = false;
+      hand_over(s);
+      s->starting = false;
+      if (!s->done_inline) continue;  // it will answer by itself
+      if (s->req.response.size() == 0) {  // dropped (not a query)
+        release(s);
+        continue;
+      }
+      reply_iovs[n_answered] = {const_cast<uint8_t*>(s->req.response.data().data()),
+                                s->req.response.size()};
+      replies[n_answered].msg_hdr = {};
+      replies[n_answered].msg_hdr.msg_name = &s->peer;
+      replies[n_answered].msg_hdr.msg_namelen = s->peer_len;
+      replies[n_answered].msg_hdr.msg_iov = &reply_iovs[n_answered];
+      replies[n_answered].msg_hdr.msg_iovlen = 1;
+      answered[n_answered++] = s;
+    }
+    for (size_t sent = 0; sent < n_answered;) {
+      int r = ::sendmmsg(fd, replies.data() + sent, static_cast<unsigned>(n_answered - sent), MSG_DONTWAIT);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;  // buffer full: drop, as UDP may
+      if (r <= 0) {  // this peer is unreachable: skip it, keep the others
+        ++sent;
+        continue;
+      }
+      sent += static_cast<size_t>(r);
+    }
+    for (size_t i = 0; i < n_answered; ++i) release(answered[i]);
+  }
+  // Shutdown: parked slots end now; busy ones end when their query does.
+  closing_ = true;
+  for (size_t i = 0; i < kSlots; ++i)
+    if (slots_[i].wake) hand_over(&slots_[i]);
 }
 
 }  // namespace skycore::server

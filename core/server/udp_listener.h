@@ -1,21 +1,67 @@
-// UDP serving for one worker on one address: a fixed set of receive
-// coroutines share the worker's SO_REUSEPORT socket. Each owns its buffers
-// and Request, so a query waiting on an upstream holds up only its own
-// coroutine, and steady-state serving allocates nothing.
+// UDP serving for one worker on one address. Packets are read in batches
+// with recvmmsg into a fixed pool of slots. Each slot owns its buffers, its
+// Request and a long-lived coroutine parked on a stored completion handler;
+// the reader hands a packet over by invoking that handler, which runs the
+// query inline. Answers that finish inline (whoami, cache hits, registry
+// lookups) go back in one sendmmsg per batch; a query that waits (forward)
+// keeps its slot and sends its own reply later without holding up the rest.
+// No co_spawn, no reactor operation and no allocation per query.
 #pragma once
+#include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
+#include <sys/socket.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "core/server/server_plan.h"
 
 namespace skycore::server {
 
-// Concurrent UDP queries per worker and socket before the kernel queue takes over.
-inline constexpr int kUdpReceivers = 128;
-
 asio::ip::udp::socket open_udp_socket(asio::io_context& io, const asio::ip::udp::endpoint& ep);
 
-// One receive/answer loop; returns when the socket is closed.
-asio::awaitable<void> udp_receive_loop(asio::ip::udp::socket& sock, const ListenerSpec& spec);
+class UdpListener {
+ public:
+  static constexpr size_t kBatch = 32;   // datagrams per recvmmsg/sendmmsg
+  static constexpr size_t kSlots = 256;  // queries in flight per worker and socket
+
+  UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec);
+  // Starts the slot coroutines and reads until the socket is closed.
+  asio::awaitable<void> run();
+
+ private:
+  using Wakeup = asio::async_result<asio::use_awaitable_t<>, void()>::handler_type;
+  struct Slot {
+    std::optional<Wakeup> wake;  // set while the slot's coroutine is parked
+    std::array<uint8_t, 4096> in;
+    std::array<uint8_t, 4096> out;
+    Request req;
+    sockaddr_storage peer;
+    socklen_t peer_len = 0;
+    size_t len = 0;
+    bool starting = false;      // still inside co_spawn: we answer in the batch
+    bool done_inline = false;
+  };
+
+  asio::awaitable<void> slot_loop(Slot* s);
+  void hand_over(Slot* s);
+  void prepare(Slot* s);
+  void release(Slot* s);
+  void send_one(Slot* s);
+
+  asio::ip::udp::socket& sock_;
+  const ListenerSpec& spec_;
+  std::unique_ptr<Slot[]> slots_;
+  std::vector<Slot*> free_;
+  asio::steady_timer slot_freed_;
+  asio::ip::address local_addr_;
+  uint16_t local_port_ = 0;
+  bool closing_ = false;
+};
 
 }  // namespace skycore::server

@@ -26,7 +26,7 @@ void Worker::bind(const std::vector<ListenerSpec>& listeners) {
     bool ok = false;
     for (const auto& addr : candidates) {
       try {
-        Bound b{&spec, nullptr, nullptr};
+        Bound b{&spec, nullptr, nullptr, nullptr};
         b.udp = std::make_unique<asio::ip::udp::socket>(
             open_udp_socket(io_, asio::ip::udp::endpoint(addr, spec.port)));
         b.tcp = std::make_unique<asio::ip::tcp::acceptor>(
@@ -44,8 +44,8 @@ void Worker::bind(const std::vector<ListenerSpec>& listeners) {
 
 void Worker::start() {
   for (auto& b : bound_) {
-    for (int i = 0; i < kUdpReceivers; ++i)
-      asio::co_spawn(io_, udp_receive_loop(*b.udp, *b.spec), asio::detached);
+    b.udp_listener = std::make_unique<UdpListener>(*b.udp, *b.spec);
+    asio::co_spawn(io_, b.udp_listener->run(), asio::detached);
     asio::co_spawn(io_, tcp_accept_loop(*b.tcp, *b.spec, limits_, tcp_conns_), asio::detached);
   }
   thread_ = std::thread([this] { io_.run(); });

@@ -11,6 +11,7 @@
 
 #include "core/server/server_plan.h"
 #include "core/server/tcp_listener.h"
+#include "core/server/udp_listener.h"
 
 namespace skycore::server {
 
@@ -32,6 +33,7 @@ class Worker {
     const ListenerSpec* spec;
     std::unique_ptr<asio::ip::udp::socket> udp;
     std::unique_ptr<asio::ip::tcp::acceptor> tcp;
+    std::unique_ptr<UdpListener> udp_listener;
   };
   std::vector<Bound> bound_;
 };

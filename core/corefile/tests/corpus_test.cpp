@@ -28,6 +28,6 @@ TEST_CASE("fuzz corpus: parses or fails with a located error") {
     }
   }
   CHECK(files >= 12);
-  CHECK(parsed >= 4);          // the seeds include valid Corefiles...
-  CHECK(parsed < files);       // ...and broken ones
+  CHECK(parsed >= 4);     // the seeds include valid Corefiles...
+  CHECK(parsed < files);  // ...and broken ones
 }

@@ -149,7 +149,8 @@ TEST_CASE("cursor: nested blocks, flat and by nesting level") {
 }
 
 TEST_CASE("cursor: errors point at the current token") {
-  TokenCursor c = cursor_for(". {\n  whoami\n  cache 30 {\n    bogus x\n    denial\n  }\n}\n", "cache");
+  TokenCursor c =
+      cursor_for(". {\n  whoami\n  cache 30 {\n    bogus x\n    denial\n  }\n}\n", "cache");
   CHECK(c.err("before start").line() == 3);  // nearest token
   REQUIRE(c.next());
   REQUIRE(c.next_arg());

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 
+#include "core/corefile/token_cursor.h"
 #include "test_util.h"
 
 using namespace skycore::corefile;
@@ -38,7 +39,8 @@ example.org {
 }
 
 TEST_CASE("snippets: top-level import of a snippet holding whole blocks") {
-  auto cfg = parse("(zones) {\n  a.org {\n    whoami\n  }\n  b.org {\n    log\n  }\n}\nimport zones\n");
+  auto cfg =
+      parse("(zones) {\n  a.org {\n    whoami\n  }\n  b.org {\n    log\n  }\n}\nimport zones\n");
   REQUIRE(cfg.blocks.size() == 2);
   CHECK(zones(cfg.blocks[0]) == std::vector<std::string>{"a.org."});
   CHECK(cfg.blocks[0].line == 2);
@@ -46,8 +48,9 @@ TEST_CASE("snippets: top-level import of a snippet holding whole blocks") {
 }
 
 TEST_CASE("snippets: inside a directive's block, and snippets importing snippets") {
-  auto cfg = parse("(props) {\n  max_fails 3\n}\n(both) {\n  import props\n  expire 10s\n}\n"
-                   ". {\n  forward . 1.1.1.1 {\n    import both\n    policy random\n  }\n}\n");
+  auto cfg = parse(
+      "(props) {\n  max_fails 3\n}\n(both) {\n  import props\n  expire 10s\n}\n"
+      ". {\n  forward . 1.1.1.1 {\n    import both\n    policy random\n  }\n}\n");
   const auto& d = cfg.blocks.at(0).directives;
   REQUIRE(d.size() == 1);
   CHECK(texts(d[0].tokens) == std::vector<std::string>{"forward", ".", "1.1.1.1", "{", "max_fails",
@@ -56,11 +59,19 @@ TEST_CASE("snippets: inside a directive's block, and snippets importing snippets
 }
 
 TEST_CASE("snippets: the same snippet twice keeps its lines apart") {
-  auto cfg = parse("(s) {\n  log\n}\n. {\n  import s\n  import s\n}\n");
-  auto toks = directive_tokens(cfg.blocks.at(0), "log");
-  REQUIRE(toks.size() == 2);
-  CHECK(toks[0].line == toks[1].line);  // same source line...
-  CHECK_FALSE(same_line(toks[0], toks[1]));  // ...but two directive occurrences
+  auto cfg = parse("(s) {\n  forward . 1.1.1.1\n}\n. {\n  import s\n  import s\n}\n");
+  auto toks = directive_tokens(cfg.blocks.at(0), "forward");
+  REQUIRE(toks.size() == 6);
+  CHECK(toks[2].line == toks[3].line);       // same file and line...
+  CHECK_FALSE(same_line(toks[2], toks[3]));  // ...but two occurrences
+  TokenCursor c(toks);
+  int occurrences = 0;
+  while (c.next()) {
+    ++occurrences;
+    CHECK(c.val() == "forward");
+    CHECK(c.remaining_args() == std::vector<std::string>{".", "1.1.1.1"});
+  }
+  CHECK(occurrences == 2);
 }
 
 TEST_CASE("snippets: errors") {
@@ -201,7 +212,8 @@ TEST_CASE("import: errors") {
     CHECK(contains(e.message(), "open.conf:1"));
   }
   SUBCASE("a directory is not a Corefile") {
-    CHECK(contains(parse_error(". {\n  import import\n}\n", kData).message(), "not a regular file"));
+    CHECK(
+        contains(parse_error(". {\n  import import\n}\n", kData).message(), "not a regular file"));
   }
   SUBCASE("file imports can be switched off") {
     ParseOptions opts;

@@ -1,9 +1,10 @@
+#include "core/corefile/lexer.h"
+
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
 #include "core/corefile/env_subst.h"
 #include "core/corefile/error.h"
-#include "core/corefile/lexer.h"
 
 using namespace skycore::corefile;
 
@@ -64,7 +65,7 @@ TEST_CASE("lexer: quoted strings") {
     auto toks = tokenize("a \"x\ny\nz\" b\nc", "f");
     CHECK(texts(toks) == std::vector<std::string>{"a", "x\ny\nz", "b", "c"});
     CHECK(lines(toks) == std::vector<int>{1, 1, 3, 4});
-    CHECK(same_line(toks[1], toks[2]));   // b follows the closing quote on line 3
+    CHECK(same_line(toks[1], toks[2]));  // b follows the closing quote on line 3
     CHECK_FALSE(same_line(toks[2], toks[3]));
   }
   SUBCASE("empty quotes make an empty token; a quote mid-word is text") {

@@ -26,9 +26,9 @@ example.org:1053 {
   CHECK(b.line == 2);
   CHECK(zones(b) == std::vector<std::string>{"example.org.:1053"});
   CHECK(directive_names(b) == std::vector<std::string>{"whoami", "forward", "log"});
-  CHECK(texts(b.directives[1].tokens) ==
-        std::vector<std::string>{"forward", ".", "1.1.1.1", "8.8.8.8", "{", "max_fails", "3",
-                                 "policy", "random", "}"});
+  CHECK(texts(b.directives[1].tokens) == std::vector<std::string>{"forward", ".", "1.1.1.1",
+                                                                  "8.8.8.8", "{", "max_fails", "3",
+                                                                  "policy", "random", "}"});
   CHECK(b.directives[1].tokens[5].line == 5);
   CHECK(b.directives[1].tokens[9].line == 7);
   CHECK(b.directives[2].tokens.size() == 1);
@@ -40,8 +40,8 @@ TEST_CASE("parser: several keys per block, spaces, commas and line continuation"
   auto cfg = parse("a.org b.org:53, c.org,d.org,\n  dns://e.org,\n  10.0.0.0/15 {\n whoami\n}\n");
   REQUIRE(cfg.blocks.size() == 1);
   const auto& b = cfg.blocks[0];
-  CHECK(texts(b.key_tokens) ==
-        std::vector<std::string>{"a.org", "b.org:53", "c.org", "d.org", "dns://e.org", "10.0.0.0/15"});
+  CHECK(texts(b.key_tokens) == std::vector<std::string>{"a.org", "b.org:53", "c.org", "d.org",
+                                                        "dns://e.org", "10.0.0.0/15"});
   CHECK(zones(b) == std::vector<std::string>{"a.org.", "b.org.:53", "c.org.", "d.org.", "e.org.",
                                              "0.10.in-addr.arpa.", "1.10.in-addr.arpa."});
   REQUIRE(b.key_tokens.size() == 6);
@@ -95,13 +95,15 @@ TEST_CASE("parser: environment variables expand to tokens, lines stay right") {
   setenv("SKYCORE_T_ZONE", "Env.Example", 1);
   unsetenv("SKYCORE_T_NOPE");
   unsetenv("SKYCORE_T_PORT_UNSET");
-  auto cfg = parse("{$SKYCORE_T_ZONE}:{%SKYCORE_T_PORT_UNSET%}53 {\n"
-                   "  forward . {$SKYCORE_T_UPSTREAMS}\n"
-                   "  log {$SKYCORE_T_NOPE}\n"
-                   "  whoami\n}\n");
+  auto cfg = parse(
+      "{$SKYCORE_T_ZONE}:{%SKYCORE_T_PORT_UNSET%}53 {\n"
+      "  forward . {$SKYCORE_T_UPSTREAMS}\n"
+      "  log {$SKYCORE_T_NOPE}\n"
+      "  whoami\n}\n");
   const auto& b = cfg.blocks.at(0);
   CHECK(zones(b) == std::vector<std::string>{"env.example.:53"});
-  CHECK(texts(b.directives[0].tokens) == std::vector<std::string>{"forward", ".", "1.1.1.1", "9.9.9.9"});
+  CHECK(texts(b.directives[0].tokens) ==
+        std::vector<std::string>{"forward", ".", "1.1.1.1", "9.9.9.9"});
   CHECK(b.directives[1].tokens.size() == 1);
   CHECK(b.directives[2].tokens[0].line == 4);
 }

@@ -1,14 +1,17 @@
+#include "core/corefile/zone_key.h"
+
 #include <doctest/doctest.h>
 
 #include "core/corefile/error.h"
 #include "core/corefile/reverse_zone.h"
-#include "core/corefile/zone_key.h"
 
 using namespace skycore::corefile;
 
 namespace {
 
-std::vector<ZoneKey> parse(const std::string& text) { return parse_zone_key(Token{text, "Corefile", 4}); }
+std::vector<ZoneKey> parse(const std::string& text) {
+  return parse_zone_key(Token{text, "Corefile", 4});
+}
 
 std::vector<std::string> zones(const std::string& text) {
   std::vector<std::string> out;
