@@ -17,10 +17,12 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spe
     : sock_(std::move(sock)),
       idle_timer_(sock_.get_executor()),
       write_wakeup_(sock_.get_executor()),
+      read_resume_(sock_.get_executor()),
       spec_(spec),
       limits_(limits) {
   touch();
   write_wakeup_.expires_at(asio::steady_timer::time_point::max());
+  read_resume_.expires_at(asio::steady_timer::time_point::max());
 }
 
 void TcpConnection::close() {
@@ -29,6 +31,7 @@ void TcpConnection::close() {
   sock_.close(ec);
   idle_timer_.cancel();
   write_wakeup_.cancel();
+  read_resume_.cancel();
 }
 
 asio::awaitable<void> TcpConnection::run() {
@@ -44,6 +47,10 @@ asio::awaitable<void> TcpConnection::read_loop() {
   asio::error_code ec;
   uint8_t len_buf[2];
   while (sock_.is_open()) {
+    if (inflight_ >= limits_.max_inflight) {  // bound the memory one client can pin
+      co_await read_resume_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
     co_await asio::async_read(sock_, asio::buffer(len_buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     size_t len = size_t(len_buf[0]) << 8 | len_buf[1];
@@ -75,7 +82,7 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   req.local_addr = unmapped(local.address());
   req.local_port = local.port();
   co_await handle_query(req, spec_.zones);
-  --inflight_;
+  if (inflight_-- == limits_.max_inflight) read_resume_.cancel_one();
   size_t n = req.response.size();
   if (n == 0 || !sock_.is_open()) co_return;
   if (outq_.size() >= limits_.max_pending_writes) {  // the client is not reading

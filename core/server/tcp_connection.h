@@ -19,6 +19,7 @@ struct TcpLimits {
   std::chrono::milliseconds idle_timeout{10'000};
   size_t max_connections = 1000;  // per process; split across workers
   size_t max_pending_writes = 256;  // a client that never reads gets closed
+  size_t max_inflight = 64;         // pipelined queries answered at once; reading pauses beyond
 };
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
@@ -41,6 +42,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   asio::ip::tcp::socket sock_;
   asio::steady_timer idle_timer_;
   asio::steady_timer write_wakeup_;
+  asio::steady_timer read_resume_;  // wakes the reader when an in-flight slot frees
   const ListenerSpec& spec_;
   const TcpLimits& limits_;
   std::deque<std::vector<uint8_t>> outq_;  // length-prefixed replies

@@ -31,7 +31,12 @@ std::span<const uint8_t> WireReader::bytes(size_t n) {
   return s;
 }
 
-void WireReader::name(Name& out) { read_name(&out); }
+void WireReader::name(Name& out) {
+  read_name(&out);
+  // Labels are copied as they are read; a name that fails half-way must not
+  // leave a half-written Name behind.
+  if (!ok_) out = Name();
+}
 void WireReader::skip_name() { read_name(nullptr); }
 
 void WireReader::read_name(Name* out) {
