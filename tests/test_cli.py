@@ -215,3 +215,15 @@ def test_banner_without_quiet(start_server):
     srv.wait_stdout(f"skycore-{project_version()}\n")
     assert srv.stop() == 0
     assert "SIGTERM" in srv.stdout()
+
+
+def test_corefile_example_runs_as_shipped(start_server):
+    """Corefile.example must stay valid and answer; only its port is swapped for a free one."""
+    text = (SOURCE / "Corefile.example").read_text()
+    assert ":1053" in text and "bind 127.0.0.1" in text
+    p = run_skycore(["-validate", "-conf", str(SOURCE / "Corefile.example")])
+    assert p.returncode == 0, p.stderr
+    srv = start_server(text.replace(":1053", ":@PORT@"))
+    r = udp(query("whoami.example.org"), srv.port)
+    assert r.rcode() == dns.rcode.NOERROR
+    assert any(rr.to_text() == "127.0.0.1" for rrset in r.additional for rr in rrset)
