@@ -71,12 +71,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<server::Server> srv;
   try {
     auto config = load_config(flags);
-    auto plan = server::build_plan(config, flags.dns_port, flags.validate);
+    server::PlanOptions opts{flags.dns_port, flags.validate, server::usable_cpus()};
+    auto plan = server::build_plan(config, opts);
     if (flags.validate) {
       if (!flags.quiet) fmt::print("{}: valid\n", flags.conf.empty() ? "Corefile" : flags.conf);
       return 0;
     }
-    srv = std::make_unique<server::Server>(std::move(plan));
+    srv = std::make_unique<server::Server>(std::move(plan), opts.workers);
     srv->start();
   } catch (const corefile::Error& e) {
     fmt::print(stderr, "{}\n", e.what());

@@ -26,6 +26,9 @@ struct Request {
   asio::ip::address local_addr;
   uint16_t local_port = 0;
   Transport transport = Transport::udp;
+  // Which worker thread serves this query (0..workers-1): plugins keep
+  // per-worker state (sockets, counters) indexed by it, so no locks.
+  uint16_t worker = 0;
   // Largest response the client accepts (512, its EDNS size capped, or 65535 on TCP).
   uint16_t max_size = 512;
 

@@ -4,6 +4,7 @@
 // for directives that only configure the server (bind, health, reload...).
 // Errors are thrown as corefile::Error (setup time, never the data path).
 #pragma once
+#include <asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
 #include <span>
@@ -16,6 +17,17 @@
 #include "core/plugin/plugin.h"
 
 namespace skycore {
+
+// Per-worker lifecycle: called on the worker's own thread when it starts
+// (before serving) and when it stops (after its listeners closed). Plugins
+// that own per-worker resources (upstream sockets) create and close them here.
+using WorkerStartHook = std::function<void(uint16_t worker, asio::any_io_executor ex)>;
+using WorkerStopHook = std::function<void(uint16_t worker)>;
+
+struct WorkerHooks {
+  std::vector<WorkerStartHook> start;
+  std::vector<WorkerStopHook> stop;
+};
 
 // Server-level settings a setup function may change for its block.
 struct BlockSettings {
@@ -30,6 +42,8 @@ struct SetupContext {
   std::vector<std::function<void()>>& on_startup;
   std::vector<std::function<void()>>& on_shutdown;
   bool validate_only = false;             // -validate: no sockets, no side effects
+  size_t workers = 1;                     // Request::worker is below this
+  WorkerHooks* worker_hooks = nullptr;    // null only in unit tests that need none
 
   // Zones of the block, as lowercased FQDNs ("example.org.", ".").
   std::vector<std::string> zones() const;

@@ -13,7 +13,9 @@ size_t usable_cpus() {
 Server::Server(ServerPlan plan, size_t workers) : plan_(std::move(plan)) {
   size_t n = workers ? workers : usable_cpus();
   size_t per_worker_cap = (limits_.max_connections + n - 1) / n;
-  for (size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(limits_, per_worker_cap));
+  for (size_t i = 0; i < n; ++i)
+    workers_.push_back(std::make_unique<Worker>(static_cast<uint16_t>(i), limits_, per_worker_cap,
+                                                plan_.worker_hooks));
 }
 
 Server::~Server() { stop(); }
@@ -28,7 +30,8 @@ void Server::start() {
 void Server::stop() {
   if (!running_) return;
   running_ = false;
-  for (auto& w : workers_) w->stop();
+  for (auto& w : workers_) w->begin_stop();
+  for (auto& w : workers_) w->join();
   for (auto& hook : plan_.on_shutdown) hook();
 }
 

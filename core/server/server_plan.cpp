@@ -18,11 +18,11 @@ uint16_t effective_port(const corefile::ZoneKey& key, uint16_t default_port,
   return static_cast<uint16_t>(v);
 }
 
-std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block, uint16_t default_port,
-                                          bool validate_only, ServerPlan& plan) {
+std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
+                                          const PlanOptions& options, ServerPlan& plan) {
   auto rt = std::make_unique<BlockRuntime>();
   corefile::ServerBlock effective = block;
-  for (auto& k : effective.keys) k.port = std::to_string(effective_port(k, default_port, block));
+  for (auto& k : effective.keys) k.port = std::to_string(effective_port(k, options.default_port, block));
   rt->keys = effective.keys;
 
   for (const auto& d : block.directives) {
@@ -35,7 +35,8 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block, ui
   for (const auto& entry : compiled_plugins()) {
     if (!corefile::has_directive(block, entry.name)) continue;
     corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));
-    SetupContext ctx{cursor, effective, rt->settings, plan.on_startup, plan.on_shutdown, validate_only};
+    SetupContext ctx{cursor,          effective,          rt->settings,           plan.on_startup,
+                     plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks};
     if (auto p = entry.setup(ctx)) {
       rt->directives.emplace_back(entry.name);
       plugins.push_back(std::move(p));
@@ -58,10 +59,10 @@ ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t p
 
 }  // namespace
 
-ServerPlan build_plan(const corefile::Config& config, uint16_t default_port, bool validate_only) {
+ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options) {
   ServerPlan plan;
   for (const auto& block : config.blocks) {
-    auto rt = setup_block(block, default_port, validate_only, plan);
+    auto rt = setup_block(block, options, plan);
     std::vector<std::string> addrs = rt->settings.bind_addresses;
     if (addrs.empty()) addrs.emplace_back();
     for (const auto& key : rt->keys) {

@@ -32,10 +32,17 @@ struct ServerPlan {
   std::vector<ListenerSpec> listeners;
   std::vector<std::function<void()>> on_startup;
   std::vector<std::function<void()>> on_shutdown;
+  WorkerHooks worker_hooks;
+};
+
+struct PlanOptions {
+  uint16_t default_port = 53;  // for keys that name no port (-dns.port)
+  bool validate_only = false;  // -validate: setup without side effects
+  size_t workers = 1;          // worker threads the server will run
 };
 
 // Runs every plugin's setup. Throws corefile::Error with file:line for any
 // configuration problem (unknown directive, bad argument, duplicate zone).
-ServerPlan build_plan(const corefile::Config& config, uint16_t default_port, bool validate_only);
+ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options);
 
 }  // namespace skycore::server

@@ -13,13 +13,14 @@
 namespace skycore::server {
 
 TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec,
-                             const TcpLimits& limits)
+                             const TcpLimits& limits, uint16_t worker)
     : sock_(std::move(sock)),
       idle_timer_(sock_.get_executor()),
       write_wakeup_(sock_.get_executor()),
       read_resume_(sock_.get_executor()),
       spec_(spec),
-      limits_(limits) {
+      limits_(limits),
+      worker_(worker) {
   touch();
   write_wakeup_.expires_at(asio::steady_timer::time_point::max());
   read_resume_.expires_at(asio::steady_timer::time_point::max());
@@ -71,6 +72,7 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   std::vector<uint8_t> out(2 + wire::kMaxMessage);
   Request req;
   req.transport = Transport::tcp;
+  req.worker = worker_;
   req.server = spec_.label;
   req.packet = query;
   req.response_storage = {out.data() + 2, wire::kMaxMessage};

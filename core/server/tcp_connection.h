@@ -24,7 +24,8 @@ struct TcpLimits {
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
-  TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec, const TcpLimits& limits);
+  TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec, const TcpLimits& limits,
+                uint16_t worker);
 
   asio::awaitable<void> run();  // until the client or the idle timer closes it
   void close();
@@ -47,6 +48,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   const TcpLimits& limits_;
   std::deque<std::vector<uint8_t>> outq_;  // length-prefixed replies
   size_t inflight_ = 0;
+  uint16_t worker_;
   std::chrono::steady_clock::time_point last_activity_;
 };
 

@@ -50,7 +50,8 @@ void TcpConnectionSet::close_all() {
 }
 
 asio::awaitable<void> tcp_accept_loop(asio::ip::tcp::acceptor& acceptor, const ListenerSpec& spec,
-                                      const TcpLimits& limits, TcpConnectionSet& conns) {
+                                      const TcpLimits& limits, TcpConnectionSet& conns,
+                                      uint16_t worker) {
   asio::error_code ec;
   for (;;) {
     auto sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -60,7 +61,7 @@ asio::awaitable<void> tcp_accept_loop(asio::ip::tcp::acceptor& acceptor, const L
       sock.close(ec);  // every connection is busy: refuse this one
       continue;
     }
-    auto conn = std::make_shared<TcpConnection>(std::move(sock), spec, limits);
+    auto conn = std::make_shared<TcpConnection>(std::move(sock), spec, limits, worker);
     conns.add(conn);
     asio::co_spawn(acceptor.get_executor(), conn->run(), asio::detached);
   }

@@ -29,6 +29,7 @@ class TcpConnectionSet {
 };
 
 asio::awaitable<void> tcp_accept_loop(asio::ip::tcp::acceptor& acceptor, const ListenerSpec& spec,
-                                      const TcpLimits& limits, TcpConnectionSet& conns);
+                                      const TcpLimits& limits, TcpConnectionSet& conns,
+                                      uint16_t worker);
 
 }  // namespace skycore::server

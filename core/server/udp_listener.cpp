@@ -45,7 +45,7 @@ void peer_to_request(const sockaddr_storage& ss, Request& req) {
 
 }  // namespace
 
-UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec)
+UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker)
     : sock_(sock), spec_(spec), slots_(new Slot[kSlots]), slot_freed_(sock.get_executor()) {
   auto local = sock_.local_endpoint();
   local_addr_ = unmapped(local.address());
@@ -54,6 +54,7 @@ UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec)
   for (size_t i = 0; i < kSlots; ++i) {
     Slot* s = &slots_[i];
     s->req.transport = Transport::udp;
+    s->req.worker = worker;
     s->req.server = spec_.label;
     s->req.response_storage = s->out;
     s->req.local_addr = local_addr_;
@@ -78,8 +79,7 @@ void UdpListener::send_one(Slot* s) {
 asio::awaitable<void> UdpListener::slot_loop(Slot* s) {
   for (;;) {
     // Park until the reader hands us a packet (or shutdown wakes us).
-    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
-        [s](Wakeup h) { s->wake.emplace(std::move(h)); }, asio::use_awaitable);
+    co_await park(s->wake);
     if (closing_) co_return;
     co_await handle_query(s->req, spec_.zones);
     if (s->starting) {
@@ -89,14 +89,6 @@ asio::awaitable<void> UdpListener::slot_loop(Slot* s) {
     send_one(s);
     release(s);
   }
-}
-
-// Resumes the slot's coroutine right here (an awaitable handler runs its
-// coroutine inline when invoked on its own thread).
-void UdpListener::hand_over(Slot* s) {
-  Wakeup h = std::move(*s->wake);
-  s->wake.reset();
-  std::move(h)();
 }
 
 asio::awaitable<void> UdpListener::run() {
@@ -145,7 +137,7 @@ asio::awaitable<void> UdpListener::run() {
       peer_to_request(s->peer, s->req);
       s->starting = true;
       s->done_inline = false;
-      hand_over(s);
+      wake(s->wake);
       s->starting = false;
       if (!s->done_inline) continue;  // it will answer by itself
       if (s->req.response.size() == 0) {  // dropped (not a query)
@@ -176,7 +168,7 @@ asio::awaitable<void> UdpListener::run() {
   // Shutdown: parked slots end now; busy ones end when their query does.
   closing_ = true;
   for (size_t i = 0; i < kSlots; ++i)
-    if (slots_[i].wake) hand_over(&slots_[i]);
+    wake(slots_[i].wake);
 }
 
 }  // namespace skycore::server

@@ -7,9 +7,7 @@
 // keeps its slot and sends its own reply later without holding up the rest.
 // No co_spawn, no reactor operation and no allocation per query.
 #pragma once
-#include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/use_awaitable.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
 #include <sys/socket.h>
@@ -19,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/plugin/park.h"
 #include "core/server/server_plan.h"
 
 namespace skycore::server {
@@ -30,12 +29,11 @@ class UdpListener {
   static constexpr size_t kBatch = 32;   // datagrams per recvmmsg/sendmmsg
   static constexpr size_t kSlots = 256;  // queries in flight per worker and socket
 
-  UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec);
+  UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker);
   // Starts the slot coroutines and reads until the socket is closed.
   asio::awaitable<void> run();
 
  private:
-  using Wakeup = asio::async_result<asio::use_awaitable_t<>, void()>::handler_type;
   struct Slot {
     std::optional<Wakeup> wake;  // set while the slot's coroutine is parked
     std::array<uint8_t, 4096> in;
@@ -49,7 +47,6 @@ class UdpListener {
   };
 
   asio::awaitable<void> slot_loop(Slot* s);
-  void hand_over(Slot* s);
   void prepare(Slot* s);
   void release(Slot* s);
   void send_one(Slot* s);

@@ -9,7 +9,8 @@
 
 namespace skycore::server {
 
-Worker::Worker(const TcpLimits& limits, size_t tcp_cap) : limits_(limits), tcp_conns_(tcp_cap) {}
+Worker::Worker(uint16_t index, const TcpLimits& limits, size_t tcp_cap, const WorkerHooks& hooks)
+    : index_(index), limits_(limits), hooks_(hooks), tcp_conns_(tcp_cap) {}
 
 Worker::~Worker() { stop(); }
 
@@ -44,15 +45,19 @@ void Worker::bind(const std::vector<ListenerSpec>& listeners) {
 
 void Worker::start() {
   for (auto& b : bound_) {
-    b.udp_listener = std::make_unique<UdpListener>(*b.udp, *b.spec);
+    b.udp_listener = std::make_unique<UdpListener>(*b.udp, *b.spec, index_);
     asio::co_spawn(io_, b.udp_listener->run(), asio::detached);
-    asio::co_spawn(io_, tcp_accept_loop(*b.tcp, *b.spec, limits_, tcp_conns_), asio::detached);
+    asio::co_spawn(io_, tcp_accept_loop(*b.tcp, *b.spec, limits_, tcp_conns_, index_), asio::detached);
   }
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    for (const auto& hook : hooks_.start) hook(index_, io_.get_executor());
+    io_.run();
+  });
 }
 
-void Worker::stop() {
-  if (!thread_.joinable()) return;
+void Worker::begin_stop() {
+  if (!thread_.joinable() || stopping_) return;
+  stopping_ = true;
   asio::post(io_, [this] {
     asio::error_code ec;
     for (auto& b : bound_) {
@@ -60,7 +65,12 @@ void Worker::stop() {
       b.tcp->close(ec);
     }
     tcp_conns_.close_all();
+    for (const auto& hook : hooks_.stop) hook(index_);
   });
+}
+
+void Worker::join() {
+  if (!thread_.joinable()) return;
   thread_.join();
   bound_.clear();
 }

@@ -17,17 +17,24 @@ namespace skycore::server {
 
 class Worker {
  public:
-  Worker(const TcpLimits& limits, size_t tcp_cap);
+  Worker(uint16_t index, const TcpLimits& limits, size_t tcp_cap, const WorkerHooks& hooks);
   ~Worker();
   // Binds this worker's sockets; throws std::system_error (with the address) on failure.
   void bind(const std::vector<ListenerSpec>& listeners);
   void start();
-  void stop();  // closes the sockets, lets in-flight work end, joins
+  void stop() { begin_stop(); join(); }
+  // Closes the listeners and runs the plugins' stop hooks on the worker's
+  // thread; in-flight queries finish or fail, then the thread ends.
+  void begin_stop();
+  void join();
 
  private:
+  uint16_t index_;
   asio::io_context io_{1};
   std::thread thread_;
+  bool stopping_ = false;
   const TcpLimits& limits_;
+  const WorkerHooks& hooks_;
   TcpConnectionSet tcp_conns_;
   struct Bound {
     const ListenerSpec* spec;

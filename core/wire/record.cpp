@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "core/wire/header.h"
 #include "core/wire/reader.h"
 
@@ -104,6 +106,33 @@ bool parse_message(std::span<const uint8_t> msg, ParsedMessage& out) {
     }
   }
   return r.ok() && r.remaining() == 0;
+}
+
+size_t remove_opt(std::span<uint8_t> msg) {
+  if (msg.size() < kHeaderSize) return msg.size();
+  HeaderView h{msg.data()};
+  WireReader r(msg, kHeaderSize);
+  for (uint16_t i = 0; i < h.qdcount(); ++i) {
+    r.skip_name();
+    r.skip(4);
+  }
+  size_t before_additional = h.ancount() + h.nscount();
+  size_t total = before_additional + h.arcount();
+  for (size_t i = 0; i < total && r.ok(); ++i) {
+    size_t start = r.pos();
+    r.skip_name();
+    uint16_t type = r.u16();
+    r.skip(6);
+    r.skip(r.u16());
+    if (!r.ok()) break;
+    if (type == rrtype::OPT && i >= before_additional) {
+      size_t end = r.pos();
+      std::memmove(msg.data() + start, msg.data() + end, msg.size() - end);
+      store16(msg.data() + 10, static_cast<uint16_t>(h.arcount() - 1));
+      return msg.size() - (end - start);
+    }
+  }
+  return msg.size();
 }
 
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr) {

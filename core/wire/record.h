@@ -36,6 +36,11 @@ struct ParsedMessage {
 // of known types that does not decode). Allocates: not for the hot path.
 bool parse_message(std::span<const uint8_t> msg, ParsedMessage& out);
 
+// Removes the OPT record from a message in place (for clients that did not
+// send EDNS); returns the new length, or `msg.size()` if there is none or
+// the message cannot be walked.
+size_t remove_opt(std::span<uint8_t> msg);
+
 // Presentation form of a record's rdata ("10 5 53 target.", "\# 3 abcdef").
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr);
 

@@ -225,6 +225,36 @@ bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit) {
   return finish(Section::additional, m);
 }
 
+bool MessageWriter::adopt(size_t len) {
+  if (len > buf_.size() || len < kHeaderSize) return false;
+  std::span<const uint8_t> msg(buf_.data(), len);
+  if (len <= limit_) {
+    reset(buf_, limit_);
+    assigned_ = true;
+    pos_ = len;
+    section_ = Section::additional;
+    truncated_ = HeaderView{buf_.data()}.has(flag::TC);
+    return true;
+  }
+  // Truncate in place: header and question stay where they are.
+  WireReader r(msg, kHeaderSize);
+  size_t qend = kHeaderSize;
+  if (HeaderView{msg.data()}.qdcount() == 1) {
+    r.skip_name();
+    r.skip(4);
+    if (r.ok() && r.pos() <= limit_) qend = r.pos();
+  }
+  reset(buf_, limit_);
+  assigned_ = true;
+  pos_ = qend;
+  store16(&buf_[4], qend > kHeaderSize ? 1 : 0);
+  store16(&buf_[6], 0);
+  store16(&buf_[8], 0);
+  store16(&buf_[10], 0);
+  set_flag(flag::TC);
+  return true;
+}
+
 bool MessageWriter::assign(std::span<const uint8_t> msg) {
   reset(buf_, limit_);
   if (msg.size() < kHeaderSize || kHeaderSize > limit_) return false;

@@ -62,6 +62,9 @@ class MessageWriter {
   // Whole-message replacement (a cached or upstream answer). Copies what
   // fits; a message larger than the limit keeps header + question and gets TC.
   bool assign(std::span<const uint8_t> msg);
+  // Like assign() for a message already written into this writer's buffer
+  // (e.g. an upstream reply received in place): no copy.
+  bool adopt(size_t len);
 
   // True after assign(): the message came whole from elsewhere (cache,
   // upstream) and already carries whatever OPT it should.

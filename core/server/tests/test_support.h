@@ -18,7 +18,9 @@
 namespace skycore::test {
 
 inline server::ServerPlan plan_from(const char* corefile, uint16_t port = 1053) {
-  return server::build_plan(corefile::parse_string(corefile, "Corefile", "."), port, false);
+  server::PlanOptions opts;
+  opts.default_port = port;
+  return server::build_plan(corefile::parse_string(corefile, "Corefile", "."), opts);
 }
 
 // A query packet built with our writer (round trips are tested in wire_tests).

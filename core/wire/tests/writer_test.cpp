@@ -173,3 +173,47 @@ TEST_CASE("assign truncates an oversized message to header and question") {
   CHECK(m.qname.to_text() == "x.example.org.");
   CHECK((m.flags & flag::TC) != 0);
 }
+
+TEST_CASE("remove_opt drops the OPT record and keeps the rest") {
+  auto pkt = query_packet("x.example.org", rrtype::A);
+  Query q;
+  REQUIRE(parse_query(pkt, q) == QueryStatus::ok);
+  std::array<uint8_t, 512> buf{};
+  MessageWriter w(buf, 512);
+  w.start_response(q, pkt);
+  const uint8_t v4[4] = {10, 0, 0, 1};
+  REQUIRE(w.add_a(Section::answer, N("x.example.org"), 5, std::span<const uint8_t, 4>(v4)));
+  REQUIRE(w.add_opt(1232, 0, true));
+  REQUIRE(w.add_a(Section::additional, N("y.example.org"), 5, std::span<const uint8_t, 4>(v4)));
+  size_t n = remove_opt(w.mutable_data());
+  CHECK(n == w.size() - 11);
+  ParsedMessage m;
+  REQUIRE(parse_message(std::span<const uint8_t>(buf.data(), n), m));
+  REQUIRE(m.records.size() == 2);
+  CHECK(m.records[1].owner.to_text() == "y.example.org.");
+  CHECK(remove_opt(std::span<uint8_t>(buf.data(), n)) == n);  // nothing left to remove
+}
+
+TEST_CASE("adopt takes a message in place and truncates it to the limit") {
+  auto pkt = query_packet("x.example.org", rrtype::TXT);
+  Query q;
+  REQUIRE(parse_query(pkt, q) == QueryStatus::ok);
+  std::array<uint8_t, 4096> buf{};
+  MessageWriter big(buf, buf.size());
+  big.start_response(q, pkt);
+  std::string chunk(250, 'z');
+  std::string_view one[] = {chunk};
+  for (int i = 0; i < 4; ++i) REQUIRE(big.add_txt(Section::answer, N("x.example.org"), 1, one));
+  size_t len = big.size();
+  MessageWriter fits(buf, 4096);
+  REQUIRE(fits.adopt(len));
+  CHECK(fits.size() == len);
+  CHECK_FALSE(fits.truncated());
+  MessageWriter small(buf, 512);
+  REQUIRE(small.adopt(len));
+  CHECK(small.truncated());
+  ParsedMessage m;
+  REQUIRE(parse_message(small.data(), m));
+  CHECK(m.records.empty());
+  CHECK(m.qname.to_text() == "x.example.org.");
+}

@@ -1,0 +1,205 @@
+#include "plugins/forward/config.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace skycore::plugins::forward {
+namespace {
+
+std::optional<milliseconds> parse_duration(std::string_view s) {
+  // Go-style durations as CoreDNS writes them: 500ms, 0.5s, 10s, 1m, 1h.
+  double value = 0;
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  if (i == 0) return std::nullopt;
+  try {
+    value = std::stod(std::string(s.substr(0, i)));
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string_view unit = s.substr(i);
+  double ms;
+  if (unit == "ms") ms = value;
+  else if (unit == "s") ms = value * 1000;
+  else if (unit == "m") ms = value * 60'000;
+  else if (unit == "h") ms = value * 3'600'000;
+  else return std::nullopt;
+  return milliseconds(static_cast<long long>(ms));
+}
+
+uint16_t parse_rcode(const std::string& s) {
+  for (uint16_t rc = 0; rc < 24; ++rc)
+    if (const char* n = wire::rcode_name(rc); n && s == n) return rc;
+  return 0xFFFF;
+}
+
+wire::Name parse_zone(corefile::TokenCursor& c, std::string_view text) {
+  auto n = wire::Name::from_text(text);
+  if (!n) throw c.err(fmt::format("forward: '{}' is not a domain name", text));
+  n->lowercase();
+  return *n;
+}
+
+size_t parse_count(corefile::TokenCursor& c, const std::string& s) {
+  size_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size())
+    throw c.err(fmt::format("forward: '{}' is not a number", s));
+  return v;
+}
+
+milliseconds duration_arg(corefile::TokenCursor& c) {
+  if (!c.next_arg()) throw c.arg_err();
+  auto d = parse_duration(c.val());
+  if (!d) throw c.err(fmt::format("forward: '{}' is not a duration", c.val()));
+  return *d;
+}
+
+void parse_property(corefile::TokenCursor& c, Config& cfg) {
+  const std::string prop = c.val();
+  if (prop == "except") {
+    auto args = c.remaining_args();
+    if (args.empty()) throw c.arg_err();
+    for (const auto& a : args) cfg.except.push_back(parse_zone(c, a));
+  } else if (prop == "force_tcp") {
+    cfg.force_tcp = true;
+  } else if (prop == "prefer_udp") {
+    cfg.prefer_udp = true;
+  } else if (prop == "expire") {
+    cfg.expire = duration_arg(c);
+  } else if (prop == "max_fails") {
+    if (!c.next_arg()) throw c.arg_err();
+    cfg.max_fails = static_cast<int>(parse_count(c, c.val()));
+  } else if (prop == "health_check") {
+    cfg.health_interval = duration_arg(c);
+    while (c.next_arg()) {
+      if (c.val() == "no_rec") cfg.health_rd = false;
+      else if (c.val() == "domain") {
+        if (!c.next_arg()) throw c.arg_err();
+        cfg.health_domain = parse_zone(c, c.val());
+      } else throw c.err(fmt::format("forward: health_check: unknown option '{}'", c.val()));
+    }
+  } else if (prop == "policy") {
+    if (!c.next_arg()) throw c.arg_err();
+    if (c.val() == "random") cfg.policy = Policy::random;
+    else if (c.val() == "round_robin") cfg.policy = Policy::round_robin;
+    else if (c.val() == "sequential") cfg.policy = Policy::sequential;
+    else throw c.err(fmt::format("forward: unknown policy '{}'", c.val()));
+  } else if (prop == "max_concurrent") {
+    if (!c.next_arg()) throw c.arg_err();
+    cfg.max_concurrent = parse_count(c, c.val());
+  } else if (prop == "tls") {
+    auto args = c.remaining_args();
+    if (args.size() > 3) throw c.arg_err();
+    cfg.tls.configured = true;
+    if (args.size() > 0) cfg.tls.cert = args[0];
+    if (args.size() > 1) cfg.tls.key = args[1];
+    if (args.size() > 2) cfg.tls.ca = args[2];
+    for (const auto& f : args)
+      if (!std::filesystem::exists(f)) throw c.err(fmt::format("forward: tls: cannot read '{}'", f));
+  } else if (prop == "tls_servername") {
+    if (!c.next_arg()) throw c.arg_err();
+    cfg.tls.server_name = c.val();
+  } else if (prop == "next") {
+    auto args = c.remaining_args();
+    if (args.empty()) throw c.arg_err();
+    for (const auto& a : args) {
+      uint16_t rc = parse_rcode(a);
+      if (rc == 0xFFFF) throw c.err(fmt::format("forward: next: unknown rcode '{}'", a));
+      cfg.next_rcodes.push_back(rc);
+    }
+  } else {
+    throw c.unknown_property();
+  }
+  if (c.next_arg()) throw c.arg_err();
+}
+
+}  // namespace
+
+std::optional<UpstreamAddress> parse_upstream(std::string_view text) {
+  UpstreamAddress u;
+  if (text.starts_with("tls://")) {
+    u.tls = true;
+    u.port = 853;
+    text.remove_prefix(6);
+  } else if (text.starts_with("dns://")) {
+    text.remove_prefix(6);
+  } else if (text.find("://") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view host = text, port;
+  if (text.starts_with("[")) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return std::nullopt;
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, text.find(':'));
+    port = text.substr(text.find(':') + 1);
+  }
+  asio::error_code ec;
+  u.ip = asio::ip::make_address(std::string(host), ec);
+  if (ec) return std::nullopt;
+  if (!port.empty()) {
+    unsigned p = 0;
+    auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (err != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535) return std::nullopt;
+    u.port = static_cast<uint16_t>(p);
+  }
+  u.label = u.ip.is_v6() ? fmt::format("[{}]:{}", u.ip.to_string(), u.port)
+                         : fmt::format("{}:{}", u.ip.to_string(), u.port);
+  if (u.tls) u.label = "tls://" + u.label;
+  return u;
+}
+
+std::vector<std::string> read_resolv_conf(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string key, value;
+    if (ls >> key >> value && key == "nameserver") out.push_back(value);
+  }
+  return out;
+}
+
+Config parse_config(corefile::TokenCursor& c) {
+  Config cfg;
+  if (!c.next_arg()) throw c.arg_err();
+  cfg.from_text = c.val();
+  cfg.from = parse_zone(c, c.val());
+  cfg.from_text = cfg.from.to_text();
+  auto targets = c.remaining_args();
+  if (targets.empty()) throw c.arg_err();
+  for (const auto& t : targets) {
+    std::vector<std::string> expanded = {t};
+    // A path (not an address) is a resolv.conf whose nameservers we use.
+    if (!parse_upstream(t) && (t.find('/') != std::string::npos || std::filesystem::exists(t))) {
+      expanded = read_resolv_conf(t);
+      if (expanded.empty()) throw c.err(fmt::format("forward: no nameservers found in '{}'", t));
+    }
+    for (const auto& e : expanded) {
+      auto u = parse_upstream(e);
+      if (!u) throw c.err(fmt::format("forward: not an IP address or file: '{}'", e));
+      cfg.to.push_back(*u);
+    }
+  }
+  if (cfg.to.size() > 15) throw c.err("forward: more than 15 upstreams");
+  while (c.next_block()) parse_property(c, cfg);
+  bool any_tls = false;
+  for (const auto& u : cfg.to) any_tls |= u.tls;
+  if (cfg.tls.configured && !any_tls)
+    throw c.err("forward: 'tls' needs at least one tls:// upstream");
+  if (cfg.force_tcp && cfg.prefer_udp) throw c.err("forward: force_tcp and prefer_udp are exclusive");
+  return cfg;
+}
+
+}  // namespace skycore::plugins::forward

@@ -1,0 +1,178 @@
+#include "plugins/forward/forward.h"
+
+#include <algorithm>
+
+#include "core/wire/header.h"
+#include "core/wire/record.h"
+#include "core/wire/writer.h"
+#include "plugins/forward/tls_context.h"
+
+namespace skycore::plugins::forward {
+namespace {
+
+// The query we send: the client's question, RD/CD as the client set them,
+// and EDNS with our 1232-byte size and the client's DO bit. Client options
+// (cookies, ECS) are not passed on.
+size_t build_upstream_query(const Request& req, std::span<uint8_t> buf) {
+  wire::MessageWriter w(buf, buf.size());
+  uint16_t flags = req.query.flags & (wire::flag::RD | wire::flag::CD);
+  w.start_query(0, flags, req.query.qname, req.query.qtype, req.query.qclass);
+  w.add_opt(1232, 0, req.query.edns.do_bit);
+  return w.size();
+}
+
+// Counts this query against max_concurrent for as long as it lives.
+struct InFlight {
+  std::atomic<size_t>& n;
+  explicit InFlight(std::atomic<size_t>& c) : n(c) { n.fetch_add(1, std::memory_order_relaxed); }
+  ~InFlight() { n.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+}  // namespace
+
+namespace {
+std::unique_ptr<asio::ssl::context> tls_for(const Config& cfg) {
+  for (const auto& a : cfg.to)
+    if (a.tls) return make_tls_context(cfg.tls);
+  return nullptr;
+}
+std::vector<std::unique_ptr<Upstream>> upstreams_for(const Config& cfg) {
+  std::vector<std::unique_ptr<Upstream>> out;
+  for (const auto& a : cfg.to) out.push_back(std::make_unique<Upstream>(a));
+  return out;
+}
+}  // namespace
+
+Forward::Forward(Config cfg, size_t workers)
+    : cfg_(std::move(cfg)),
+      tls_(tls_for(cfg_)),
+      upstreams_(upstreams_for(cfg_)),
+      workers_(workers),
+      health_(cfg_, upstreams_, tls_.get()) {}
+
+Forward::~Forward() { health_.stop(); }
+
+void Forward::worker_started(uint16_t worker, asio::any_io_executor ex) {
+  workers_[worker] = std::make_unique<WorkerState>(ex, cfg_, upstreams_, tls_.get());
+}
+
+void Forward::worker_stopping(uint16_t worker) {
+  if (workers_[worker]) workers_[worker]->close();
+}
+
+bool Forward::should_forward(const wire::Name& qname_lower) const {
+  if (!qname_lower.is_subdomain_of(cfg_.from)) return false;
+  for (const auto& e : cfg_.except)
+    if (qname_lower.is_subdomain_of(e)) return false;
+  return true;
+}
+
+size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out) const {
+  size_t n = upstreams_.size();
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(i);
+  switch (cfg_.policy) {
+    case Policy::random: std::shuffle(out.begin(), out.begin() + n, ws.rng()); break;
+    case Policy::round_robin: std::rotate(out.begin(), out.begin() + ws.next_round_robin() % n, out.begin() + n); break;
+    case Policy::sequential: break;
+  }
+  // Healthy upstreams first, in policy order; if none is healthy, one at random.
+  auto healthy_end = std::stable_partition(out.begin(), out.begin() + n,
+                                           [&](uint8_t i) { return !upstreams_[i]->down.load(std::memory_order_relaxed); });
+  size_t healthy = static_cast<size_t>(healthy_end - out.begin());
+  if (healthy > 0) return healthy;
+  out[0] = static_cast<uint8_t>(ws.rng()() % n);
+  return 1;
+}
+
+void Forward::record_failure(Upstream& u) {
+  u.counters.failures.fetch_add(1, std::memory_order_relaxed);
+  int fails = u.fails.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (cfg_.max_fails > 0 && fails >= cfg_.max_fails && !u.down.exchange(true)) health_.probe_until_up(u);
+}
+
+void Forward::record_success(Upstream& u) {
+  if (u.fails.load(std::memory_order_relaxed) != 0) u.fails.store(0, std::memory_order_relaxed);
+  if (u.down.load(std::memory_order_relaxed)) u.down.store(false, std::memory_order_relaxed);
+}
+
+asio::awaitable<ExchangeResult> Forward::attempt(WorkerState& ws, size_t upstream, bool use_stream,
+                                                 Request& req, std::span<uint8_t> query,
+                                                 std::vector<uint8_t>& big,
+                                                 Clock::time_point deadline) {
+  if (!use_stream) {
+    // The reply lands straight in the client's response buffer.
+    co_return co_await ws.pick_udp(upstream).exchange(query, req.query, req.response_buffer(), deadline);
+  }
+  // Streams may carry up to 64 KiB: read aside, then copy what the client takes.
+  big.resize(65535);
+  co_return co_await ws.link(upstream).stream->exchange(query, ws.ids().next(), req.query, big, deadline);
+}
+
+asio::awaitable<Result> Forward::serve(Request& req, Next next) {
+  if (!should_forward(req.query.qname_lower)) co_return co_await next(req);
+  WorkerState* ws = req.worker < workers_.size() ? workers_[req.worker].get() : nullptr;
+  if (!ws) co_return Result::unanswered(name(), wire::rcode::SERVFAIL, "forward: worker not started");
+  InFlight counted(in_flight_);
+  if (cfg_.max_concurrent > 0 && in_flight_.load(std::memory_order_relaxed) > cfg_.max_concurrent) {
+    rejects_.fetch_add(1, std::memory_order_relaxed);
+    co_return Result::unanswered(name(), wire::rcode::REFUSED, "concurrent queries exceeded maximum");
+  }
+
+  std::array<uint8_t, 512> qbuf;
+  size_t qlen = build_upstream_query(req, qbuf);
+  std::span<uint8_t> query(qbuf.data(), qlen);
+  std::vector<uint8_t> big;  // only for TCP/TLS replies
+  const auto start = Clock::now();
+  const auto deadline = start + cfg_.total_timeout;
+  std::array<uint8_t, 16> candidates;
+  size_t n = order(*ws, candidates);
+  ExchangeError last = ExchangeError::timeout;
+
+  // Walk the candidates (again and again if need be) until one answers or
+  // the query's overall deadline passes.
+  for (size_t i = 0; Clock::now() < deadline; ++i) {
+    size_t idx = candidates[i % n];
+    Upstream& u = *upstreams_[idx];
+    bool use_stream = u.address.tls || cfg_.force_tcp ||
+                      (req.transport == Transport::tcp && !cfg_.prefer_udp);
+    auto try_deadline = std::min(Clock::now() + cfg_.try_timeout, deadline);
+    u.counters.requests.fetch_add(1, std::memory_order_relaxed);
+    ExchangeResult r = co_await attempt(*ws, idx, use_stream, req, query, big, try_deadline);
+    if (r.ok() && !use_stream && wire::HeaderView{req.response_buffer().data()}.has(wire::flag::TC)) {
+      // Truncated over UDP: ask the same upstream again over TCP.
+      use_stream = true;
+      r = co_await attempt(*ws, idx, true, req, query, big, std::min(Clock::now() + cfg_.try_timeout, deadline));
+    }
+    if (!r.ok()) {
+      last = r.error;
+      if (r.error == ExchangeError::closed) break;
+      record_failure(u);
+      continue;
+    }
+    record_success(u);
+    auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+    u.counters.duration_us.fetch_add(static_cast<uint64_t>(elapsed.count()), std::memory_order_relaxed);
+
+    std::span<uint8_t> reply = use_stream ? std::span<uint8_t>(big.data(), r.len)
+                                          : req.response_buffer().first(r.len);
+    uint16_t rcode = wire::HeaderView{reply.data()}.rcode();
+    u.counters.rcodes[rcode].fetch_add(1, std::memory_order_relaxed);
+    if (std::find(cfg_.next_rcodes.begin(), cfg_.next_rcodes.end(), rcode) != cfg_.next_rcodes.end()) {
+      req.response.start_response(req.query, req.packet);  // the next plugin starts afresh
+      co_return co_await next(req);
+    }
+    // Restore the client's ID and the exact case of its question.
+    wire::store16(reply.data(), req.query.id);
+    std::memcpy(reply.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());
+    size_t len = reply.size();
+    if (!req.query.edns.present) len = wire::remove_opt(reply);
+    if (use_stream) req.response.assign(reply.first(len));
+    else req.response.adopt(len);
+    co_return Result::written(name(), rcode);
+  }
+  req.response.start_response(req.query, req.packet);
+  co_return Result::unanswered(name(), wire::rcode::SERVFAIL,
+                               std::string("forward: ") + error_text(last));
+}
+
+}  // namespace skycore::plugins::forward

@@ -1,0 +1,54 @@
+// forward: sends queries for names under FROM to upstream resolvers and
+// relays their answers (CoreDNS's forward plugin). Each worker talks to the
+// upstreams over its own sockets; health is shared through atomics; a
+// control thread probes upstreams that went down.
+#pragma once
+#include <asio/ssl/context.hpp>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "core/plugin/plugin.h"
+#include "plugins/forward/config.h"
+#include "plugins/forward/health_checker.h"
+#include "plugins/forward/upstream.h"
+#include "plugins/forward/worker_state.h"
+
+namespace skycore::plugins::forward {
+
+class Forward final : public Plugin {
+ public:
+  Forward(Config cfg, size_t workers);
+  ~Forward() override;
+  std::string_view name() const override { return "forward"; }
+  asio::awaitable<Result> serve(Request& req, Next next) override;
+
+  void worker_started(uint16_t worker, asio::any_io_executor ex);
+  void worker_stopping(uint16_t worker);
+  void start_health_checks() { health_.start(); }
+  void stop_health_checks() { health_.stop(); }
+
+  const Config& config() const { return cfg_; }
+  const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
+  uint64_t max_concurrent_rejects() const { return rejects_.load(std::memory_order_relaxed); }
+
+ private:
+  bool should_forward(const wire::Name& qname_lower) const;
+  // Upstream indexes in the order to try them (policy, down ones last).
+  size_t order(WorkerState& ws, std::array<uint8_t, 16>& out) const;
+  asio::awaitable<ExchangeResult> attempt(WorkerState& ws, size_t upstream, bool use_stream,
+                                          Request& req, std::span<uint8_t> query,
+                                          std::vector<uint8_t>& big, Clock::time_point deadline);
+  void record_failure(Upstream& u);
+  void record_success(Upstream& u);
+
+  Config cfg_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::vector<std::unique_ptr<Upstream>> upstreams_;
+  std::vector<std::unique_ptr<WorkerState>> workers_;
+  HealthChecker health_;
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<uint64_t> rejects_{0};
+};
+
+}  // namespace skycore::plugins::forward

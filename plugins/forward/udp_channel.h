@@ -1,0 +1,67 @@
+// One connected UDP socket to one upstream, shared by many queries of one
+// worker: each query gets a fresh random ID, replies are matched back by ID
+// and question (the connected socket already filters the source address and
+// port). The socket is replaced every kRotateAfter queries so the source
+// port keeps changing (RFC 5452). Lives on one worker's thread only.
+#pragma once
+#include <asio/awaitable.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
+#include <array>
+#include <memory>
+#include <optional>
+
+#include "core/plugin/park.h"
+#include "plugins/forward/exchange.h"
+#include "plugins/forward/query_ids.h"
+
+namespace skycore::plugins::forward {
+
+class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
+ public:
+  static constexpr size_t kMaxPending = 256;
+  static constexpr size_t kRotateAfter = 4096;
+
+  UdpChannel(asio::any_io_executor ex, asio::ip::udp::endpoint upstream, QueryIds& ids);
+  // Opens the socket and starts the receive and timeout loops, which keep
+  // the channel alive until close(). Create channels with make_shared.
+  void start();
+  void close();  // fails everything in flight with `closed`
+
+  // Sends `query` (its ID is overwritten) and waits for the matching reply,
+  // copied into `reply`, until `deadline`.
+  asio::awaitable<ExchangeResult> exchange(std::span<uint8_t> query, const wire::Query& q,
+                                           std::span<uint8_t> reply, Clock::time_point deadline);
+  size_t in_flight() const { return in_flight_; }
+  uint64_t spoofed() const { return spoofed_; }  // replies dropped as not ours
+
+ private:
+  struct Pending {
+    bool used = false;
+    uint16_t id = 0;
+    const wire::Query* q = nullptr;
+    std::span<uint8_t> reply;
+    Clock::time_point deadline;
+    ExchangeResult result;
+    std::optional<Wakeup> wake;
+  };
+  void open_socket();
+  asio::awaitable<void> receive_loop();
+  asio::awaitable<void> timeout_loop();
+  void finish(Pending& p, ExchangeError e, size_t len = 0);
+  void deliver(std::span<const uint8_t> datagram);
+
+  asio::any_io_executor ex_;
+  asio::ip::udp::endpoint upstream_;
+  QueryIds& ids_;
+  asio::ip::udp::socket sock_;
+  asio::steady_timer ticker_;
+  std::array<Pending, kMaxPending> pending_{};
+  std::array<uint8_t, 65535> rx_;
+  size_t in_flight_ = 0;
+  size_t uses_ = 0;
+  uint64_t spoofed_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace skycore::plugins::forward

@@ -1,0 +1,168 @@
+"""An independent upstream DNS server for tests, written with dnspython.
+
+Runs UDP and TCP on 127.0.0.1 in background threads. Its behaviour can be
+switched while it runs:
+  mode = "answer"    A 192.0.2.1 (TTL 300) for names under answer_zone, NXDOMAIN otherwise
+  mode = "silent"    receives and never replies
+  mode = "servfail"  SERVFAIL for everything
+  mode = "truncate"  over UDP: an empty answer with TC; over TCP: the full answer
+  mode = "spoof"     first a reply with a wrong ID and one with a wrong question, then the real one
+It counts queries per transport and keeps the last ones it saw.
+"""
+
+import socket
+import struct
+import threading
+
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+HOST = "127.0.0.1"
+
+
+class Upstream:
+    def __init__(self, port=0, answer_ip="192.0.2.1", ttl=300):
+        self.mode = "answer"
+        self.answer_ip = answer_ip
+        self.ttl = ttl
+        self.udp_queries = 0
+        self.tcp_queries = 0
+        self.seen = []  # (transport, dns.message.Message)
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind((HOST, port))
+        self.port = self.udp.getsockname()[1]
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind((HOST, self.port))
+        self.tcp.listen(64)
+        self.udp.settimeout(0.1)
+        self.tcp.settimeout(0.1)
+        self.threads = [threading.Thread(target=self._serve_udp, daemon=True),
+                        threading.Thread(target=self._serve_tcp, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    @property
+    def address(self):
+        return f"{HOST}:{self.port}"
+
+    def close(self):
+        self._stop.set()
+        for t in self.threads:
+            t.join(2)
+        self.udp.close()
+        self.tcp.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def queries(self):
+        with self.lock:
+            return self.udp_queries + self.tcp_queries
+
+    def _record(self, transport, q):
+        with self.lock:
+            if transport == "udp":
+                self.udp_queries += 1
+            else:
+                self.tcp_queries += 1
+            self.seen.append((transport, q))
+            del self.seen[:-50]
+
+    def answer(self, q, transport):
+        """The replies to send for query q (a list of wire messages, maybe empty)."""
+        mode = self.mode
+        if mode == "silent":
+            return []
+        r = dns.message.make_response(q)
+        r.flags |= dns.flags.RA
+        if mode == "servfail":
+            r.set_rcode(dns.rcode.SERVFAIL)
+            return [r.to_wire()]
+        if mode == "truncate" and transport == "udp":
+            r.flags |= dns.flags.TC
+            return [r.to_wire()]
+        qname = q.question[0].name
+        qtype = q.question[0].rdtype
+        if qtype == dns.rdatatype.A and not qname.to_text().startswith("nx"):
+            r.answer.append(dns.rrset.from_text(qname, self.ttl, "IN", "A", self.answer_ip))
+        elif qname.to_text().startswith("nx"):
+            r.set_rcode(dns.rcode.NXDOMAIN)
+        wire = r.to_wire()
+        if mode == "spoof":
+            bad_id = bytearray(wire)
+            struct.pack_into("!H", bad_id, 0, (q.id + 1) & 0xFFFF)
+            other = dns.message.make_response(dns.message.make_query("evil.example.", "A", id=q.id))
+            other.answer.append(dns.rrset.from_text("evil.example.", 300, "IN", "A", "6.6.6.6"))
+            return [bytes(bad_id), other.to_wire(), wire]
+        return [wire]
+
+    def _serve_udp(self):
+        while not self._stop.is_set():
+            try:
+                data, peer = self.udp.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                q = dns.message.from_wire(data)
+            except Exception:
+                continue
+            self._record("udp", q)
+            for reply in self.answer(q, "udp"):
+                self.udp.sendto(reply, peer)
+
+    def _serve_tcp(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.tcp.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve_conn, args=(conn,), daemon=True).start()
+
+    def _serve_conn(self, conn):
+        conn.settimeout(0.5)
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    head = self._read(conn, 2)
+                    if head is None:
+                        return
+                    data = self._read(conn, struct.unpack("!H", head)[0])
+                    if data is None:
+                        return
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                q = dns.message.from_wire(data)
+                self._record("tcp", q)
+                for reply in self.answer(q, "tcp"):
+                    conn.sendall(struct.pack("!H", len(reply)) + reply)
+
+    def _read(self, conn, n):
+        buf = b""
+        while len(buf) < n:
+            try:
+                chunk = conn.recv(n - len(buf))
+            except socket.timeout:
+                if self._stop.is_set():
+                    return None
+                if not buf:
+                    raise
+                continue
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
