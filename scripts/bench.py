@@ -47,26 +47,50 @@ def wait_answering(port, deadline=10.0):
     raise RuntimeError(f"server on port {port} never answered")
 
 
-def run_dnsperf(port, qfile, seconds):
-    out = subprocess.run(
-        ["taskset", "-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
-         "-l", str(seconds), "-c", "4", "-q", "200"],
-        capture_output=True, text=True, timeout=seconds + 30).stdout
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+def run_dnsperf(port, qfile, seconds, work):
+    """dnsperf -v prints one line per answered query with its latency, from
+    which p50/p99 are taken (dnsperf itself reports only mean and stddev)."""
+    out_path = os.path.join(work, "dnsperf.out")
+    with open(out_path, "w") as out:
+        subprocess.run(
+            ["taskset", "-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
+             "-l", str(seconds), "-c", "4", "-q", "200", "-v"],
+            stdout=out, stderr=subprocess.DEVNULL, timeout=seconds + 30, check=False)
     res = {}
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("Queries completed:"):
-            res["completed"] = int(line.split()[2])
-        elif line.startswith("Queries lost:"):
-            res["lost"] = int(line.split()[2])
-        elif line.startswith("Queries per second:"):
-            res["qps"] = float(line.split()[3])
-        elif line.startswith("Average Latency (s):"):
-            res["avg_latency_ms"] = float(line.split()[3]) * 1000
-        elif line.startswith("Latency StdDev (s):"):
-            res["stddev_ms"] = float(line.split()[3]) * 1000
+    latencies = []
+    rcodes = {}
+    with open(out_path) as f:
+        for line in f:
+            if line.startswith("> "):
+                parts = line.split()
+                rcodes[parts[1]] = rcodes.get(parts[1], 0) + 1
+                try:
+                    latencies.append(float(parts[-1]))
+                except ValueError:
+                    pass  # "> T name type": timed out, no latency
+                continue
+            line = line.strip()
+            if line.startswith("Queries completed:"):
+                res["completed"] = int(line.split()[2])
+            elif line.startswith("Queries lost:"):
+                res["lost"] = int(line.split()[2])
+            elif line.startswith("Queries per second:"):
+                res["qps"] = float(line.split()[3])
+            elif line.startswith("Average Latency (s):"):
+                res["avg_latency_ms"] = float(line.split()[3]) * 1000
     if "completed" not in res:
-        raise RuntimeError("dnsperf output not understood:\n" + out)
+        raise RuntimeError("dnsperf output not understood: see " + out_path)
+    latencies.sort()
+    res["p50_ms"] = percentile(latencies, 50) * 1000
+    res["p99_ms"] = percentile(latencies, 99) * 1000
+    res["rcodes"] = rcodes
     return res
 
 
@@ -76,7 +100,7 @@ def measure(name, argv, port, qfile, seconds, cwd):
     try:
         wait_answering(port)
         before = cpu_seconds(proc.pid)
-        res = run_dnsperf(port, qfile, seconds)
+        res = run_dnsperf(port, qfile, seconds, cwd)
         after = cpu_seconds(proc.pid)
         res["cpu_us_per_query"] = (after - before) * 1e6 / max(res["completed"], 1)
         with open(f"/proc/{proc.pid}/status") as f:
@@ -100,22 +124,25 @@ def skycore_whoami(binary, work, port):
     return [binary, "-conf", conf, "-quiet"]
 
 
-def knot_static(work, port):
-    """knotd serving one small authoritative A answer: the closest peer to whoami."""
+def knot_static(work, port, name="knot"):
+    """knotd serving one small authoritative A answer: the closest peer to whoami,
+    and the upstream for the forward case."""
     zone = os.path.join(work, "example.org.zone")
     with open(zone, "w") as f:
         f.write("$TTL 0\n@ SOA ns hostmaster 1 3600 600 86400 0\n@ NS ns\nns A 127.0.0.1\n"
                 "whoami A 127.0.0.1\n")
-    conf = os.path.join(work, "knot.conf")
+    rundir = os.path.join(work, name)
+    os.makedirs(rundir, exist_ok=True)
+    conf = os.path.join(rundir, "knot.conf")
     with open(conf, "w") as f:
         f.write(f"""server:
-    rundir: "{work}"
+    rundir: "{rundir}"
     listen: 127.0.0.1@{port}
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
 database:
-    storage: "{work}/db"
+    storage: "{rundir}/db"
 log:
   - target: stderr
     any: error
@@ -126,44 +153,90 @@ zone:
     return ["knotd", "-c", conf]
 
 
+def skycore_forward(binary, work, port, upstream_port):
+    conf = os.path.join(work, "Corefile.forward")
+    with open(conf, "w") as f:
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n    forward . 127.0.0.1:{upstream_port}\n}}\n")
+    return [binary, "-conf", conf, "-quiet"]
+
+
+def dnsdist_forward(work, port, upstream_port):
+    conf = os.path.join(work, "dnsdist.conf")
+    with open(conf, "w") as f:
+        f.write(f'setLocal("127.0.0.1:{port}")\n'
+                f'newServer({{address="127.0.0.1:{upstream_port}"}})\n'
+                'setACL({"127.0.0.0/8"})\n')
+    return ["dnsdist", "--supervised", "--disable-syslog", "-C", conf]
+
+
+def start_upstream(work):
+    """knot on CPU 1 (beside dnsperf): the same upstream for every forwarder."""
+    port = free_port()
+    proc = subprocess.Popen(["taskset", "-c", "1"] + knot_static(work, port, "upstream"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_answering(port)
+    return proc, port
+
+
+def print_table(title, rows):
+    base = rows[0]["cpu_us_per_query"]
+    print(f"\n### {title}\n")
+    print("| server | QPS | p50 ms | p99 ms | CPU us/query | ratio to skycore | RSS MB | lost |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['name']} | {r['qps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
+              f"{r['cpu_us_per_query']:.2f} | {r['cpu_us_per_query'] / base:.2f} | "
+              f"{r['rss_mb']:.1f} | {r.get('lost', 0)} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--cases", default="whoami,forward")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
     if (os.cpu_count() or 1) < 2:
         sys.exit("bench needs 2 CPUs (server on CPU 0, dnsperf on CPU 1)")
+    cases = args.cases.split(",")
+    binary = os.path.join(args.root, "build", "skycore")
+    builds = [("skycore", binary)] + [tuple(v.split("=", 1)) for v in args.variant]
     work = tempfile.mkdtemp(prefix="skycore-bench-")
     qfile = os.path.join(work, "queries.txt")
     with open(qfile, "w") as f:
         f.write("whoami.example.org A\n")
-    rows = []
+    print(f"{args.seconds} s per server; server on CPU 0, dnsperf (-c 4 -q 200) on CPU 1")
     try:
-        port = free_port()
-        binary = os.path.join(args.root, "build", "skycore")
-        rows.append(measure("skycore whoami", skycore_whoami(binary, work, port), port, qfile,
-                            args.seconds, work))
-        for v in args.variant:
-            name, path = v.split("=", 1)
-            port = free_port()
-            rows.append(measure(f"skycore whoami ({name})", skycore_whoami(path, work, port), port,
-                                qfile, args.seconds, work))
-        if shutil.which("knotd"):
+        if "whoami" in cases:
+            rows = []
+            for name, path in builds:
+                port = free_port()
+                rows.append(measure(f"{name} whoami", skycore_whoami(path, work, port), port,
+                                    qfile, args.seconds, work))
             port = free_port()
             rows.append(measure("knot static A", knot_static(work, port), port, qfile,
                                 args.seconds, work))
+            print_table("authoritative answer built per query", rows)
+        if "forward" in cases:
+            upstream, up_port = start_upstream(work)
+            try:
+                rows = []
+                for name, path in builds:
+                    port = free_port()
+                    rows.append(measure(f"{name} forward", skycore_forward(path, work, port, up_port),
+                                        port, qfile, args.seconds, work))
+                if shutil.which("dnsdist"):
+                    port = free_port()
+                    rows.append(measure("dnsdist forward (no cache)",
+                                        dnsdist_forward(work, port, up_port), port, qfile,
+                                        args.seconds, work))
+                print_table("forwarding to knot on CPU 1, no cache", rows)
+            finally:
+                upstream.terminate()
+                upstream.wait(10)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    base = rows[0]["cpu_us_per_query"]
-    print(f"\n{args.seconds} s per server, server on CPU 0, dnsperf (-c 4 -q 200) on CPU 1\n")
-    print("| server | QPS | avg latency ms | CPU us/query | vs skycore | RSS MB | lost |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['name']} | {r['qps']:.0f} | {r['avg_latency_ms']:.3f} | "
-              f"{r['cpu_us_per_query']:.2f} | {r['cpu_us_per_query'] / base:.2f}x | "
-              f"{r['rss_mb']:.1f} | {r.get('lost', 0)} |")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
@@ -43,6 +44,20 @@ void peer_to_request(const sockaddr_storage& ss, Request& req) {
   }
 }
 
+// Sends what it can; a full socket buffer drops the rest, as UDP may.
+void send_batch(int fd, mmsghdr* msgs, size_t n) {
+  for (size_t sent = 0; sent < n;) {
+    int r = ::sendmmsg(fd, msgs + sent, static_cast<unsigned>(n - sent), MSG_DONTWAIT);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (r <= 0) {  // this peer is unreachable: skip it, keep the others
+      ++sent;
+      continue;
+    }
+    sent += static_cast<size_t>(r);
+  }
+}
+
 }  // namespace
 
 UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker)
@@ -51,6 +66,7 @@ UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, 
   local_addr_ = unmapped(local.address());
   local_port_ = local.port();
   free_.reserve(kSlots);
+  outbox_.reserve(kSlots);
   for (size_t i = 0; i < kSlots; ++i) {
     Slot* s = &slots_[i];
     s->req.transport = Transport::udp;
@@ -68,12 +84,36 @@ void UdpListener::release(Slot* s) {
   if (free_.size() == 1) slot_freed_.cancel_one();  // the reader may be waiting for one
 }
 
-void UdpListener::send_one(Slot* s) {
-  if (s->req.response.size() == 0) return;
-  // Non-blocking: if the socket buffer is full the reply is dropped, as it
-  // would be anywhere on the path; the client retries.
-  ::sendto(sock_.native_handle(), s->req.response.data().data(), s->req.response.size(),
-           MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&s->peer), s->peer_len);
+void UdpListener::queue_reply(Slot* s) {
+  outbox_.push_back(s);  // capacity reserved for every slot: no allocation
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(sock_.get_executor(), [this] { flush_replies(); });
+  }
+}
+
+void UdpListener::flush_replies() {
+  flush_posted_ = false;
+  std::array<mmsghdr, kBatch> msgs;
+  std::array<iovec, kBatch> iovs;
+  const int fd = sock_.native_handle();
+  for (size_t start = 0; start < outbox_.size(); start += kBatch) {
+    size_t n = 0;
+    for (size_t i = start; i < outbox_.size() && n < kBatch; ++i) {
+      Slot* s = outbox_[i];
+      if (s->req.response.size() == 0) continue;
+      iovs[n] = {const_cast<uint8_t*>(s->req.response.data().data()), s->req.response.size()};
+      msgs[n] = {};
+      msgs[n].msg_hdr.msg_name = &s->peer;
+      msgs[n].msg_hdr.msg_namelen = s->peer_len;
+      msgs[n].msg_hdr.msg_iov = &iovs[n];
+      msgs[n].msg_hdr.msg_iovlen = 1;
+      ++n;
+    }
+    send_batch(fd, msgs.data(), n);
+  }
+  for (Slot* s : outbox_) release(s);
+  outbox_.clear();
 }
 
 asio::awaitable<void> UdpListener::slot_loop(Slot* s) {
@@ -86,8 +126,7 @@ asio::awaitable<void> UdpListener::slot_loop(Slot* s) {
       s->done_inline = true;  // the reader sends it with the rest of the batch
       continue;
     }
-    send_one(s);
-    release(s);
+    queue_reply(s);
   }
 }
 
@@ -153,16 +192,7 @@ asio::awaitable<void> UdpListener::run() {
       replies[n_answered].msg_hdr.msg_iovlen = 1;
       answered[n_answered++] = s;
     }
-    for (size_t sent = 0; sent < n_answered;) {
-      int r = ::sendmmsg(fd, replies.data() + sent, static_cast<unsigned>(n_answered - sent), MSG_DONTWAIT);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;  // buffer full: drop, as UDP may
-      if (r <= 0) {  // this peer is unreachable: skip it, keep the others
-        ++sent;
-        continue;
-      }
-      sent += static_cast<size_t>(r);
-    }
+    send_batch(fd, replies.data(), n_answered);
     for (size_t i = 0; i < n_answered; ++i) release(answered[i]);
   }
   // Shutdown: parked slots end now; busy ones end when their query does.

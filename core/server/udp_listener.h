@@ -49,7 +49,12 @@ class UdpListener {
   asio::awaitable<void> slot_loop(Slot* s);
   void prepare(Slot* s);
   void release(Slot* s);
-  void send_one(Slot* s);
+  // Replies of queries that finished later (after waiting on an upstream)
+  // are collected and sent together by one posted flush.
+  void queue_reply(Slot* s);
+  void flush_replies();
+  std::vector<Slot*> outbox_;
+  bool flush_posted_ = false;
 
   asio::ip::udp::socket& sock_;
   const ListenerSpec& spec_;

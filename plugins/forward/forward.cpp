@@ -118,7 +118,7 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
     co_return Result::unanswered(name(), wire::rcode::REFUSED, "concurrent queries exceeded maximum");
   }
 
-  std::array<uint8_t, 512> qbuf;
+  std::array<uint8_t, 320> qbuf;  // header + 255-octet name + 4 + OPT
   size_t qlen = build_upstream_query(req, qbuf);
   std::span<uint8_t> query(qbuf.data(), qlen);
   std::vector<uint8_t> big;  // only for TCP/TLS replies
@@ -128,10 +128,10 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   size_t n = order(*ws, candidates);
   ExchangeError last = ExchangeError::timeout;
 
-  // Walk the candidates (again and again if need be) until one answers or
-  // the query's overall deadline passes.
-  for (size_t i = 0; Clock::now() < deadline; ++i) {
-    size_t idx = candidates[i % n];
+  // Each candidate gets one try, as in CoreDNS, until one answers or the
+  // query's overall deadline passes.
+  for (size_t i = 0; i < n && Clock::now() < deadline; ++i) {
+    size_t idx = candidates[i];
     Upstream& u = *upstreams_[idx];
     bool use_stream = u.address.tls || cfg_.force_tcp ||
                       (req.transport == Transport::tcp && !cfg_.prefer_udp);

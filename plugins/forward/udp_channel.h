@@ -38,9 +38,11 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
  private:
   struct Pending {
     bool used = false;
+    bool doomed = false;  // marked for failing by an error that hit the socket
     uint16_t id = 0;
     const wire::Query* q = nullptr;
     std::span<uint8_t> reply;
+    std::span<const uint8_t> query;
     Clock::time_point deadline;
     ExchangeResult result;
     std::optional<Wakeup> wake;
@@ -57,7 +59,28 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
   asio::ip::udp::socket sock_;
   asio::steady_timer ticker_;
   std::array<Pending, kMaxPending> pending_{};
-  std::array<uint8_t, 65535> rx_;
+  // The slots in use as compact {id, slot} pairs, so matching a reply or
+  // checking a new ID touches a few bytes per query in flight, not whole slots.
+  struct Active {
+    uint16_t id;
+    uint16_t slot;
+  };
+  std::array<Active, kMaxPending> active_{};
+  std::array<uint16_t, kMaxPending> free_{};  // stack of unused slot numbers
+  size_t free_count_ = 0;
+  // Queries wait here until the flush posted by the first of them sends
+  // them all with one sendmmsg; replies are read up to kRxBatch at a time.
+  struct Outgoing {
+    uint16_t slot;
+    uint16_t id;
+  };
+  std::array<Outgoing, kMaxPending> outbox_{};
+  size_t outbox_count_ = 0;
+  bool flush_posted_ = false;
+  void flush();
+  static constexpr size_t kRxBatch = 16;
+  static constexpr size_t kRxSize = 4096;  // we advertise 1232; bigger replies are dropped
+  std::array<std::array<uint8_t, kRxSize>, kRxBatch> rx_;
   size_t in_flight_ = 0;
   size_t uses_ = 0;
   uint64_t spoofed_ = 0;

@@ -64,6 +64,18 @@ class Upstream:
     def __exit__(self, *exc):
         self.close()
 
+    def reset(self):
+        """Forgets the queries seen so far (counts and messages)."""
+        with self.lock:
+            self.udp_queries = 0
+            self.tcp_queries = 0
+            self.seen = []
+
+    def seen_messages(self):
+        """A snapshot of (transport, message) pairs, oldest first."""
+        with self.lock:
+            return list(self.seen)
+
     def queries(self):
         with self.lock:
             return self.udp_queries + self.tcp_queries
@@ -146,10 +158,16 @@ class Upstream:
                     continue
                 except OSError:
                     return
-                q = dns.message.from_wire(data)
+                try:
+                    q = dns.message.from_wire(data)
+                except Exception:
+                    return
                 self._record("tcp", q)
-                for reply in self.answer(q, "tcp"):
-                    conn.sendall(struct.pack("!H", len(reply)) + reply)
+                try:
+                    for reply in self.answer(q, "tcp"):
+                        conn.sendall(struct.pack("!H", len(reply)) + reply)
+                except OSError:  # the client hung up (e.g. on a spoofed reply)
+                    return
 
     def _read(self, conn, n):
         buf = b""
