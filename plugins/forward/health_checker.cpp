@@ -50,7 +50,8 @@ asio::awaitable<void> HealthChecker::probe_loop(Upstream& u) {
                                           cfg_.tls.server_name, cfg_.expire);
     stream->start();
   } else {
-    udp = std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(u.address.ip, u.address.port), ids);
+    udp = std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(u.address.ip, u.address.port), ids,
+                                       u.counters.spoofed);
     udp->start();
   }
   std::array<uint8_t, 512> qbuf{};

@@ -8,6 +8,7 @@
 #include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -22,7 +23,9 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
   static constexpr size_t kMaxPending = 256;
   static constexpr size_t kRotateAfter = 4096;
 
-  UdpChannel(asio::any_io_executor ex, asio::ip::udp::endpoint upstream, QueryIds& ids);
+  // `spoofed` counts replies dropped as not ours (shared across workers).
+  UdpChannel(asio::any_io_executor ex, asio::ip::udp::endpoint upstream, QueryIds& ids,
+             std::atomic<uint64_t>& spoofed);
   // Opens the socket and starts the receive and timeout loops, which keep
   // the channel alive until close(). Create channels with make_shared.
   void start();
@@ -33,7 +36,6 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
   asio::awaitable<ExchangeResult> exchange(std::span<uint8_t> query, const wire::Query& q,
                                            std::span<uint8_t> reply, Clock::time_point deadline);
   size_t in_flight() const { return in_flight_; }
-  uint64_t spoofed() const { return spoofed_; }  // replies dropped as not ours
 
  private:
   struct Pending {
@@ -83,7 +85,7 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
   std::array<std::array<uint8_t, kRxSize>, kRxBatch> rx_;
   size_t in_flight_ = 0;
   size_t uses_ = 0;
-  uint64_t spoofed_ = 0;
+  std::atomic<uint64_t>& spoofed_;
   bool closed_ = false;
 };
 

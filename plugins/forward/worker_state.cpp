@@ -11,7 +11,8 @@ WorkerState::WorkerState(asio::any_io_executor ex, const Config& cfg,
     const auto& a = u->address;
     if (!a.tls) {
       for (size_t i = 0; i < kUdpChannels; ++i) {
-        link.udp.push_back(std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(a.ip, a.port), ids_));
+        link.udp.push_back(std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(a.ip, a.port), ids_,
+                                                        u->counters.spoofed));
         link.udp.back()->start();
       }
     }
