@@ -143,21 +143,24 @@ asio::awaitable<ExchangeResult> StreamPool::exchange(std::span<uint8_t> query, u
     std::array<asio::const_buffer, 2> out = {asio::buffer(len), asio::buffer(query.data(), query.size())};
     asio::error_code ec;
     co_await c->write(out, ec);
-    uint8_t rlen[2];
-    if (!ec) co_await c->read(asio::buffer(rlen), ec);
-    size_t n = wire::load16(rlen);
-    if (!ec && n > reply.size()) ec = asio::error::message_size;
-    if (!ec) co_await c->read(asio::buffer(reply.data(), n), ec);
+    // Messages that are not the answer (wrong ID or question: strays or
+    // spoofs) are skipped; the watchdog bounds how long we keep reading.
+    size_t n = 0;
+    bool matched = false;
+    while (!ec && !matched) {
+      uint8_t rlen[2];
+      co_await c->read(asio::buffer(rlen), ec);
+      n = wire::load16(rlen);
+      if (!ec && n > reply.size()) ec = asio::error::message_size;
+      if (!ec) co_await c->read(asio::buffer(reply.data(), n), ec);
+      matched = !ec && reply_matches({reply.data(), n}, id, q);
+    }
     dog->cancel();
     if (ec) {
       c->close();
       if (reused && Clock::now() < deadline) continue;
       co_return ExchangeResult{0, Clock::now() >= deadline ? ExchangeError::timeout
                                                            : ExchangeError::network};
-    }
-    if (!reply_matches({reply.data(), n}, id, q)) {
-      c->close();  // a stream that answers something else cannot be trusted further
-      co_return ExchangeResult{0, ExchangeError::network};
     }
     c->last_used = Clock::now();
     if (!closed_) idle_.push_back(std::move(c));

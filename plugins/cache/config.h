@@ -1,0 +1,46 @@
+// The cache plugin's configuration (CoreDNS's options and defaults).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/corefile/token_cursor.h"
+#include "core/wire/name.h"
+
+namespace skycore::plugins::cache {
+
+using std::chrono::seconds;
+
+struct KindConfig {
+  size_t capacity = 9984;
+  seconds max_ttl{3600};
+  seconds min_ttl{5};
+  std::vector<wire::Name> disabled_zones;  // `disable success|denial ZONES`
+  bool disabled_everywhere = false;        // `disable success|denial` with no zones
+};
+
+enum class StaleMode { immediate, verify };
+
+struct Config {
+  std::vector<wire::Name> zones;  // empty: the server block's zones
+  KindConfig success;
+  KindConfig denial;
+  // prefetch: entries hit `prefetch_amount` times within `prefetch_window`
+  // are refreshed once `prefetch_percentage` % or less of their TTL is left.
+  size_t prefetch_amount = 0;  // 0: off
+  seconds prefetch_window{60};
+  unsigned prefetch_percentage = 10;
+  seconds serve_stale{0};      // 0: off
+  StaleMode stale_mode = StaleMode::immediate;
+  seconds servfail_ttl{5};     // 0: SERVFAIL is not cached
+  bool keepttl = false;
+
+  Config() { denial.max_ttl = seconds(1800); }
+};
+
+// Parses the `cache` directive(s) at the cursor; `block_zones` are the
+// server block's zones. Throws corefile::Error.
+Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& block_zones);
+
+}  // namespace skycore::plugins::cache
