@@ -1,0 +1,120 @@
+#include "plugins/cache/cache.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/this_coro.hpp>
+
+#include <cstring>
+#include <memory>
+
+#include "core/wire/header.h"
+#include "core/wire/record.h"
+
+namespace skycore::plugins::cache {
+namespace {
+
+StoreLimits limits_from(const Config& c) {
+  StoreLimits l;
+  l.capacity[0] = c.success.capacity;
+  l.capacity[1] = c.denial.capacity;
+  l.capacity[2] = c.denial.capacity;
+  l.serve_stale = c.serve_stale;
+  l.prefetch_amount = c.prefetch_amount;
+  l.prefetch_window = c.prefetch_window;
+  l.prefetch_percentage = c.prefetch_percentage;
+  l.keepttl = c.keepttl;
+  return l;
+}
+
+// A query of our own, for background refreshes: owns its buffers.
+struct BackgroundQuery {
+  std::vector<uint8_t> packet;
+  std::vector<uint8_t> out = std::vector<uint8_t>(wire::kMaxMessage);
+  Request req;
+};
+
+}  // namespace
+
+Cache::Cache(Config cfg) : cfg_(std::move(cfg)), store_(limits_from(cfg_)) {}
+
+bool Cache::in_zones(const wire::Name& qname) const {
+  for (const auto& z : cfg_.zones)
+    if (qname.is_subdomain_of(z)) return true;
+  return false;
+}
+
+void Cache::answer_from_cache(Request& req, size_t len) const {
+  auto buf = req.response_buffer();
+  wire::store16(buf.data(), req.query.id);
+  // The stored question is the first asker's; give this client its own case.
+  std::memcpy(buf.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());
+  req.response.adopt(len);
+  if (req.query.edns.present) req.response.add_opt(1232, 0, req.query.edns.do_bit);
+}
+
+void Cache::remember(const Request& req, const Key& key) {
+  // Stored without OPT (each hit adds the client's own) and with ID 0.
+  auto msg = req.response.data();
+  std::vector<uint8_t> copy(msg.begin(), msg.end());
+  copy.resize(wire::remove_opt(copy));
+  auto a = analyze(copy, cfg_, req.query.qname_lower);
+  if (!a) return;
+  wire::store16(copy.data(), 0);
+  store_.insert(key, copy, std::move(*a), Clock::now());
+}
+
+void Cache::refresh_in_background(const Request& req, const Key& key, Next next,
+                                  asio::any_io_executor ex) {
+  auto job = std::make_shared<BackgroundQuery>();
+  job->packet.assign(req.packet.begin(), req.packet.end());
+  Request& r = job->req;
+  r.packet = job->packet;
+  r.query = req.query;
+  r.remote_addr = req.remote_addr;
+  r.remote_port = req.remote_port;
+  r.local_addr = req.local_addr;
+  r.local_port = req.local_port;
+  r.transport = req.transport;
+  r.worker = req.worker;
+  r.server = req.server;
+  r.zone = req.zone;
+  r.max_size = wire::kMaxMessage;
+  r.response_storage = job->out;
+  r.response.reset(job->out, wire::kMaxMessage);
+  r.response.start_response(r.query, r.packet);
+  auto run = [this, job, key, next]() -> asio::awaitable<void> {
+    Result res = co_await next(job->req);
+    if (res.answered) remember(job->req, key);
+    store_.prefetch_done(key);
+  };
+  asio::co_spawn(ex, run, asio::detached);
+}
+
+asio::awaitable<Result> Cache::serve(Request& req, Next next) {
+  if (!in_zones(req.query.qname_lower)) co_return co_await next(req);
+  Key key = make_key(req.query);
+  bool stale_first = cfg_.serve_stale.count() > 0 && cfg_.stale_mode == StaleMode::immediate;
+  Hit hit = store_.lookup(key, Clock::now(), req.response_buffer(), stale_first);
+  if (hit.found != Found::miss) {
+    uint16_t rcode = wire::HeaderView{req.response_buffer().data()}.rcode();
+    answer_from_cache(req, hit.len);
+    if (hit.prefetch_due) refresh_in_background(req, key, next, co_await asio::this_coro::executor);
+    co_return Result::written(name(), rcode);
+  }
+
+  Result res = co_await next(req);
+  bool failed = !res.answered || res.rcode == wire::rcode::SERVFAIL;
+  if (failed && cfg_.serve_stale.count() > 0 && cfg_.stale_mode == StaleMode::verify) {
+    // verify: the upstream was tried first and failed; fall back to stale.
+    Hit stale = store_.lookup(key, Clock::now(), req.response_buffer(), true);
+    if (stale.found == Found::stale) {
+      answer_from_cache(req, stale.len);
+      store_.prefetch_done(key);
+      co_return Result::written(name(), wire::HeaderView{req.response_buffer().data()}.rcode());
+    }
+  }
+  if (res.answered) remember(req, key);
+  co_return res;
+}
+
+}  // namespace skycore::plugins::cache

@@ -1,0 +1,36 @@
+// cache: answers repeated questions from memory (CoreDNS's cache plugin with
+// dnsdist's wire-format store). On a miss it asks the rest of the chain and
+// keeps what may be kept; on a hit it patches ID, question case and TTLs
+// and answers without re-encoding or allocating.
+#pragma once
+#include <asio/any_io_executor.hpp>
+
+#include "core/plugin/plugin.h"
+#include "plugins/cache/config.h"
+#include "plugins/cache/store.h"
+
+namespace skycore::plugins::cache {
+
+class Cache final : public Plugin {
+ public:
+  explicit Cache(Config cfg);
+  std::string_view name() const override { return "cache"; }
+  asio::awaitable<Result> serve(Request& req, Next next) override;
+
+  const Store& store() const { return store_; }
+
+ private:
+  bool in_zones(const wire::Name& qname) const;
+  // Completes `req.response` from a hit of `len` bytes in its buffer.
+  void answer_from_cache(Request& req, size_t len) const;
+  void remember(const Request& req, const Key& key);
+  // Runs the rest of the chain for a copy of `req` in the background and
+  // stores the answer (prefetch, stale refresh). The client never waits.
+  void refresh_in_background(const Request& req, const Key& key, Next next,
+                             asio::any_io_executor ex);
+
+  Config cfg_;
+  Store store_;
+};
+
+}  // namespace skycore::plugins::cache

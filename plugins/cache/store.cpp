@@ -1,0 +1,148 @@
+#include "plugins/cache/store.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/wire/header.h"
+
+namespace skycore::plugins::cache {
+
+Key make_key(const wire::Query& q) {
+  Key k;
+  k.qname = q.qname_lower;
+  k.qtype = q.qtype;
+  k.qclass = q.qclass;
+  k.flags = static_cast<uint8_t>((q.edns.do_bit ? 1 : 0) | ((q.flags & wire::flag::CD) ? 2 : 0));
+  // FNV-1a over the lowercased name and the rest of the key.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint8_t b) { h = (h ^ b) * 1099511628211ull; };
+  for (uint8_t b : k.qname.wire()) mix(b);
+  mix(static_cast<uint8_t>(k.qtype >> 8));
+  mix(static_cast<uint8_t>(k.qtype));
+  mix(static_cast<uint8_t>(k.qclass >> 8));
+  mix(static_cast<uint8_t>(k.qclass));
+  mix(k.flags);
+  k.hash = h;
+  return k;
+}
+
+Store::Store(StoreLimits limits) : limits_(limits) {
+  for (auto& s : shards_) s.map.reserve((limits_.capacity[0] + limits_.capacity[1]) / kShards + 1);
+}
+
+size_t Store::entries(Kind k) const {
+  size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.count[static_cast<size_t>(k)];
+  }
+  return n;
+}
+
+Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale) {
+  Shard& s = shard(key.hash);
+  std::lock_guard lock(s.mu);
+  auto it = s.map.find(key.hash);
+  if (it == s.map.end() || !(it->second.key == key)) {
+    counters_.misses.fetch_add(1, std::memory_order_relaxed);
+    return {};
+  }
+  Entry& e = it->second;
+  auto age = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now - e.stored).count());
+  Hit hit;
+  hit.kind = e.kind;
+  if (age >= e.lifetime) {
+    bool within = limits_.serve_stale.count() > 0 &&
+                  age < e.lifetime + static_cast<uint32_t>(limits_.serve_stale.count());
+    if (!allow_stale || !within || e.wire.size() > out.size()) {
+      if (!within) {  // past any use: drop it now
+        --s.count[static_cast<size_t>(e.kind)];
+        s.map.erase(it);
+      }
+      counters_.misses.fetch_add(1, std::memory_order_relaxed);
+      return {};
+    }
+    hit.found = Found::stale;
+  } else {
+    if (e.wire.size() > out.size()) return {};
+    hit.found = Found::fresh;
+  }
+  std::memcpy(out.data(), e.wire.data(), e.wire.size());
+  hit.len = e.wire.size();
+  // Age every TTL in place; never promise more than we will keep it.
+  uint32_t remaining = hit.found == Found::stale ? kStaleTtl : e.lifetime - age;
+  for (size_t i = 0; i < e.ttl_offsets.size(); ++i) {
+    uint32_t ttl = e.ttls[i];
+    if (hit.found == Found::stale) ttl = kStaleTtl;
+    else if (!limits_.keepttl) ttl = std::min(ttl > age ? ttl - age : 0, remaining);
+    wire::store32(out.data() + e.ttl_offsets[i], ttl);
+  }
+  if (hit.found == Found::stale) {
+    counters_.stale.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    counters_.hits[static_cast<size_t>(e.kind)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // Prefetch: popular (amount hits within the window) and nearly expired.
+  if (limits_.prefetch_amount > 0 && hit.found == Found::fresh && !e.prefetching) {
+    if (now - e.window_start > limits_.prefetch_window) {
+      e.window_start = now;
+      e.window_hits = 0;
+    }
+    ++e.window_hits;
+    if (e.window_hits >= limits_.prefetch_amount &&
+        uint64_t(remaining) * 100 <= uint64_t(e.lifetime) * limits_.prefetch_percentage) {
+      e.prefetching = true;
+      hit.prefetch_due = true;
+      counters_.prefetches.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (hit.found == Found::stale && !e.prefetching) {
+    e.prefetching = true;  // one background refresh at a time
+    hit.prefetch_due = true;
+  }
+  return hit;
+}
+
+void Store::prefetch_done(const Key& key) {
+  Shard& s = shard(key.hash);
+  std::lock_guard lock(s.mu);
+  auto it = s.map.find(key.hash);
+  if (it != s.map.end() && it->second.key == key) it->second.prefetching = false;
+}
+
+void Store::evict_one(Shard& s, Kind kind) {
+  // Random eviction, as CoreDNS does: the first entry of this kind in the
+  // map's iteration order (which hashing scatters).
+  for (auto it = s.map.begin(); it != s.map.end(); ++it) {
+    if (it->second.kind != kind) continue;
+    s.map.erase(it);
+    --s.count[static_cast<size_t>(kind)];
+    counters_.evictions[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+}
+
+void Store::insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clock::time_point now) {
+  Entry e{key, a.kind, {msg.begin(), msg.end()}, std::move(a.ttl_offsets), {}, a.ttl, now, now, 0, false};
+  e.ttls.reserve(e.ttl_offsets.size());
+  for (uint16_t off : e.ttl_offsets) e.ttls.push_back(wire::load32(e.wire.data() + off));
+  size_t k = static_cast<size_t>(a.kind);
+  // The capacity is split over the shards exactly, so it stays a hard limit
+  // even when it is smaller than the number of shards.
+  size_t index = key.hash % kShards;
+  size_t per_shard = limits_.capacity[k] / kShards + (index < limits_.capacity[k] % kShards ? 1 : 0);
+  if (per_shard == 0) return;
+  Shard& s = shard(key.hash);
+  std::lock_guard lock(s.mu);
+  auto it = s.map.find(key.hash);
+  if (it != s.map.end()) {  // refresh (or a hash collision: the newer answer wins)
+    --s.count[static_cast<size_t>(it->second.kind)];
+    s.map.erase(it);
+  }
+  while (s.count[k] >= per_shard) evict_one(s, a.kind);
+  s.map.emplace(key.hash, std::move(e));
+  ++s.count[k];
+  counters_.inserts[k].fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace skycore::plugins::cache
