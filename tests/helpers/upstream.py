@@ -2,7 +2,8 @@
 
 Runs UDP and TCP on 127.0.0.1 in background threads. Its behaviour can be
 switched while it runs:
-  mode = "answer"    A 192.0.2.1 (TTL 300) for names under answer_zone, NXDOMAIN otherwise
+  mode = "answer"    A 192.0.2.1 (TTL 300) for A queries, NXDOMAIN for names starting "nx",
+                     NODATA for other types; negative answers carry an SOA
   mode = "silent"    receives and never replies
   mode = "servfail"  SERVFAIL for everything
   mode = "truncate"  over UDP: an empty answer with TC; over TCP: the full answer
@@ -13,9 +14,11 @@ It counts queries per transport and keeps the last ones it saw.
 import socket
 import struct
 import threading
+import time
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
@@ -24,10 +27,18 @@ HOST = "127.0.0.1"
 
 
 class Upstream:
-    def __init__(self, port=0, answer_ip="192.0.2.1", ttl=300):
+    def __init__(self, port=0, answer_ip="192.0.2.1", ttl=300, soa_ttl=60, soa_minimum=30,
+                 negative_soa=True):
         self.mode = "answer"
         self.answer_ip = answer_ip
         self.ttl = ttl
+        # Negative answers (NXDOMAIN for nx* names, NODATA for non-A types)
+        # carry an SOA in the authority section, as RFC 2308 wants, unless
+        # negative_soa is False.
+        self.soa_ttl = soa_ttl
+        self.soa_minimum = soa_minimum
+        self.negative_soa = negative_soa
+        self.delay = 0.0  # seconds to wait before answering (answer mode)
         self.udp_queries = 0
         self.tcp_queries = 0
         self.seen = []  # (transport, dns.message.Message)
@@ -108,6 +119,15 @@ class Upstream:
             r.answer.append(dns.rrset.from_text(qname, self.ttl, "IN", "A", self.answer_ip))
         elif qname.to_text().startswith("nx"):
             r.set_rcode(dns.rcode.NXDOMAIN)
+        if not r.answer and self.negative_soa:
+            zone = qname.parent() if len(qname) > 2 else qname
+            mname = dns.name.from_text("ns", zone)
+            rname = dns.name.from_text("hostmaster", zone)
+            r.authority.append(dns.rrset.from_text(
+                zone, self.soa_ttl, "IN", "SOA",
+                f"{mname} {rname} 1 3600 600 86400 {self.soa_minimum}"))
+        if self.delay:
+            time.sleep(self.delay)
         wire = r.to_wire()
         if mode == "spoof":
             bad_id = bytearray(wire)
