@@ -26,8 +26,9 @@ struct Config {
   std::vector<wire::Name> zones;  // empty: the server block's zones
   KindConfig success;
   KindConfig denial;
-  // prefetch: entries hit `prefetch_amount` times within `prefetch_window`
-  // are refreshed once `prefetch_percentage` % or less of their TTL is left.
+  // prefetch: entries hit `prefetch_amount` times with no gap of
+  // `prefetch_window` or more between hits are refreshed once
+  // `prefetch_percentage` % or less of their TTL is left.
   size_t prefetch_amount = 0;  // 0: off
   seconds prefetch_window{60};
   unsigned prefetch_percentage = 10;

@@ -82,12 +82,11 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
   } else {
     counters_.hits[static_cast<size_t>(e.kind)].fetch_add(1, std::memory_order_relaxed);
   }
-  // Prefetch: popular (amount hits within the window) and nearly expired.
+  // Prefetch: popular (AMOUNT hits with no gap of the window or more between
+  // them, as CoreDNS defines it) and nearly expired.
   if (limits_.prefetch_amount > 0 && hit.found == Found::fresh && !e.prefetching) {
-    if (now - e.window_start > limits_.prefetch_window) {
-      e.window_start = now;
-      e.window_hits = 0;
-    }
+    if (now - e.last_hit >= limits_.prefetch_window) e.window_hits = 0;
+    e.last_hit = now;
     ++e.window_hits;
     if (e.window_hits >= limits_.prefetch_amount &&
         uint64_t(remaining) * 100 <= uint64_t(e.lifetime) * limits_.prefetch_percentage) {

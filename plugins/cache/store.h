@@ -81,8 +81,8 @@ class Store {
     std::vector<uint32_t> ttls;  // the TTLs as stored
     uint32_t lifetime;           // seconds from `stored` until it expires
     Clock::time_point stored;
-    Clock::time_point window_start;
-    uint32_t window_hits = 0;
+    Clock::time_point last_hit;   // prefetch: gaps between hits
+    uint32_t window_hits = 0;     // hits since the last gap
     bool prefetching = false;
   };
   struct Shard {
