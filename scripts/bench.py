@@ -94,11 +94,13 @@ def run_dnsperf(port, qfile, seconds, work):
     return res
 
 
-def measure(name, argv, port, qfile, seconds, cwd):
+def measure(name, argv, port, qfile, seconds, cwd, warm_names=None):
     proc = subprocess.Popen(["taskset", "-c", "0"] + argv, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_answering(port)
+        if warm_names:
+            warm(port, warm_names)
         before = cpu_seconds(proc.pid)
         res = run_dnsperf(port, qfile, seconds, cwd)
         after = cpu_seconds(proc.pid)
@@ -124,13 +126,18 @@ def skycore_whoami(binary, work, port):
     return [binary, "-conf", conf, "-quiet"]
 
 
-def knot_static(work, port, name="knot"):
-    """knotd serving one small authoritative A answer: the closest peer to whoami,
-    and the upstream for the forward case."""
-    zone = os.path.join(work, "example.org.zone")
+CACHED_NAMES = 50  # the cache-hit case cycles over name0..name49.example.org
+
+
+def knot_static(work, port, name="knot", ttl=0):
+    """knotd serving small authoritative A answers: the closest peer to whoami,
+    and the upstream for the forward and cache cases."""
+    zone = os.path.join(work, f"example.org.{name}.zone")
     with open(zone, "w") as f:
-        f.write("$TTL 0\n@ SOA ns hostmaster 1 3600 600 86400 0\n@ NS ns\nns A 127.0.0.1\n"
+        f.write(f"$TTL {ttl}\n@ SOA ns hostmaster 1 3600 600 86400 {ttl}\n@ NS ns\nns A 127.0.0.1\n"
                 "whoami A 127.0.0.1\n")
+        for i in range(CACHED_NAMES):
+            f.write(f"name{i} A 192.0.2.{i + 1}\n")
     rundir = os.path.join(work, name)
     os.makedirs(rundir, exist_ok=True)
     conf = os.path.join(rundir, "knot.conf")
@@ -169,13 +176,77 @@ def dnsdist_forward(work, port, upstream_port):
     return ["dnsdist", "--supervised", "--disable-syslog", "-C", conf]
 
 
-def start_upstream(work):
+def start_upstream(work, ttl=0):
     """knot on CPU 1 (beside dnsperf): the same upstream for every forwarder."""
     port = free_port()
-    proc = subprocess.Popen(["taskset", "-c", "1"] + knot_static(work, port, "upstream"),
+    proc = subprocess.Popen(["taskset", "-c", "1"] + knot_static(work, port, f"upstream{ttl}", ttl),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_answering(port)
     return proc, port
+
+
+def skycore_cache(binary, work, port, upstream_port):
+    conf = os.path.join(work, "Corefile.cache")
+    with open(conf, "w") as f:
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n    cache\n"
+                f"    forward . 127.0.0.1:{upstream_port}\n}}\n")
+    return [binary, "-conf", conf, "-quiet"]
+
+
+def dnsdist_cache(work, port, upstream_port):
+    conf = os.path.join(work, "dnsdist-cache.conf")
+    with open(conf, "w") as f:
+        f.write(f'setLocal("127.0.0.1:{port}")\n'
+                f'newServer({{address="127.0.0.1:{upstream_port}"}})\n'
+                'setACL({"127.0.0.0/8"})\n'
+                'pc = newPacketCache(10000)\n'
+                'getPool(""):setCache(pc)\n')
+    return ["dnsdist", "--supervised", "--disable-syslog", "-C", conf]
+
+
+def unbound_cache(work, port, upstream_port):
+    rundir = os.path.join(work, "unbound")
+    os.makedirs(rundir, exist_ok=True)
+    conf = os.path.join(rundir, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write(f"""server:
+    interface: 127.0.0.1
+    port: {port}
+    do-daemonize: no
+    use-syslog: no
+    username: ""
+    chroot: ""
+    directory: "{rundir}"
+    pidfile: ""
+    num-threads: 1
+    access-control: 127.0.0.0/8 allow
+    do-ip6: no
+    do-not-query-localhost: no
+    qname-minimisation: no
+    verbosity: 0
+remote-control:
+    control-enable: no
+forward-zone:
+    name: "example.org"
+    forward-addr: 127.0.0.1@{upstream_port}
+""")
+    return ["unbound", "-c", conf]
+
+
+def warm(port, names):
+    """Asks every name once so the measured run sees only cache hits."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(1.0)
+        for i, name in enumerate(names):
+            labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split("."))
+            q = (i & 0xFFFF).to_bytes(2, "big") + bytes.fromhex("01000001000000000000") + labels + b"\x00\x00\x01\x00\x01"
+            for _ in range(3):
+                s.sendto(q, ("127.0.0.1", port))
+                try:
+                    s.recv(1500)
+                    break
+                except socket.timeout:
+                    pass
 
 
 def print_table(title, rows):
@@ -193,7 +264,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--cases", default="whoami,forward")
+    ap.add_argument("--cases", default="whoami,forward,cache")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -232,6 +303,30 @@ def main():
                                         dnsdist_forward(work, port, up_port), port, qfile,
                                         args.seconds, work))
                 print_table("forwarding to knot on CPU 1, no cache", rows)
+            finally:
+                upstream.terminate()
+                upstream.wait(10)
+        if "cache" in cases:
+            names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
+            cfile = os.path.join(work, "cached.txt")
+            with open(cfile, "w") as f:
+                f.writelines(f"{n} A\n" for n in names)
+            upstream, up_port = start_upstream(work, ttl=3600)
+            try:
+                rows = []
+                for name, path in builds:
+                    port = free_port()
+                    rows.append(measure(f"{name} cache hits", skycore_cache(path, work, port, up_port),
+                                        port, cfile, args.seconds, work, names))
+                if shutil.which("dnsdist"):
+                    port = free_port()
+                    rows.append(measure("dnsdist packet cache hits", dnsdist_cache(work, port, up_port),
+                                        port, cfile, args.seconds, work, names))
+                if shutil.which("unbound"):
+                    port = free_port()
+                    rows.append(measure("unbound cache hits", unbound_cache(work, port, up_port),
+                                        port, cfile, args.seconds, work, names))
+                print_table(f"cache hits over {CACHED_NAMES} names (knot upstream on CPU 1)", rows)
             finally:
                 upstream.terminate()
                 upstream.wait(10)
