@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   } catch (const corefile::Error& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 1;
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {  // a listener that cannot bind, and the like
     fmt::print(stderr, "{}\n", e.what());
     return 1;
   }

@@ -1,11 +1,18 @@
 #include "core/plugin/setup.h"
 
+#include <fmt/format.h>
+
 namespace skycore {
 
 std::vector<std::string> SetupContext::zones() const {
   std::vector<std::string> out;
   for (const auto& k : block.keys) out.push_back(k.zone);
   return out;
+}
+
+std::string listener_label(const std::string& address, uint16_t port) {
+  bool v6 = address.find(':') != std::string::npos;
+  return v6 ? fmt::format("dns://[{}]:{}", address, port) : fmt::format("dns://{}:{}", address, port);
 }
 
 const PluginEntry* find_plugin(std::string_view name) {

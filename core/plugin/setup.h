@@ -6,6 +6,8 @@
 #pragma once
 #include <asio/any_io_executor.hpp>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +16,7 @@
 
 #include "core/corefile/parser.h"
 #include "core/corefile/token_cursor.h"
+#include "core/plugin/metrics.h"
 #include "core/plugin/plugin.h"
 
 namespace skycore {
@@ -27,6 +30,16 @@ using WorkerStopHook = std::function<void(uint16_t worker)>;
 struct WorkerHooks {
   std::vector<WorkerStartHook> start;
   std::vector<WorkerStopHook> stop;
+};
+
+// What the blocks of one configuration share: the metrics hub, who reports
+// readiness, and process-level listeners (one metrics/health/ready server
+// per address even when several blocks ask for it).
+struct SharedServices {
+  MetricsHub metrics;
+  std::mutex mu;  // guards the two below; setup and scrape time only
+  std::vector<std::pair<std::string, std::function<bool()>>> readiness;  // (plugin, ready?)
+  std::map<std::string, std::shared_ptr<void>> listeners;                // "metrics@addr" -> server
 };
 
 // Server-level settings a setup function may change for its block.
@@ -44,10 +57,17 @@ struct SetupContext {
   bool validate_only = false;             // -validate: no sockets, no side effects
   size_t workers = 1;                     // Request::worker is below this
   WorkerHooks* worker_hooks = nullptr;    // null only in unit tests that need none
+  // State shared by every block of this configuration; it never moves, so
+  // hooks may keep pointers into it. Null in unit tests that need none.
+  struct SharedServices* shared = nullptr;
 
   // Zones of the block, as lowercased FQDNs ("example.org.", ".").
   std::vector<std::string> zones() const;
 };
+
+// The `server` label of a listener: "dns://:53", "dns://127.0.0.1:1053",
+// "dns://[::1]:53" ("" address = all interfaces).
+std::string listener_label(const std::string& address, uint16_t port);
 
 using SetupFn = std::unique_ptr<Plugin> (*)(SetupContext&);
 

@@ -36,7 +36,8 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
     if (!corefile::has_directive(block, entry.name)) continue;
     corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));
     SetupContext ctx{cursor,          effective,          rt->settings,           plan.on_startup,
-                     plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks};
+                     plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks,
+                     plan.shared.get()};
     if (auto p = entry.setup(ctx)) {
       rt->directives.emplace_back(entry.name);
       plugins.push_back(std::move(p));
@@ -52,8 +53,7 @@ ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t p
   auto& l = plan.listeners.emplace_back();
   l.address = addr;
   l.port = port;
-  bool v6 = addr.find(':') != std::string::npos;
-  l.label = v6 ? fmt::format("dns://[{}]:{}", addr, port) : fmt::format("dns://{}:{}", addr, port);
+  l.label = listener_label(addr, port);
   return l;
 }
 

@@ -33,6 +33,7 @@ struct ServerPlan {
   std::vector<std::function<void()>> on_startup;
   std::vector<std::function<void()>> on_shutdown;
   WorkerHooks worker_hooks;
+  std::unique_ptr<SharedServices> shared = std::make_unique<SharedServices>();
 };
 
 struct PlanOptions {

@@ -52,7 +52,16 @@ void Cache::answer_from_cache(Request& req, size_t len) const {
   if (req.query.edns.present) req.response.add_opt(1232, 0, req.query.edns.do_bit);
 }
 
-void Cache::remember(const Request& req, const Key& key) {
+void Cache::remember(Request& req, const Key& key) {
+  // This reply goes out with TTLs no longer than the cache will keep it, so
+  // a client does not see 300 now and 10 on the next (cached) answer.
+  if (!cfg_.keepttl) {
+    if (auto first = analyze(req.response.data(), cfg_, req.query.qname_lower)) {
+      auto out = req.response.mutable_data();
+      for (uint16_t off : first->ttl_offsets)
+        wire::store32(out.data() + off, std::min(wire::load32(out.data() + off), first->ttl));
+    }
+  }
   // Stored without OPT (each hit adds the client's own) and with ID 0.
   auto msg = req.response.data();
   std::vector<uint8_t> copy(msg.begin(), msg.end());
@@ -84,7 +93,8 @@ void Cache::refresh_in_background(const Request& req, const Key& key, Next next,
   r.response.start_response(r.query, r.packet);
   auto run = [this, job, key, next]() -> asio::awaitable<void> {
     Result res = co_await next(job->req);
-    if (res.answered) remember(job->req, key);
+    // A failed refresh keeps what we have (RFC 8767): stale data beats an error.
+    if (res.answered && job->req.response.rcode() != wire::rcode::SERVFAIL) remember(job->req, key);
     store_.prefetch_done(key);
   };
   asio::co_spawn(ex, run, asio::detached);

@@ -23,7 +23,7 @@ class Cache final : public Plugin {
   bool in_zones(const wire::Name& qname) const;
   // Completes `req.response` from a hit of `len` bytes in its buffer.
   void answer_from_cache(Request& req, size_t len) const;
-  void remember(const Request& req, const Key& key);
+  void remember(Request& req, const Key& key);
   // Runs the rest of the chain for a copy of `req` in the background and
   // stores the answer (prefetch, stale refresh). The client never waits.
   void refresh_in_background(const Request& req, const Key& key, Next next,

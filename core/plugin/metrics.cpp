@@ -1,0 +1,67 @@
+#include "core/plugin/metrics.h"
+
+namespace skycore {
+
+void MetricsHub::add(MetricsCollector c) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(c));
+}
+
+std::vector<prometheus::MetricFamily> MetricsHub::collect() const {
+  std::vector<prometheus::MetricFamily> raw;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& c : collectors_) c(raw);
+  }
+  std::vector<prometheus::MetricFamily> merged;
+  std::map<std::string, size_t> index;
+  for (auto& f : raw) {
+    auto [it, fresh] = index.emplace(f.name, merged.size());
+    if (fresh) {
+      merged.push_back(std::move(f));
+    } else {
+      auto& into = merged[it->second].metric;
+      into.insert(into.end(), std::make_move_iterator(f.metric.begin()),
+                  std::make_move_iterator(f.metric.end()));
+    }
+  }
+  return merged;
+}
+
+prometheus::MetricFamily counter_family(std::string name, std::string help) {
+  return {std::move(name), std::move(help), prometheus::MetricType::Counter, {}};
+}
+prometheus::MetricFamily gauge_family(std::string name, std::string help) {
+  return {std::move(name), std::move(help), prometheus::MetricType::Gauge, {}};
+}
+prometheus::MetricFamily histogram_family(std::string name, std::string help) {
+  return {std::move(name), std::move(help), prometheus::MetricType::Histogram, {}};
+}
+
+void add_value(prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels,
+               double value) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == prometheus::MetricType::Counter) m.counter.value = value;
+  else m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+void add_histogram(prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels,
+                   const std::vector<double>& bounds, const std::vector<uint64_t>& counts, double sum) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    cumulative += i < counts.size() ? counts[i] : 0;
+    prometheus::ClientMetric::Bucket b;
+    b.cumulative_count = cumulative;
+    b.upper_bound = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back(b);
+  }
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = sum;
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace skycore
