@@ -5,6 +5,7 @@
 #pragma once
 #include <asio/any_io_executor.hpp>
 
+#include "core/plugin/metrics.h"
 #include "core/plugin/plugin.h"
 #include "plugins/cache/config.h"
 #include "plugins/cache/store.h"
@@ -18,6 +19,8 @@ class Cache final : public Plugin {
   asio::awaitable<Result> serve(Request& req, Next next) override;
 
   const Store& store() const { return store_; }
+  // skycore_cache_* families for this block (server label: its first listener).
+  void collect(std::vector<prometheus::MetricFamily>& out, const std::string& server) const;
 
  private:
   bool in_zones(const wire::Name& qname) const;

@@ -8,7 +8,15 @@ namespace skycore::plugins::cache {
 //   serve_stale [DURATION] [immediate|verify]; servfail DURATION;
 //   disable success|denial [ZONES...]; keepttl }
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
-  return std::make_unique<Cache>(parse_config(ctx.cursor, ctx.zones()));
+  auto cache = std::make_unique<Cache>(parse_config(ctx.cursor, ctx.zones()));
+  if (ctx.shared && !ctx.block.keys.empty()) {
+    const auto& addrs = ctx.settings.bind_addresses;
+    std::string server = listener_label(addrs.empty() ? std::string() : addrs.front(),
+                                        static_cast<uint16_t>(std::stoi(ctx.block.keys.front().port)));
+    Cache* c = cache.get();
+    ctx.shared->metrics.add([c, server](std::vector<prometheus::MetricFamily>& out) { c->collect(out, server); });
+  }
+  return cache;
 }
 
 }  // namespace skycore::plugins::cache

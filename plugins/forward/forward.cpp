@@ -152,6 +152,9 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
     record_success(u);
     auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
     u.counters.duration_us.fetch_add(static_cast<uint64_t>(elapsed.count()), std::memory_order_relaxed);
+    size_t b = 0;
+    for (double bound = 250; b < 16 && double(elapsed.count()) > bound; bound *= 2) ++b;
+    u.counters.duration_buckets[b].fetch_add(1, std::memory_order_relaxed);
 
     std::span<uint8_t> reply = use_stream ? std::span<uint8_t>(big.data(), r.len)
                                           : req.response_buffer().first(r.len);

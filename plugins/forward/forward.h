@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/plugin/metrics.h"
 #include "core/plugin/plugin.h"
 #include "plugins/forward/config.h"
 #include "plugins/forward/health_checker.h"
@@ -31,6 +32,7 @@ class Forward final : public Plugin {
   const Config& config() const { return cfg_; }
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
   uint64_t max_concurrent_rejects() const { return rejects_.load(std::memory_order_relaxed); }
+  void collect(std::vector<prometheus::MetricFamily>& out) const;
 
  private:
   bool should_forward(const wire::Name& qname_lower) const;

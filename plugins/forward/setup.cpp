@@ -23,6 +23,10 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
       throw corefile::Error(c.file(), line, fmt::format("forward: {}", e.what()));
     }
   }
+  if (ctx.shared) {
+    Forward* f = fwd.get();
+    ctx.shared->metrics.add([f](std::vector<prometheus::MetricFamily>& out) { f->collect(out); });
+  }
   if (!ctx.validate_only && ctx.worker_hooks) {
     Forward* f = fwd.get();
     ctx.worker_hooks->start.push_back([f](uint16_t w, asio::any_io_executor ex) { f->worker_started(w, ex); });

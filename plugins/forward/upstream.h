@@ -11,7 +11,8 @@ namespace skycore::plugins::forward {
 struct UpstreamCounters {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> rcodes[24]{};     // responses by rcode
-  std::atomic<uint64_t> duration_us{0};   // sum, for the mean
+  std::atomic<uint64_t> duration_us{0};   // sum
+  std::atomic<uint64_t> duration_buckets[17]{};  // 0.25 ms doubling to 8.192 s, +Inf
   std::atomic<uint64_t> failures{0};      // timeouts and network errors
   std::atomic<uint64_t> spoofed{0};       // replies dropped as not matching
   std::atomic<uint64_t> healthcheck_failures{0};
