@@ -51,6 +51,17 @@ const char* class_name(uint16_t cls) {
   }
 }
 
+const char* opcode_name(uint8_t op) {
+  switch (op) {
+    case opcode::QUERY: return "QUERY";
+    case opcode::IQUERY: return "IQUERY";
+    case opcode::STATUS: return "STATUS";
+    case opcode::NOTIFY: return "NOTIFY";
+    case opcode::UPDATE: return "UPDATE";
+    default: return "OPCODE?";
+  }
+}
+
 std::string type_to_string(uint16_t type) {
   const char* n = type_name(type);
   return n ? std::string(n) : fmt::format("TYPE{}", type);

@@ -36,6 +36,7 @@ inline constexpr size_t kMaxMessage = 65535;
 const char* type_name(uint16_t type);
 const char* rcode_name(uint16_t rcode);
 const char* class_name(uint16_t cls);
+const char* opcode_name(uint8_t op);  // never null ("OPCODE?" for unassigned ones)
 std::string type_to_string(uint16_t type);
 std::string rcode_to_string(uint16_t rcode);
 std::string class_to_string(uint16_t cls);

@@ -1,0 +1,50 @@
+// CoreDNS's log line format: placeholders such as {remote} or {>id} are
+// parsed once at setup into a list of parts; rendering writes into a caller's
+// fixed buffer without allocating.
+#pragma once
+#include <chrono>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/plugin/request.h"
+#include "core/plugin/result.h"
+
+namespace skycore::plugins::log {
+
+inline constexpr std::string_view kCommonFormat =
+    "{remote}:{port} - {>id} \"{type} {class} {name} {proto} {size} {>do} {>bufsize}\" {rcode} "
+    "{>rflags} {rsize} {duration}";
+inline constexpr std::string_view kCombinedFormat =
+    "{remote}:{port} - {>id} \"{type} {class} {name} {proto} {size} {>do} {>bufsize}\" {rcode} "
+    "{>rflags} {rsize} {duration} \"{>opcode}\"";
+
+enum class Field : uint8_t {
+  literal, remote, port, id, type, cls, name, proto, size, do_bit, bufsize, rcode, rflags, rsize,
+  duration, local, opcode
+};
+
+struct Part {
+  Field field = Field::literal;
+  std::string text;  // for literals (and unknown placeholders, kept as written)
+};
+
+// Splits a format; {common} and {combined} expand to CoreDNS's two formats.
+std::vector<Part> parse_format(std::string_view format);
+
+// What the client got, whoever wrote it (a plugin, or the core's bare rcode).
+struct Outcome {
+  uint16_t rcode = 0;
+  uint16_t flags = 0;  // header flags word
+  size_t size = 0;
+  std::chrono::nanoseconds duration{0};
+};
+Outcome outcome_of(const Request& req, const Result& r, std::chrono::nanoseconds took);
+
+// Renders "[INFO] " + the line + "\n" into `out`; returns the length used
+// (a line that does not fit is cut short, still newline-terminated).
+size_t render(const std::vector<Part>& parts, const Request& req, const Outcome& o,
+              std::span<char> out);
+
+}  // namespace skycore::plugins::log

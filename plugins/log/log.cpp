@@ -1,0 +1,50 @@
+#include "plugins/log/log.h"
+
+#include <array>
+#include <chrono>
+
+#include "core/wire/header.h"
+#include "core/wire/reader.h"
+
+namespace skycore::plugins::log {
+
+uint8_t classify(const Request& req, const Outcome& o) {
+  if (o.rcode == wire::rcode::NXDOMAIN) return kDenial;
+  if (o.rcode != wire::rcode::NOERROR) return kError;
+  auto msg = req.response.data();
+  if (msg.size() < wire::kHeaderSize) return kDenial;
+  wire::HeaderView h{msg.data()};
+  if (h.ancount() > 0) return kSuccess;
+  if (h.nscount() == 0) return kDenial;
+  // No answer: a delegation (NS in authority) is success, else NODATA.
+  wire::WireReader r(msg, wire::kHeaderSize);
+  for (uint16_t i = 0; i < h.qdcount(); ++i) {
+    r.skip_name();
+    r.skip(4);
+  }
+  r.skip_name();
+  return r.u16() == wire::rrtype::NS && r.ok() ? kSuccess : kDenial;
+}
+
+Log::Log(std::vector<Rule> rules, std::shared_ptr<LineSink> sink)
+    : rules_(std::move(rules)), sink_(std::move(sink)) {}
+
+asio::awaitable<Result> Log::serve(Request& req, Next next) {
+  auto start = std::chrono::steady_clock::now();
+  Result r = co_await next(req);
+  auto took = std::chrono::steady_clock::now() - start;
+  for (const auto& rule : rules_) {
+    bool match = false;
+    for (const auto& n : rule.names) match |= req.query.qname_lower.is_subdomain_of(n);
+    if (!match) continue;
+    Outcome o = outcome_of(req, r, std::chrono::duration_cast<std::chrono::nanoseconds>(took));
+    if (!(classify(req, o) & rule.classes)) break;
+    std::array<char, 1024> line;
+    size_t n = render(rule.format, req, o, line);
+    sink_->push(req.worker, {line.data(), n});
+    break;  // the first matching rule decides, as in CoreDNS
+  }
+  co_return r;
+}
+
+}  // namespace skycore::plugins::log

@@ -1,0 +1,69 @@
+#include <fmt/format.h>
+
+#include "core/plugin/setup.h"
+#include "plugins/log/log.h"
+
+namespace skycore::plugins::log {
+namespace {
+
+// One sink per configuration, shared by every block's log plugin.
+std::shared_ptr<LineSink> shared_sink(SetupContext& ctx) {
+  if (!ctx.shared) return std::make_shared<LineSink>(ctx.workers);
+  std::lock_guard lock(ctx.shared->mu);
+  auto& slot = ctx.shared->listeners["log-sink"];
+  if (!slot) {
+    auto sink = std::make_shared<LineSink>(ctx.workers);
+    slot = sink;
+    if (!ctx.validate_only) {
+      ctx.on_startup.push_back([sink] { sink->start(); });
+      ctx.on_shutdown.push_back([sink] { sink->stop(); });
+    }
+  }
+  return std::static_pointer_cast<LineSink>(slot);
+}
+
+uint8_t parse_class(corefile::TokenCursor& c, const std::string& v) {
+  if (v == "success") return kSuccess;
+  if (v == "denial") return kDenial;
+  if (v == "error") return kError;
+  if (v == "all") return kAll;
+  throw c.err(fmt::format("log: unknown class '{}'", v));
+}
+
+}  // namespace
+
+// Syntax: log [NAMES...] [FORMAT] { class success|denial|error|all... }
+// A FORMAT is the argument that holds a {placeholder}; NAMES default to ".".
+std::unique_ptr<Plugin> setup(SetupContext& ctx) {
+  auto& c = ctx.cursor;
+  std::vector<Rule> rules;
+  while (c.next()) {
+    Rule rule;
+    std::string format = std::string(kCommonFormat);
+    for (const auto& a : c.remaining_args()) {
+      if (a.find('{') != std::string::npos) {
+        format = a;
+        continue;
+      }
+      auto n = wire::Name::from_text(a);
+      if (!n) throw c.err(fmt::format("log: '{}' is not a domain name", a));
+      n->lowercase();
+      rule.names.push_back(*n);
+    }
+    if (rule.names.empty()) rule.names.push_back(wire::Name());
+    rule.format = parse_format(format);
+    bool class_seen = false;
+    while (c.next_block()) {
+      if (c.val() != "class") throw c.unknown_property();
+      auto classes = c.remaining_args();
+      if (classes.empty()) throw c.arg_err();
+      if (!class_seen) rule.classes = 0;
+      class_seen = true;
+      for (const auto& v : classes) rule.classes |= parse_class(c, v);
+    }
+    rules.push_back(std::move(rule));
+  }
+  return std::make_unique<Log>(std::move(rules), shared_sink(ctx));
+}
+
+}  // namespace skycore::plugins::log
