@@ -40,6 +40,8 @@ struct SharedServices {
   std::mutex mu;  // guards the two below; setup and scrape time only
   std::vector<std::pair<std::string, std::function<bool()>>> readiness;  // (plugin, ready?)
   std::map<std::string, std::shared_ptr<void>> listeners;                // "metrics@addr" -> server
+  // Run on SIGTERM before the DNS listeners close (health's lameduck).
+  std::vector<std::function<void()>> before_shutdown;
 };
 
 // Server-level settings a setup function may change for its block.

@@ -30,6 +30,7 @@ void Server::start() {
 void Server::stop() {
   if (!running_) return;
   running_ = false;
+  for (auto& hook : plan_.shared->before_shutdown) hook();
   for (auto& w : workers_) w->begin_stop();
   for (auto& w : workers_) w->join();
   for (auto& hook : plan_.on_shutdown) hook();

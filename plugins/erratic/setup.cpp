@@ -1,0 +1,55 @@
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/plugin/setup.h"
+#include "plugins/erratic/erratic.h"
+
+namespace skycore::plugins::erratic {
+namespace {
+uint64_t amount(corefile::TokenCursor& c, uint64_t fallback) {
+  if (!c.next_arg()) return fallback;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(c.val().data(), c.val().data() + c.val().size(), v);
+  if (ec != std::errc() || p != c.val().data() + c.val().size() || v == 0)
+    throw c.err(fmt::format("erratic: '{}' is not a positive number", c.val()));
+  return v;
+}
+}  // namespace
+
+// Syntax: erratic { drop [AMOUNT]; truncate [AMOUNT]; delay [AMOUNT [DURATION]] }
+// AMOUNT defaults to 2 (every second query); DURATION to 100ms.
+std::unique_ptr<Plugin> setup(SetupContext& ctx) {
+  auto& c = ctx.cursor;
+  Config cfg;
+  while (c.next()) {
+    if (c.next_arg()) throw c.arg_err();
+    while (c.next_block()) {
+      if (c.val() == "drop") cfg.drop = amount(c, 2);
+      else if (c.val() == "truncate") cfg.truncate = amount(c, 2);
+      else if (c.val() == "delay") {
+        cfg.delay = amount(c, 2);
+        if (c.next_arg()) {
+          std::string d = c.val();
+          unsigned v = 0;
+          bool ms = d.ends_with("ms");
+          std::string num = d.substr(0, d.size() - (ms ? 2 : 1));
+          auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+          if (ec != std::errc() || p != num.data() + num.size() || (!ms && !d.ends_with("s")))
+            throw c.err(fmt::format("erratic: '{}' is not a duration", d));
+          cfg.delay_for = std::chrono::milliseconds(ms ? v : v * 1000);
+        }
+      } else throw c.unknown_property();
+      if (c.next_arg()) throw c.arg_err();
+    }
+  }
+  auto e = std::make_unique<Erratic>(cfg);
+  if (ctx.shared) {
+    Erratic* raw = e.get();
+    std::lock_guard lock(ctx.shared->mu);
+    ctx.shared->readiness.emplace_back("erratic", [raw] { return raw->ready(); });
+  }
+  return e;
+}
+
+}  // namespace skycore::plugins::erratic

@@ -1,0 +1,79 @@
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "core/plugin/http_probe.h"
+#include "core/plugin/setup.h"
+
+namespace skycore::plugins::health {
+namespace {
+
+struct Health {
+  std::atomic<bool> lameduck{false};
+  std::unique_ptr<ProbeServer> server;
+};
+
+std::chrono::milliseconds parse_duration(corefile::TokenCursor& c, const std::string& s) {
+  double v = 0;
+  std::string unit;
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  try {
+    v = std::stod(s.substr(0, i));
+  } catch (...) {
+    throw c.err(fmt::format("health: '{}' is not a duration", s));
+  }
+  unit = s.substr(i);
+  double ms = unit == "ms" ? v : unit == "s" ? v * 1000 : unit == "m" ? v * 60'000 : -1;
+  if (ms < 0) throw c.err(fmt::format("health: '{}' is not a duration", s));
+  return std::chrono::milliseconds(static_cast<long long>(ms));
+}
+
+}  // namespace
+
+// Syntax: health [ADDR] { lameduck DURATION }   (default ADDR :8080)
+// GET /health answers 200 OK while the process serves; on SIGTERM with
+// lameduck it answers 503 and DNS keeps serving for DURATION, so load
+// balancers drain before the sockets close. Not part of the query path.
+std::unique_ptr<Plugin> setup(SetupContext& ctx) {
+  auto& c = ctx.cursor;
+  std::string addr = ":8080";
+  std::chrono::milliseconds lameduck{0};
+  while (c.next()) {
+    if (c.next_arg()) {
+      addr = c.val();
+      if (!valid_listen_address(addr)) throw c.err(fmt::format("health: '{}' is not HOST:PORT", addr));
+    }
+    if (c.next_arg()) throw c.arg_err();
+    while (c.next_block()) {
+      if (c.val() != "lameduck") throw c.unknown_property();
+      if (!c.next_arg()) throw c.arg_err();
+      lameduck = parse_duration(c, c.val());
+      if (c.next_arg()) throw c.arg_err();
+    }
+  }
+  if (ctx.validate_only || !ctx.shared) return nullptr;
+  SharedServices* shared = ctx.shared;
+  ctx.on_startup.push_back([shared, addr, lameduck] {
+    std::lock_guard lock(shared->mu);
+    auto& slot = shared->listeners["health@" + addr];
+    if (slot) return;  // another block asked for the same endpoint
+    auto h = std::make_shared<Health>();
+    Health* raw = h.get();
+    h->server = std::make_unique<ProbeServer>(addr, "/health", [raw]() -> std::pair<int, std::string> {
+      if (raw->lameduck.load()) return {503, "lameduck\n"};
+      return {200, "OK"};
+    });
+    slot = h;
+    if (lameduck.count() > 0)
+      shared->before_shutdown.push_back([raw, lameduck] {
+        raw->lameduck = true;
+        std::this_thread::sleep_for(lameduck);
+      });
+  });
+  return nullptr;
+}
+
+}  // namespace skycore::plugins::health
