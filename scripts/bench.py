@@ -160,6 +160,13 @@ zone:
     return ["knotd", "-c", conf]
 
 
+def skycore_whoami_with(binary, work, port, extra, tag):
+    conf = os.path.join(work, f"Corefile.{tag}")
+    with open(conf, "w") as f:
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n{extra}    whoami\n}}\n")
+    return [binary, "-conf", conf, "-quiet"]
+
+
 def skycore_forward(binary, work, port, upstream_port):
     conf = os.path.join(work, "Corefile.forward")
     with open(conf, "w") as f:
@@ -264,7 +271,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--cases", default="whoami,forward,cache")
+    ap.add_argument("--cases", default="whoami,forward,cache,metrics")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -289,6 +296,16 @@ def main():
             rows.append(measure("knot static A", knot_static(work, port), port, qfile,
                                 args.seconds, work))
             print_table("authoritative answer built per query", rows)
+        if "metrics" in cases:
+            rows = []
+            for label, extra in (("whoami", ""),
+                                 ("whoami + metrics", f"    metrics 127.0.0.1:{free_port()}\n"),
+                                 ("whoami + metrics + log", f"    metrics 127.0.0.1:{free_port()}\n    log\n")):
+                port = free_port()
+                tag = label.replace(" ", "").replace("+", "_")
+                rows.append(measure(f"skycore {label}", skycore_whoami_with(binary, work, port, extra, tag),
+                                    port, qfile, args.seconds, work))
+            print_table("cost of counting and logging (same run)", rows)
         if "forward" in cases:
             upstream, up_port = start_upstream(work)
             try:

@@ -25,7 +25,31 @@ std::vector<prometheus::MetricFamily> MetricsHub::collect() const {
                   std::make_move_iterator(f.metric.end()));
     }
   }
+  for (auto& f : merged) sum_duplicate_series(f);
   return merged;
+}
+
+// Two blocks can report the same series (two caches on one listener, two
+// forwards to one upstream); an exposition must not repeat a label set, so
+// such series are added up.
+void sum_duplicate_series(prometheus::MetricFamily& f) {
+  std::vector<prometheus::ClientMetric> out;
+  std::map<std::vector<prometheus::ClientMetric::Label>, size_t> seen;
+  for (auto& m : f.metric) {
+    auto [it, fresh] = seen.emplace(m.label, out.size());
+    if (fresh) {
+      out.push_back(std::move(m));
+      continue;
+    }
+    auto& into = out[it->second];
+    into.counter.value += m.counter.value;
+    into.gauge.value += m.gauge.value;
+    into.histogram.sample_count += m.histogram.sample_count;
+    into.histogram.sample_sum += m.histogram.sample_sum;
+    for (size_t i = 0; i < into.histogram.bucket.size() && i < m.histogram.bucket.size(); ++i)
+      into.histogram.bucket[i].cumulative_count += m.histogram.bucket[i].cumulative_count;
+  }
+  f.metric = std::move(out);
 }
 
 prometheus::MetricFamily counter_family(std::string name, std::string help) {

@@ -27,6 +27,9 @@ class MetricsHub {
   std::vector<MetricsCollector> collectors_;
 };
 
+// Adds up series of `f` that have the same labels.
+void sum_duplicate_series(prometheus::MetricFamily& f);
+
 // Small builders for collectors.
 prometheus::MetricFamily counter_family(std::string name, std::string help);
 prometheus::MetricFamily gauge_family(std::string name, std::string help);

@@ -83,6 +83,9 @@ void StreamPool::close() {
   ticker_.cancel();
   for (auto& c : idle_) c->close();
   idle_.clear();
+  for (auto& w : busy_)
+    if (auto c = w.lock()) c->close();
+  busy_.clear();
 }
 
 asio::awaitable<void> StreamPool::expire_loop() {
@@ -137,6 +140,8 @@ asio::awaitable<ExchangeResult> StreamPool::exchange(std::span<uint8_t> query, u
       if (!c) co_return ExchangeResult{0, Clock::now() >= deadline ? ExchangeError::timeout
                                                                   : ExchangeError::network};
     }
+    std::erase_if(busy_, [](const std::weak_ptr<StreamConn>& w) { return w.expired(); });
+    busy_.push_back(c);
     auto dog = watchdog(ex_, c, deadline);
     uint8_t len[2];
     wire::store16(len, static_cast<uint16_t>(query.size()));

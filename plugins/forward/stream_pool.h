@@ -40,6 +40,7 @@ class StreamPool : public std::enable_shared_from_this<StreamPool> {
   std::string server_name_;
   milliseconds expire_;
   std::vector<std::shared_ptr<StreamConn>> idle_;
+  std::vector<std::weak_ptr<StreamConn>> busy_;  // closed on shutdown so nothing waits out its deadline
   asio::steady_timer ticker_;
   bool closed_ = false;
 };

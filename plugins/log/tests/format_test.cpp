@@ -1,0 +1,48 @@
+#include <doctest/doctest.h>
+
+#include <array>
+#include <string>
+
+#include "core/wire/header.h"
+#include "core/wire/writer.h"
+#include "plugins/log/format.h"
+#include "plugins/log/line_sink.h"
+
+using namespace skycore;
+using namespace skycore::plugins::log;
+
+TEST_CASE("the default line is CoreDNS's common log format") {
+  std::array<uint8_t, 512> qb{}, rb{};
+  wire::MessageWriter qw(qb, qb.size());
+  qw.start_query(29008, wire::flag::RD, *wire::Name::from_text("example.org"), wire::rrtype::A, wire::rrclass::IN);
+  qw.add_opt(1232, 0, false);
+  Request req;
+  req.packet = qw.data();
+  REQUIRE(wire::parse_query(req.packet, req.query) == wire::QueryStatus::ok);
+  req.response.reset(rb, rb.size());
+  req.response.start_response(req.query, req.packet);
+  req.response.set_flag(wire::flag::RA);
+  req.remote_addr = asio::ip::make_address("127.0.0.1");
+  req.remote_port = 50759;
+  Outcome o = outcome_of(req, Result::written("x", 0), std::chrono::microseconds(237));
+  std::array<char, 512> buf;
+  size_t n = render(parse_format("{common}"), req, o, buf);
+  CHECK(std::string(buf.data(), n) ==
+        "[INFO] 127.0.0.1:50759 - 29008 \"A IN example.org. udp 40 false 1232\" NOERROR qr,rd,ra " +
+            std::to_string(req.response.size()) + " 0.000237s\n");
+  n = render(parse_format("{>opcode} {unknown} {local}"), req, o, buf);
+  CHECK(std::string(buf.data(), n) == "[INFO] QUERY {unknown} 0.0.0.0\n");
+  // The core's bare answer when no plugin wrote one.
+  Outcome bare = outcome_of(req, Result::unanswered("x", wire::rcode::SERVFAIL), std::chrono::seconds(1));
+  n = render(parse_format("{rcode} {>rflags} {rsize} {duration}"), req, bare, buf);
+  CHECK(std::string(buf.data(), n) == "[INFO] SERVFAIL qr,rd 40 1s\n");
+}
+
+TEST_CASE("a full ring drops lines instead of blocking") {
+  LineSink sink(1, -1);  // never started: nothing drains it
+  std::string line(1000, 'x');
+  size_t pushed = 0;
+  while (sink.push(0, line)) ++pushed;
+  CHECK(pushed == LineSink::kRingBytes / 1000);
+  CHECK(sink.dropped() == 1);
+}
