@@ -7,15 +7,13 @@ import re
 import socket
 
 import dns.edns
-import dns.flags
 import dns.rcode
-import dns.rdatatype
 import pytest
 
 from helpers.dnsclient import HOST, query
 from helpers.exchange import exchange
 from helpers.prom import PROMTOOL, Exposition, is_inf, promtool_check, scrape
-from helpers.skycore import SOURCE, free_port, run_skycore
+from helpers.skycore import SOURCE, Server, free_port, run_skycore
 from helpers.upstream import Upstream
 
 DURATION_BOUNDS = [0.00025 * 2 ** i for i in range(16)]
@@ -60,28 +58,66 @@ example.org:@PORT@ {
 """
 
 
+@pytest.fixture(scope="module")
+def whoami_metrics(tmp_path_factory):
+    """One example.org whoami server with metrics for the tests that only
+    compare deltas (stopping a metrics endpoint takes the exposer ~2 s)."""
+    mport = free_port()
+    srv = Server(tmp_path_factory.mktemp("whoami-metrics"), WHOAMI_BLOCK.replace("@MPORT@", str(mport)))
+    try:
+        srv.start()
+        yield srv, mport
+    finally:
+        srv.stop()
+
+
 # 1. The exposition as a whole
 
 
-@pytest.mark.skipif(PROMTOOL is None, reason="promtool (Debian package prometheus) not installed")
-def test_exposition_parses_and_passes_promtool(start_server, upstream):
-    srv, mport = start(start_server, f"""\
+@pytest.fixture(scope="module")
+def module_upstream():
+    up = Upstream()
+    yield up
+    up.close()
+
+
+FWD_BLOCKS = """\
 .:@PORT@ {{
     bind 127.0.0.1
     metrics 127.0.0.1:@MPORT@
     cache
-    forward . {upstream.address}
+    forward . {upstream}
 }}
 example.org:@PORT@ {{
     bind 127.0.0.1
     prometheus 127.0.0.1:@MPORT@
     whoami
 }}
-""")
+"""
+
+
+@pytest.fixture(scope="module")
+def fwd_metrics(tmp_path_factory, module_upstream):
+    """A root block with cache and forward to the module's upstream, and an
+    example.org whoami block enabling the endpoint under its alias; each
+    test asks for names of its own. Yields (server, metrics port, upstream)."""
+    mport = free_port()
+    text = FWD_BLOCKS.format(upstream=module_upstream.address).replace("@MPORT@", str(mport))
+    srv = Server(tmp_path_factory.mktemp("fwd-metrics"), text)
+    try:
+        srv.start()
+        yield srv, mport, module_upstream
+    finally:
+        srv.stop()
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason="promtool (Debian package prometheus) not installed")
+def test_exposition_parses_and_passes_promtool(fwd_metrics):
+    srv, mport, _ = fwd_metrics
     for proto in ("udp", "tcp"):
-        exchange(query("www.example.net"), srv.port, proto)
-        exchange(query("nx.example.net"), srv.port, proto)
-        exchange(query("a.example.org", "AAAA"), srv.port, proto)
+        exchange(query(f"promtool-{proto}.example.net"), srv.port, proto)
+        exchange(query(f"nx-promtool-{proto}.example.net"), srv.port, proto)
+        exchange(query(f"promtool-{proto}.example.org", "AAAA"), srv.port, proto)
     text = scrape(mport)
     e = Exposition(text)
     kinds = {name: f.type for name, f in e.families.items() if name.startswith("skycore_")}
@@ -107,19 +143,22 @@ example.org:@PORT@ {{
         "skycore_forward_max_concurrent_rejects": "counter",
     }
     assert kinds == expected
-    # Families merged across blocks: each name has one HELP and one TYPE line.
+    # Families merged across blocks: each name has one HELP and one TYPE line,
+    # and no series (name + labels) appears twice.
     for name in ("skycore_dns_requests_total", "skycore_dns_request_duration_seconds",
-                 "skycore_plugin_enabled"):
+                 "skycore_plugin_enabled", "skycore_build_info"):
         assert len(re.findall(rf"^# TYPE {name} ", text, re.M)) == 1, name
         assert len(re.findall(rf"^# HELP {name} ", text, re.M)) == 1, name
+    series = [(s.name, tuple(sorted(s.labels.items()))) for s in e.samples]
+    assert len(series) == len(set(series))
     p = promtool_check(text)
     assert p.returncode == 0, f"promtool check metrics: rc={p.returncode}\n{p.stdout}{p.stderr}"
     q = promtool_check(text, only_prefix="skycore_")
     assert q.returncode == 0, f"promtool (skycore_* only): rc={q.returncode}\n{q.stdout}{q.stderr}"
 
 
-def test_build_info(start_server):
-    srv, mport = start(start_server, WHOAMI_BLOCK)
+def test_build_info(whoami_metrics):
+    srv, mport = whoami_metrics
     e = expo(mport)
     [s] = e.select("skycore_build_info")
     assert s.value == 1
@@ -135,8 +174,8 @@ def test_build_info(start_server):
 # 2. DNS counters move by exactly what was sent
 
 
-def test_request_and_response_counters_count_exactly(start_server):
-    srv, mport = start(start_server, WHOAMI_BLOCK)
+def test_request_and_response_counters_count_exactly(whoami_metrics):
+    srv, mport = whoami_metrics
     srv_l, zone = server_label(srv.port), "example.org."
     before = expo(mport)
     sent = [exchange(query(f"u{i}.example.org", "A"), srv.port, "udp") for i in range(5)]
@@ -168,10 +207,22 @@ def test_request_and_response_counters_count_exactly(start_server):
         assert delta("skycore_dns_response_size_bytes_sum", **lab) == sum(len(x.rwire) for x in xs)
 
 
+def test_response_size_counts_the_opt_record(whoami_metrics):
+    srv, mport = whoami_metrics
+    lab = dict(server=server_label(srv.port), zone="example.org.", proto="udp")
+    before = expo(mport)
+    x = exchange(query("opt.example.org", use_edns=0, payload=1232), srv.port, "udp")
+    after = expo(mport)
+    assert after.value("skycore_dns_request_size_bytes_sum", **lab) - \
+        before.value("skycore_dns_request_size_bytes_sum", **lab) == len(x.qwire)
+    assert after.value("skycore_dns_response_size_bytes_sum", **lab) - \
+        before.value("skycore_dns_response_size_bytes_sum", **lab) == len(x.rwire)
+
+
 @pytest.mark.parametrize("rdtype,label", [("MX", "MX"), ("TXT", "TXT"), ("SRV", "SRV"),
                                           ("NAPTR", "other"), ("CAA", "other")])
-def test_type_label(start_server, rdtype, label):
-    srv, mport = start(start_server, WHOAMI_BLOCK)
+def test_type_label(whoami_metrics, rdtype, label):
+    srv, mport = whoami_metrics
     before = expo(mport)
     exchange(query("t.example.org", rdtype), srv.port, "udp")
     after = expo(mport)
@@ -261,38 +312,46 @@ def check_histogram(e, name, bounds, **labels):
     return counts
 
 
-def test_histogram_shapes(start_server, upstream):
-    srv, mport = start(start_server, f"""\
-.:@PORT@ {{
-    bind 127.0.0.1
-    metrics 127.0.0.1:@MPORT@
-    forward . {upstream.address}
-}}
-""")
-    sent = []
-    for i in range(4):
-        for proto in ("udp", "tcp"):
-            sent.append(exchange(query(f"h{i}.example.net"), srv.port, proto))
-    big = query("big.example.net", use_edns=0, payload=4096)
+def non_cumulative(buckets):
+    counts = [c for _, c in buckets]
+    return [c - (counts[i - 1] if i else 0) for i, c in enumerate(counts)]
+
+
+def size_slot(n):
+    """Index of the bucket a size of n bytes falls in (le is inclusive)."""
+    return next((i for i, bound in enumerate(SIZE_BOUNDS) if n <= bound), len(SIZE_BOUNDS))
+
+
+def test_histogram_shapes(fwd_metrics):
+    srv, mport, up = fwd_metrics
+    lab = dict(server=server_label(srv.port), zone=".")
+    before = expo(mport)
+    sent = [exchange(query(f"hist{i}.example.net"), srv.port, proto)
+            for i in range(4) for proto in ("udp", "tcp")]
+    big = query("big-histogram.example.net")
     big.use_edns(0, payload=4096, options=[dns.edns.GenericOption(65001, b"x" * 300)])
     sent.append(exchange(big, srv.port, "udp"))
+    assert 300 < len(sent[-1].qwire) <= 400
     e = expo(mport)
-    lab = dict(server=server_label(srv.port), zone=".")
     counts = check_histogram(e, "skycore_dns_request_duration_seconds", DURATION_BOUNDS, **lab)
-    assert counts[-1] >= len(sent)
+    assert counts[-1] - before.one("skycore_dns_request_duration_seconds_count", **lab) == len(sent)
     for proto in ("udp", "tcp"):
         mine = [x for x in sent if x.proto == proto]
-        q = check_histogram(e, "skycore_dns_request_size_bytes", SIZE_BOUNDS, proto=proto, **lab)
-        check_histogram(e, "skycore_dns_response_size_bytes", SIZE_BOUNDS, proto=proto, **lab)
-        # Each of our queries lands in the first bucket whose bound is >= its size.
-        for x in mine:
-            n = len(x.qwire)
-            first = next(i for i, bound in enumerate(SIZE_BOUNDS) if n <= bound)
-            assert q[first] > (q[first - 1] if first else 0), f"{proto}: {n} bytes not in le={SIZE_BOUNDS[first]}"
-    assert len(big.to_wire()) > 300
+        for fam, attr in (("skycore_dns_request_size_bytes", "qwire"),
+                          ("skycore_dns_response_size_bytes", "rwire")):
+            check_histogram(e, fam, SIZE_BOUNDS, proto=proto, **lab)
+            # Exactly our queries moved the buckets their sizes fall in.
+            got = [a - b for a, b in zip(non_cumulative(e.buckets(fam, proto=proto, **lab)),
+                                         non_cumulative(before.buckets(fam, proto=proto, **lab)))]
+            want = [0] * (len(SIZE_BOUNDS) + 1)
+            for x in mine:
+                want[size_slot(len(getattr(x, attr)))] += 1
+            assert got == want, f"{fam}{{proto={proto}}}"
+            assert e.one(fam + "_sum", proto=proto, **lab) - \
+                before.one(fam + "_sum", proto=proto, **lab) == sum(len(getattr(x, attr)) for x in mine)
     fwd = check_histogram(e, "skycore_forward_request_duration_seconds", DURATION_BOUNDS,
-                          to=upstream.address)
-    assert fwd[-1] == upstream.queries()
+                          to=up.address)
+    assert fwd[-1] == up.queries()
 
 
 # 4. One endpoint, several blocks
@@ -327,20 +386,8 @@ example.net:{port2} {{
 # 5. plugin_enabled
 
 
-def test_plugin_enabled_lists_the_blocks_directives(start_server, upstream):
-    srv, mport = start(start_server, f"""\
-.:@PORT@ {{
-    bind 127.0.0.1
-    metrics 127.0.0.1:@MPORT@
-    cache
-    forward . {upstream.address}
-}}
-example.org:@PORT@ {{
-    bind 127.0.0.1
-    metrics 127.0.0.1:@MPORT@
-    whoami
-}}
-""")
+def test_plugin_enabled_lists_the_blocks_directives(fwd_metrics):
+    srv, mport, _ = fwd_metrics
     e = expo(mport)
     got = {}
     for s in e.select("skycore_plugin_enabled"):
@@ -348,29 +395,22 @@ example.org:@PORT@ {{
         assert s.labels["server"] == server_label(srv.port)
         got.setdefault(s.labels["zone"], set()).add(s.labels["name"])
     assert got == {".": {"bind", "metrics", "cache", "forward"},
-                   "example.org.": {"bind", "metrics", "whoami"}}
+                   "example.org.": {"bind", "prometheus", "whoami"}}
     assert len(e.select("skycore_plugin_enabled")) == 7
 
 
 # 6. cache and forward families
 
 
-def test_cache_and_forward_families_move(start_server, upstream):
-    srv, mport = start(start_server, f"""\
-.:@PORT@ {{
-    bind 127.0.0.1
-    metrics 127.0.0.1:@MPORT@
-    cache
-    forward . {upstream.address}
-}}
-""")
+def test_cache_and_forward_families_move(fwd_metrics):
+    srv, mport, upstream = fwd_metrics
     s = server_label(srv.port)
     before = expo(mport)
     ups_before = upstream.queries()
-    r1 = exchange(query("www.example.net"), srv.port).reply
-    r2 = exchange(query("www.example.net"), srv.port).reply
-    n1 = exchange(query("nxname.example.net"), srv.port).reply
-    n2 = exchange(query("nxname.example.net"), srv.port, "tcp").reply
+    r1 = exchange(query("cached.example.net"), srv.port).reply
+    r2 = exchange(query("cached.example.net"), srv.port).reply
+    n1 = exchange(query("nx-cached.example.net"), srv.port).reply
+    n2 = exchange(query("nx-cached.example.net"), srv.port, "tcp").reply
     assert [r.rcode() for r in (r1, r2, n1, n2)] == [dns.rcode.NOERROR] * 2 + [dns.rcode.NXDOMAIN] * 2
     assert upstream.queries() - ups_before == 2  # the repeats were cache hits
     after = expo(mport)

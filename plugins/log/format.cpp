@@ -111,18 +111,8 @@ std::vector<Part> parse_format(std::string_view format) {
 
 Outcome outcome_of(const Request& req, const Result& r, std::chrono::nanoseconds took) {
   Outcome o;
+  static_cast<skycore::Outcome&>(o) = final_outcome(req, r);
   o.duration = took;
-  if (r.answered && req.response.size() >= wire::kHeaderSize) {
-    wire::HeaderView h{req.response.data().data()};
-    o.rcode = h.rcode();
-    o.flags = h.flags();
-    o.size = req.response.size();
-  } else {
-    // What the core sends for an unanswered query: header, question, OPT.
-    o.rcode = r.rcode;
-    o.flags = wire::flag::QR | (req.query.flags & (wire::flag::RD | wire::flag::CD));
-    o.size = wire::kHeaderSize + req.query.qname.size() + 4 + (req.query.edns.present ? 11 : 0);
-  }
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/plugin/outcome.h"
 #include "core/plugin/request.h"
 #include "core/plugin/result.h"
 
@@ -33,11 +34,8 @@ struct Part {
 // Splits a format; {common} and {combined} expand to CoreDNS's two formats.
 std::vector<Part> parse_format(std::string_view format);
 
-// What the client got, whoever wrote it (a plugin, or the core's bare rcode).
-struct Outcome {
-  uint16_t rcode = 0;
-  uint16_t flags = 0;  // header flags word
-  size_t size = 0;
+// What the client got (see core/plugin/outcome.h) and how long it took.
+struct Outcome : skycore::Outcome {
   std::chrono::nanoseconds duration{0};
 };
 Outcome outcome_of(const Request& req, const Result& r, std::chrono::nanoseconds took);

@@ -38,7 +38,7 @@ asio::awaitable<Result> Log::serve(Request& req, Next next) {
     for (const auto& n : rule.names) match |= req.query.qname_lower.is_subdomain_of(n);
     if (!match) continue;
     Outcome o = outcome_of(req, r, std::chrono::duration_cast<std::chrono::nanoseconds>(took));
-    if (!(classify(req, o) & rule.classes)) break;
+    if (!o.sent || !(classify(req, o) & rule.classes)) break;  // nothing went out: nothing to log
     std::array<char, 1024> line;
     size_t n = render(rule.format, req, o, line);
     sink_->push(req.worker, {line.data(), n});

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/plugin/outcome.h"
 #include "core/wire/types.h"
 
 namespace skycore::plugins::metrics {
@@ -14,10 +15,6 @@ size_t bucket(const std::array<double, N>& bounds, double v) {
   return i;
 }
 
-// What the core will send when nobody answered: header, question, OPT.
-size_t core_reply_size(const Request& req) {
-  return wire::kHeaderSize + req.query.qname.size() + 4 + (req.query.edns.present ? 11 : 0);
-}
 
 }  // namespace
 
@@ -38,18 +35,18 @@ void Metrics::record(Request& req, const Result& r, std::chrono::steady_clock::d
   size_t proto = req.transport == Transport::tcp ? 1 : 0;
   size_t family = req.remote_addr.is_v6() ? 1 : 0;
   z.requests[proto][family][type_slot(req.query.qtype)].add();
+  Outcome out = final_outcome(req, r);
   size_t plugin = r.answered ? w.plugin_slot(r.plugin) : 0;
-  uint16_t rcode = r.answered ? req.response.rcode() : r.rcode;
-  z.responses[std::min<size_t>(rcode, kRcodeSlots - 1)][plugin].add();
+  if (out.sent) z.responses[std::min<size_t>(out.rcode, kRcodeSlots - 1)][plugin].add();
   double secs = std::chrono::duration<double>(took).count();
   z.duration[bucket(duration_bounds(), secs)].add();
   z.duration_sum_ns.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
   size_t qsize = req.packet.size();
-  size_t rsize = r.answered ? req.response.size() : core_reply_size(req);
   z.request_size[proto][bucket(size_bounds(), double(qsize))].add();
   z.request_size_sum[proto].add(qsize);
-  z.response_size[proto][bucket(size_bounds(), double(rsize))].add();
-  z.response_size_sum[proto].add(rsize);
+  if (!out.sent) return;  // dropped: no response to measure
+  z.response_size[proto][bucket(size_bounds(), double(out.size))].add();
+  z.response_size_sum[proto].add(out.size);
 }
 
 void Metrics::collect(std::vector<prometheus::MetricFamily>& out) const {

@@ -155,7 +155,8 @@ TEST_CASE("capacity is a hard limit and full kinds evict") {
   f.limits.capacity[0] = 40;
   Store s(f.limits);
   for (int i = 0; i < 400; ++i) {
-    std::string name = "n" + std::to_string(i) + ".example.org";
+    std::string name = "n";
+    name += std::to_string(i) + ".example.org";
     auto q = make_query(name.c_str());
     f.put(s, q, answer(q, 300), f.t0);
   }
@@ -169,7 +170,8 @@ TEST_CASE("capacity smaller than the shard count still holds") {
   f.limits.capacity[0] = 3;
   Store s(f.limits);
   for (int i = 0; i < 100; ++i) {
-    std::string name = "s" + std::to_string(i) + ".example.org";
+    std::string name = "s";
+    name += std::to_string(i) + ".example.org";
     auto q = make_query(name.c_str());
     f.put(s, q, answer(q, 300), f.t0);
   }
