@@ -74,7 +74,7 @@ bool valid_listen_address(const std::string& addr) {
 ProbeServer::ProbeServer(const std::string& addr, std::string path, Check check) {
   try {
     Poco::Net::ServerSocket socket;
-    socket.bind(socket_address(addr), true);
+    socket.bind(socket_address(addr), true, false);  // reuse address, but never share the port
     socket.listen(64);
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(2);

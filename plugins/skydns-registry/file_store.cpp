@@ -1,0 +1,258 @@
+// The file store: a journal of JSON lines. Every append is one write(2) to
+// an O_APPEND descriptor followed by fsync, so a crash leaves at most one
+// torn line, and only at the end. The store keeps its own copy of the live
+// state so that it can rewrite the journal when it has grown, whether or not
+// the registry ever calls compact().
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "plugins/skydns-registry/service_json.h"
+#include "plugins/skydns-registry/store.h"
+
+namespace skycore::plugins::skydns_registry {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& path) {
+  throw std::runtime_error(what + " " + path + ": " + std::strerror(errno));
+}
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// A rename or a creation is durable only once its directory is synced.
+void sync_dir(const std::string& path) {
+  std::string dir = parent_dir(path);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open directory", dir);
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (rc != 0) fail("cannot fsync directory", dir);
+}
+
+// Writes all of `data` (regular files rarely write short, but may on a full disk).
+bool write_all(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+int fsync_retrying(int fd) {
+  int rc;
+  do rc = ::fsync(fd);
+  while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+class FileStore final : public Store {
+ public:
+  explicit FileStore(std::string path) : path_(std::move(path)) { open_journal(); }
+  ~FileStore() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  std::vector<Service> load() override {
+    std::lock_guard lock(mu_);
+    replay();
+    known_ = true;
+    return live();
+  }
+
+  void append(const Change& c) override {
+    std::lock_guard lock(mu_);
+    write_line(journal_line(c));
+    apply(c);
+    ++lines_;
+    maybe_compact();
+  }
+
+  void compact(const std::vector<Service>& all) override {
+    std::lock_guard lock(mu_);
+    state_.clear();
+    for (const auto& s : all) state_[s.uuid] = s;
+    known_ = true;
+    rewrite();
+  }
+
+ private:
+  void open_journal() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0 && errno == ENOENT) {
+      // The parent directory must exist: a typo in the Corefile should be an
+      // error, not a fresh empty registry somewhere unexpected.
+      fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd_ < 0) fail("cannot create", path_);
+      sync_dir(path_);
+    }
+    if (fd_ < 0) fail("cannot open", path_);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail("cannot stat", path_);
+    size_ = static_cast<off_t>(st.st_size);
+  }
+
+  // Reads the journal into state_. A bad last line is a write that a crash
+  // cut short and that was never acknowledged: it is cut off so the next
+  // append starts on a clean line. A bad line before it is real damage.
+  void replay() {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) fail("cannot read", path_);
+    state_.clear();
+    lines_ = 0;
+    std::string line, bad;
+    size_t number = 0, bad_number = 0;
+    off_t good_end = 0, offset = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      bool complete = !in.eof();  // getline stopped at a '\n'
+      offset += static_cast<off_t>(line.size() + (complete ? 1 : 0));
+      if (!bad.empty())
+        throw std::runtime_error(path_ + ":" + std::to_string(bad_number) + ": " + bad);
+      if (line.empty()) {
+        good_end = offset;
+        continue;
+      }
+      Change c;
+      std::optional<std::string> err = "line has no end (torn write)";
+      if (complete) err = parse_journal_line(line, c);
+      if (err) {
+        bad = *err;  // fatal only if another line follows
+        bad_number = number;
+        continue;
+      }
+      apply(c);
+      ++lines_;
+      good_end = offset;
+    }
+    if (in.bad()) fail("cannot read", path_);
+    if (good_end < size_) {
+      std::cerr << "skydns-registry: " << path_ << ":" << bad_number
+                << ": dropping a torn last line (" << bad << ")\n";
+      if (::ftruncate(fd_, good_end) != 0 || fsync_retrying(fd_) != 0)
+        fail("cannot truncate", path_);
+      size_ = good_end;
+    }
+  }
+
+  void write_line(const std::string& line) {
+    if (broken_)
+      throw std::runtime_error(path_ + ": journal unusable after an earlier failed fsync");
+    if (!write_all(fd_, line)) {
+      int saved = errno;
+      // Undo a partial line so that later appends do not follow garbage.
+      if (::ftruncate(fd_, size_) != 0) broken_ = true;
+      errno = saved;
+      fail("cannot write", path_);
+    }
+    if (fsync_retrying(fd_) != 0) {
+      // After a failed fsync the kernel may have dropped the dirty pages and
+      // cleared the error: nothing written later could be trusted.
+      broken_ = true;
+      fail("cannot fsync", path_);
+    }
+    size_ += static_cast<off_t>(line.size());
+  }
+
+  // Compacts once the journal is a few times the live state; the append that
+  // triggered it is already durable, so a failure here is only logged.
+  void maybe_compact() {
+    if (!known_ || lines_ < std::max<size_t>(kMinCompactLines, 4 * state_.size())) return;
+    try {
+      auto now = WallClock::now();
+      std::erase_if(state_, [now](const auto& kv) { return kv.second.expired(now); });
+      rewrite();
+    } catch (const std::exception& e) {
+      std::cerr << "skydns-registry: compaction failed: " << e.what() << "\n";
+      lines_ = 0;  // try again after another round of growth
+    }
+  }
+
+  // PATH.tmp gets the live state, is synced, and is renamed over PATH; its
+  // descriptor then becomes the append descriptor, so there is no moment at
+  // which the store has no open journal.
+  void rewrite() {
+    if (broken_)
+      throw std::runtime_error(path_ + ": journal unusable after an earlier failed fsync");
+    std::string tmp = path_ + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot create", tmp);
+    std::string data;
+    for (const auto& [uuid, s] : state_) data += journal_line(Change{Change::put, s});
+    if (!write_all(fd, data) || fsync_retrying(fd) != 0) {
+      int saved = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      errno = saved;
+      fail("cannot write", tmp);
+    }
+    if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+      int saved = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      errno = saved;
+      fail("cannot rename over", path_);
+    }
+    ::close(fd_);
+    fd_ = fd;
+    size_ = static_cast<off_t>(data.size());
+    lines_ = state_.size();
+    try {
+      sync_dir(path_);
+    } catch (...) {
+      // The rename may not survive a crash, and appends now go to the new file.
+      broken_ = true;
+      throw;
+    }
+  }
+
+  void apply(const Change& c) {
+    if (c.kind == Change::put)
+      state_[c.service.uuid] = c.service;
+    else
+      state_.erase(c.service.uuid);
+  }
+
+  std::vector<Service> live() const {
+    std::vector<Service> all;
+    all.reserve(state_.size());
+    for (const auto& [uuid, s] : state_) all.push_back(s);
+    return all;
+  }
+
+  static constexpr size_t kMinCompactLines = 64;
+
+  std::mutex mu_;
+  const std::string path_;
+  int fd_ = -1;
+  off_t size_ = 0;      // bytes of whole lines in the journal
+  size_t lines_ = 0;    // journal lines, to decide when to compact
+  bool known_ = false;  // state_ mirrors the journal (load or compact ran)
+  bool broken_ = false;
+  std::map<std::string, Service> state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_file_store(const std::string& path) {
+  return std::make_unique<FileStore>(path);
+}
+
+}  // namespace skycore::plugins::skydns_registry

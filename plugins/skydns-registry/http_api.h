@@ -1,0 +1,55 @@
+// The SkyDNS 1 HTTP API over a Registry: services register, refresh, change
+// their TTL and leave under /skydns/services/{uuid}; /skydns/regions/ and
+// /skydns/environments/ count them; /skydns/callbacks/{uuid} asks to be told
+// (by an HTTP DELETE to Reply:Port) when a service goes away.
+//
+// Every reply is JSON; every error is {"error": "reason"}. The API runs on
+// its own Poco threads and never lets an exception reach Poco.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "plugins/skydns-registry/registry.h"
+
+namespace skycore::plugins::skydns_registry {
+
+class HttpApi {
+ public:
+  // ADDR is HOST:PORT (empty host: all interfaces). With a non-empty SECRET
+  // every request must carry "Authorization: SECRET". The registry must
+  // outlive the API.
+  HttpApi(Registry& reg, std::string addr, std::string secret);
+  ~HttpApi();  // stop()s
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  // Listens and starts the callback sender; throws std::runtime_error when it
+  // cannot listen.
+  void start();
+  // Stops serving (aborting requests in flight) and delivering callbacks.
+  // Idempotent; undelivered callbacks are dropped.
+  void stop();
+
+  // For Registry::on_removed. Queues a DELETE to every callback registered
+  // for the service and forgets them; never blocks and never calls the
+  // registry, so it is safe under the registry's lock.
+  void notify_removed(const Service& s);
+
+  // One request without the transport, for the server and for tests.
+  struct Reply {
+    int status = 200;
+    std::string body;   // JSON
+    std::string allow;  // the Allow header of a 405
+  };
+  Reply handle(const std::string& method, const std::string& uri, const std::string& authorization,
+               const std::string& body);
+
+  static constexpr size_t kMaxBody = 64 * 1024;
+
+  class Impl;  // in http_api.cpp: routes, callbacks, server
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skycore::plugins::skydns_registry

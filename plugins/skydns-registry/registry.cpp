@@ -1,0 +1,129 @@
+#include "plugins/skydns-registry/registry.h"
+
+#include <algorithm>
+
+namespace skycore::plugins::skydns_registry {
+
+Registry::Registry(std::unique_ptr<Store> store) : store_(std::move(store)) {
+  std::lock_guard lock(mu_);
+  publish();
+}
+
+void Registry::load(WallClock::time_point now) {
+  auto loaded = store_->load();
+  std::lock_guard lock(mu_);
+  services_.clear();
+  for (auto& s : loaded)
+    if (!s.expired(now)) services_[s.uuid] = std::move(s);
+  publish();
+}
+
+void Registry::publish() {
+  std::vector<Service> all;
+  all.reserve(services_.size());
+  for (const auto& [_, s] : services_) all.push_back(s);
+  std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(std::make_shared<Snapshot>(std::move(all))));
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
+  if (s.ttl > 0) s.expires = now + std::chrono::seconds(s.ttl);
+  std::lock_guard lock(mu_);
+  auto it = services_.find(s.uuid);
+  bool exists = it != services_.end() && !it->second.expired(now);
+  if (exists && !replace && !it->second.same_body(s)) return Upsert::conflict;
+  store_->append({Change::put, s});  // durable before anyone is told
+  services_[s.uuid] = s;
+  publish();
+  return exists ? Upsert::refreshed : Upsert::created;
+}
+
+bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = services_.find(uuid);
+  if (it == services_.end() || it->second.expired(now)) return false;
+  Service s = it->second;
+  s.ttl = ttl;
+  s.expires = now + std::chrono::seconds(ttl);
+  store_->append({Change::put, s});
+  it->second = s;
+  publish();
+  return true;
+}
+
+bool Registry::remove(const std::string& uuid) {
+  Service gone;
+  {
+    std::lock_guard lock(mu_);
+    auto it = services_.find(uuid);
+    if (it == services_.end()) return false;
+    store_->append({Change::remove, it->second});
+    gone = it->second;
+    services_.erase(it);
+    publish();
+  }
+  if (on_removed_) on_removed_(gone);
+  return true;
+}
+
+std::optional<Service> Registry::get(const std::string& uuid, WallClock::time_point now) const {
+  std::lock_guard lock(mu_);
+  auto it = services_.find(uuid);
+  if (it == services_.end() || it->second.expired(now)) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Service> Registry::query(const std::string& pattern, WallClock::time_point now) const {
+  std::vector<std::string_view> labels;
+  std::string_view rest = pattern;
+  while (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
+  while (!rest.empty()) {
+    auto dot = rest.find('.');
+    labels.push_back(rest.substr(0, dot));
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  Pattern p;
+  std::vector<Service> out;
+  if (!make_pattern(labels, p)) return out;
+  snapshot()->for_each_match(p, false, now, [&](const Entry& e) { out.push_back(e.service); });
+  return out;
+}
+
+std::map<std::string, size_t> Registry::count_by_region(WallClock::time_point now) const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, size_t> out;
+  for (const auto& [_, s] : services_)
+    if (!s.expired(now)) ++out[s.region];
+  return out;
+}
+
+std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_point now) const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, size_t> out;
+  for (const auto& [_, s] : services_)
+    if (!s.expired(now)) ++out[s.environment];
+  return out;
+}
+
+std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
+  std::vector<Service> gone;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = services_.begin(); it != services_.end();) {
+      if (!it->second.expired(now)) {
+        ++it;
+        continue;
+      }
+      store_->append({Change::remove, it->second});
+      gone.push_back(it->second);
+      it = services_.erase(it);
+    }
+    if (!gone.empty()) publish();
+  }
+  if (on_removed_)
+    for (const auto& s : gone) on_removed_(s);
+  return gone;
+}
+
+}  // namespace skycore::plugins::skydns_registry

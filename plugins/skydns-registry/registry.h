@@ -1,0 +1,64 @@
+// The registry of services: the control plane's single source of truth.
+// Every change is made durable by the Store before it is acknowledged, and
+// then published as a new immutable Snapshot that DNS workers read without
+// taking any lock (they only compare a version number per query).
+#pragma once
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "plugins/skydns-registry/service.h"
+#include "plugins/skydns-registry/snapshot.h"
+#include "plugins/skydns-registry/store.h"
+
+namespace skycore::plugins::skydns_registry {
+
+enum class Upsert { created, refreshed, conflict };
+
+class Registry {
+ public:
+  explicit Registry(std::unique_ptr<Store> store);
+
+  // Replays the store (dropping what expired while we were down) and publishes.
+  void load(WallClock::time_point now);
+
+  // PUT semantics: a new uuid is created; the same body refreshes the TTL;
+  // a different body for a known uuid is a conflict (nothing changes).
+  // POST semantics (`replace` = true): create or refresh; a different body
+  // replaces the old registration. Throws std::runtime_error if the store fails.
+  Upsert upsert(Service s, WallClock::time_point now, bool replace);
+  // New TTL from now; false if unknown.
+  bool set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now);
+  bool remove(const std::string& uuid);
+  std::optional<Service> get(const std::string& uuid, WallClock::time_point now) const;
+  // Services whose DNS name matches `pattern` (a query name relative to the
+  // zone, wildcards allowed; empty = all).
+  std::vector<Service> query(const std::string& pattern, WallClock::time_point now) const;
+  std::map<std::string, size_t> count_by_region(WallClock::time_point now) const;
+  std::map<std::string, size_t> count_by_environment(WallClock::time_point now) const;
+
+  // Drops expired services (durably) and republishes; returns what expired,
+  // for callbacks.
+  std::vector<Service> purge_expired(WallClock::time_point now);
+  // Called after every change with the service that went away (DELETE or expiry).
+  void on_removed(std::function<void(const Service&)> f) { on_removed_ = std::move(f); }
+
+  // For DNS workers: the current snapshot and its version.
+  std::shared_ptr<const Snapshot> snapshot() const { return std::atomic_load(&snapshot_); }
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  void publish();  // with mu_ held
+  mutable std::mutex mu_;
+  std::unique_ptr<Store> store_;
+  std::map<std::string, Service> services_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<uint64_t> version_{0};
+  std::function<void(const Service&)> on_removed_;
+};
+
+}  // namespace skycore::plugins::skydns_registry

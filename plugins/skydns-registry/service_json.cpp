@@ -1,0 +1,265 @@
+#include "plugins/skydns-registry/service_json.h"
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace skycore::plugins::skydns_registry {
+namespace {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Object;
+using Error = std::optional<std::string>;
+using StringField = std::pair<const char*, std::string*>;
+
+Error parse_object(std::string_view text, Object::Ptr& out) {
+  // Poco rejects a bare scalar as malformed; say what is actually wrong.
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "malformed JSON: empty body";
+  if (text[first] != '{') return "expected a JSON object";
+  try {
+    // Poco's default depth limit (128) keeps hostile nesting off the stack.
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+    Var v = parser.parse(std::string(text));
+    if (v.type() != typeid(Object::Ptr)) return "expected a JSON object";
+    out = v.extract<Object::Ptr>();
+    if (!out) return "expected a JSON object";
+    return std::nullopt;
+  } catch (const Poco::Exception& e) {
+    return "malformed JSON: " + e.message();
+  } catch (const std::exception& e) {
+    return std::string("malformed JSON: ") + e.what();
+  }
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Members by lowercased name. Later members win, as with Go's decoder, which
+// is what SkyDNS 1 clients were written against.
+std::map<std::string, Var> fields_of(const Object& obj) {
+  std::map<std::string, Var> fields;
+  for (const auto& name : obj.getNames()) fields[lower(name)] = obj.get(name);
+  return fields;
+}
+
+const Var* find(const std::map<std::string, Var>& fields, const char* name) {
+  auto it = fields.find(lower(name));
+  // JSON null reads as absent: Go leaves the field at its zero value too.
+  return it == fields.end() || it->second.isEmpty() ? nullptr : &it->second;
+}
+
+Error read_string(const std::map<std::string, Var>& fields, const char* name, std::string& out) {
+  const Var* v = find(fields, name);
+  if (!v) return std::nullopt;
+  if (!v->isString()) return fmt::format("{} must be a string", name);
+  out = v->extract<std::string>();
+  return std::nullopt;
+}
+
+// A JSON number or a numeric string as a whole number, saturated to int64
+// (the callers' range checks then reject it); nullopt if it is neither.
+std::optional<int64_t> whole_number(const Var& v) {
+  if (v.type() == typeid(bool)) return std::nullopt;
+  std::string text;
+  if (v.isString()) {
+    text = v.extract<std::string>();
+  } else if (v.isInteger()) {
+    text = v.toString();
+  } else if (v.isNumeric()) {
+    double d = v.convert<double>();
+    if (!std::isfinite(d) || d != std::floor(d)) return std::nullopt;
+    if (d >= 9.2e18) return std::numeric_limits<int64_t>::max();
+    if (d <= -9.2e18) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(d);
+  } else {
+    return std::nullopt;
+  }
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (end != text.data() + text.size() || text.empty()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range)
+    return text[0] == '-' ? std::numeric_limits<int64_t>::min()
+                          : std::numeric_limits<int64_t>::max();
+  if (ec != std::errc()) return std::nullopt;
+  return n;
+}
+
+Error read_port(const Var& v, uint16_t& out) {
+  auto n = whole_number(v);
+  if (!n) return "Port must be a number";
+  if (*n < 1 || *n > 65535) return "Port must be between 1 and 65535";
+  out = static_cast<uint16_t>(*n);
+  return std::nullopt;
+}
+
+Error read_ttl(const Var& v, uint32_t& out) {
+  auto n = whole_number(v);
+  if (!n) return "TTL must be a number";
+  if (*n < 0) return "TTL must not be negative";
+  if (*n > std::numeric_limits<uint32_t>::max()) return "TTL is too large";
+  out = static_cast<uint32_t>(*n);
+  return std::nullopt;
+}
+
+std::string rfc3339(WallClock::time_point t) {
+  std::time_t secs = WallClock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string stringify(const Object& obj) {
+  std::ostringstream out;
+  obj.stringify(out);
+  return out.str();
+}
+
+// Journal fields are written by us, so each one must be there with its type.
+Error journal_string(const Object& obj, const char* key, std::string& out) {
+  if (!obj.has(key) || !obj.get(key).isString()) return fmt::format("missing string \"{}\"", key);
+  out = obj.get(key).extract<std::string>();
+  return std::nullopt;
+}
+
+Error journal_number(const Object& obj, const char* key, int64_t lo, int64_t hi, int64_t& out) {
+  auto n = obj.has(key) ? whole_number(obj.get(key)) : std::nullopt;
+  if (!n || *n < lo || *n > hi) return fmt::format("missing or bad number \"{}\"", key);
+  out = *n;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Poco::JSON::Object::Ptr to_json(const Service& s, WallClock::time_point now) {
+  Object::Ptr obj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  obj->set("UUID", s.uuid);
+  obj->set("Name", s.name);
+  obj->set("Version", s.version);
+  obj->set("Environment", s.environment);
+  obj->set("Region", s.region);
+  obj->set("Host", s.host);
+  obj->set("Port", static_cast<unsigned>(s.port));
+  obj->set("TTL", s.remaining(now));
+  if (s.ttl > 0) obj->set("Expires", rfc3339(s.expires));
+  return obj;
+}
+
+std::string to_json_text(const Service& s, WallClock::time_point now) {
+  return stringify(*to_json(s, now));
+}
+
+std::optional<std::string> from_json(const std::string& body, Service& out) {
+  Object::Ptr obj;
+  if (auto err = parse_object(body, obj)) return err;
+  auto fields = fields_of(*obj);
+  Service s = out;  // `out` changes only if the whole body is good
+  const StringField strings[] = {{"UUID", &s.uuid},       {"Name", &s.name},
+                                 {"Version", &s.version}, {"Environment", &s.environment},
+                                 {"Region", &s.region},   {"Host", &s.host}};
+  for (auto [name, field] : strings) {
+    if (auto err = read_string(fields, name, *field)) return err;
+  }
+  if (const Var* v = find(fields, "Port"))
+    if (auto err = read_port(*v, s.port)) return err;
+  if (const Var* v = find(fields, "TTL"))
+    if (auto err = read_ttl(*v, s.ttl)) return err;
+  out = std::move(s);
+  return std::nullopt;
+}
+
+std::optional<std::string> ttl_from_json(const std::string& body, uint32_t& ttl) {
+  Object::Ptr obj;
+  if (auto err = parse_object(body, obj)) return err;
+  auto fields = fields_of(*obj);
+  const Var* v = find(fields, "TTL");
+  if (!v) return "missing TTL";
+  return read_ttl(*v, ttl);
+}
+
+std::optional<std::string> callback_from_json(const std::string& body, CallbackTarget& out) {
+  Object::Ptr obj;
+  if (auto err = parse_object(body, obj)) return err;
+  auto fields = fields_of(*obj);
+  CallbackTarget t;
+  if (auto err = read_string(fields, "Reply", t.reply)) return err;
+  if (t.reply.empty()) return "missing Reply";
+  const Var* port = find(fields, "Port");
+  if (!port) return "missing Port";
+  if (auto err = read_port(*port, t.port)) return err;
+  out = std::move(t);
+  return std::nullopt;
+}
+
+std::string journal_line(const Change& c) {
+  const Service& s = c.service;
+  Object obj(Poco::JSON_PRESERVE_KEY_ORDER);
+  obj.set("op", c.kind == Change::put ? "put" : "remove");
+  obj.set("uuid", s.uuid);
+  if (c.kind == Change::put) {
+    obj.set("name", s.name);
+    obj.set("version", s.version);
+    obj.set("environment", s.environment);
+    obj.set("region", s.region);
+    obj.set("host", s.host);
+    obj.set("port", static_cast<unsigned>(s.port));
+    obj.set("ttl", s.ttl);
+    int64_t expires = 0;
+    if (s.ttl > 0)
+      expires = std::chrono::ceil<std::chrono::seconds>(s.expires.time_since_epoch()).count();
+    obj.set("expires", expires);
+  }
+  return stringify(obj) + "\n";
+}
+
+std::optional<std::string> parse_journal_line(std::string_view line, Change& out) {
+  Object::Ptr obj;
+  if (auto err = parse_object(line, obj)) return err;
+  std::string op;
+  Change c;
+  if (auto err = journal_string(*obj, "op", op)) return err;
+  if (auto err = journal_string(*obj, "uuid", c.service.uuid)) return err;
+  if (c.service.uuid.empty()) return "empty uuid";
+  if (op == "remove") {
+    c.kind = Change::remove;
+    out = std::move(c);
+    return std::nullopt;
+  }
+  if (op != "put") return fmt::format("unknown op \"{}\"", op);
+  Service& s = c.service;
+  const StringField strings[] = {{"name", &s.name},
+                                 {"version", &s.version},
+                                 {"environment", &s.environment},
+                                 {"region", &s.region},
+                                 {"host", &s.host}};
+  for (auto [key, field] : strings) {
+    if (auto err = journal_string(*obj, key, *field)) return err;
+  }
+  int64_t port = 0, ttl = 0, expires = 0;
+  if (auto err = journal_number(*obj, "port", 0, 65535, port)) return err;
+  if (auto err = journal_number(*obj, "ttl", 0, std::numeric_limits<uint32_t>::max(), ttl))
+    return err;
+  // Bounded well inside what a nanosecond system_clock can hold (year 2262).
+  if (auto err = journal_number(*obj, "expires", 0, int64_t{1} << 33, expires)) return err;
+  s.port = static_cast<uint16_t>(port);
+  s.ttl = static_cast<uint32_t>(ttl);
+  if (s.ttl > 0) s.expires = WallClock::time_point(std::chrono::seconds(expires));
+  c.kind = Change::put;
+  out = std::move(c);
+  return std::nullopt;
+}
+
+}  // namespace skycore::plugins::skydns_registry

@@ -1,0 +1,113 @@
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "core/plugin/http_probe.h"
+#include "core/plugin/setup.h"
+#include "plugins/skydns-registry/http_api.h"
+#include "plugins/skydns-registry/skydns_registry.h"
+
+namespace skycore::plugins::skydns_registry {
+namespace {
+
+struct Options {
+  std::vector<wire::Name> zones;
+  std::string api = "127.0.0.1:8053";  // SkyDNS used 8080; CoreDNS's health plugin has it now
+  std::string secret;
+  std::string store = "file";
+  std::string path = "skydns-registry.journal";
+  std::string file;
+  int line = 0;
+};
+
+Options parse(SetupContext& ctx) {
+  auto& c = ctx.cursor;
+  Options o;
+  int seen = 0;
+  while (c.next()) {
+    if (++seen > 1) throw c.err("plugin 'skydns-registry' can only be used once per server block");
+    o.file = c.file();
+    o.line = c.line();
+    for (const auto& a : c.remaining_args()) {
+      auto n = wire::Name::from_text(a);
+      if (!n) throw c.err(fmt::format("skydns-registry: '{}' is not a domain name", a));
+      n->lowercase();
+      o.zones.push_back(*n);
+    }
+    while (c.next_block()) {
+      std::string prop = c.val();
+      auto args = c.remaining_args();
+      if (prop == "api") {
+        if (args.size() != 1 || !valid_listen_address(args[0])) throw c.err("skydns-registry: api wants HOST:PORT");
+        o.api = args[0];
+      } else if (prop == "secret") {
+        if (args.size() != 1) throw c.arg_err();
+        o.secret = args[0];
+      } else if (prop == "store") {
+        if (args.empty()) throw c.arg_err();
+        o.store = args[0];
+        if (o.store == "memory") {
+          if (args.size() != 1) throw c.arg_err();
+        } else if (o.store == "file") {
+          if (args.size() > 2) throw c.arg_err();
+          if (args.size() == 2) o.path = args[1];
+        } else if (o.store == "etcd") {
+          throw c.err("skydns-registry: store etcd is not implemented yet (use file or memory)");
+        } else {
+          throw c.err(fmt::format("skydns-registry: unknown store '{}'", o.store));
+        }
+      } else if (prop == "services") {
+        throw c.err("skydns-registry: services FILE.toml is not implemented yet");
+      } else {
+        throw c.unknown_property();
+      }
+    }
+  }
+  if (o.zones.empty())
+    for (const auto& z : ctx.zones()) o.zones.push_back(*wire::Name::from_text(z));
+  if (o.store == "file") {
+    auto dir = std::filesystem::absolute(o.path).parent_path();
+    if (!std::filesystem::is_directory(dir))
+      throw c.err(fmt::format("skydns-registry: directory '{}' does not exist", dir.string()));
+  }
+  return o;
+}
+
+}  // namespace
+
+// Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN;
+//   store memory | file PATH | etcd ENDPOINT... [prefix /skydns]; services FILE.toml }
+std::unique_ptr<Plugin> setup(SetupContext& ctx) {
+  Options o = parse(ctx);
+  if (ctx.validate_only) {
+    return std::make_unique<SkydnsRegistry>(o.zones, std::make_shared<Registry>(std::make_unique<MemoryStore>()),
+                                            ctx.workers);
+  }
+  std::shared_ptr<Registry> registry;
+  try {
+    std::unique_ptr<Store> store;
+    if (o.store == "memory") store = std::make_unique<MemoryStore>();
+    else store = make_file_store(o.path);
+    registry = std::make_shared<Registry>(std::move(store));
+    registry->load(WallClock::now());
+  } catch (const std::exception& e) {  // an unreadable journal must not start half empty
+    throw corefile::Error(o.file, o.line, fmt::format("skydns-registry: {}", e.what()));
+  }
+  auto plugin = std::make_unique<SkydnsRegistry>(o.zones, registry, ctx.workers);
+  auto api = std::make_shared<HttpApi>(*registry, o.api, o.secret);
+  registry->on_removed([weak = std::weak_ptr<HttpApi>(api)](const Service& s) {
+    if (auto a = weak.lock()) a->notify_removed(s);
+  });
+  SkydnsRegistry* p = plugin.get();
+  ctx.on_startup.push_back([api, p] {
+    api->start();
+    p->start_purging();
+  });
+  ctx.on_shutdown.push_back([api, p, registry] {
+    p->stop_purging();
+    api->stop();
+  });
+  return plugin;
+}
+
+}  // namespace skycore::plugins::skydns_registry

@@ -1,0 +1,116 @@
+#include <doctest/doctest.h>
+
+#include <array>
+#include <map>
+
+#include "core/wire/header.h"
+#include "core/wire/record.h"
+#include "core/wire/writer.h"
+#include "plugins/skydns-registry/answer.h"
+
+using namespace skycore;
+using namespace skycore::wire;
+using namespace skycore::plugins::skydns_registry;
+using namespace std::chrono_literals;
+
+namespace {
+const auto kNow = WallClock::now();  // registrations below are made at this instant
+
+Service svc(const char* uuid, const char* name, const char* region, const char* host, uint32_t ttl = 60) {
+  Service s;
+  s.uuid = uuid;
+  s.name = name;
+  s.environment = "prod";
+  s.region = region;
+  s.host = host;
+  s.port = 8080;
+  s.ttl = ttl;
+  s.version = "1";
+  s.expires = kNow + std::chrono::seconds(ttl);
+  REQUIRE_FALSE(normalise(s));
+  return s;
+}
+
+struct Asked {
+  std::array<uint8_t, 512> qbuf{}, rbuf{};
+  Request req;
+  ParsedMessage msg;
+  uint16_t rcode = 0;
+
+  Asked(const Snapshot& snap, const char* qname, uint16_t qtype, WallClock::time_point now) {
+    MessageWriter qw(qbuf, qbuf.size());
+    qw.start_query(1, 0, *Name::from_text(qname), qtype, rrclass::IN);
+    req.packet = qw.data();
+    REQUIRE(parse_query(req.packet, req.query) == QueryStatus::ok);
+    req.response.reset(rbuf, rbuf.size());
+    req.response.start_response(req.query, req.packet);
+    auto zone = *Name::from_text("skydns.local");
+    size_t above = req.query.qname_lower.label_count() - zone.label_count();
+    std::vector<std::string> storage;
+    auto w = req.query.qname_lower.wire();
+    for (size_t i = 0, k = 0; k < above; ++k, i += w[i] + 1)
+      storage.emplace_back(reinterpret_cast<const char*>(&w[i + 1]), w[i]);
+    std::vector<std::string_view> labels(storage.begin(), storage.end());
+    rcode = answer(req, zone, labels, snap, 7, now);
+    REQUIRE(parse_message(req.response.data(), msg));
+  }
+  std::vector<std::string> texts(Section s, uint16_t type) const {
+    std::vector<std::string> out;
+    for (const auto& r : msg.records)
+      if (r.section == s && r.type == type) out.push_back(rdata_to_text(req.response.data(), r));
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("SRV: priority 10 weight 100/n; a named region ranks the others 20") {
+  auto now = kNow;
+  Snapshot snap({svc("a1", "db", "east", "10.0.0.1"), svc("a2", "db", "east", "10.0.0.2"),
+                 svc("a3", "db", "west", "db3.example.com")});
+  Asked all(snap, "db.prod.skydns.local", rrtype::SRV, now);
+  CHECK(all.rcode == rcode::NOERROR);
+  auto srv = all.texts(Section::answer, rrtype::SRV);
+  REQUIRE(srv.size() == 3);
+  CHECK(std::count(srv.begin(), srv.end(), "10 33 8080 a1.skydns.local.") == 1);
+  CHECK(std::count(srv.begin(), srv.end(), "10 33 8080 db3.example.com.") == 1);
+  // IP hosts get <uuid>.<zone> targets with their address in the additional section.
+  CHECK(all.texts(Section::additional, rrtype::A).size() == 2);
+  CHECK((all.msg.flags & flag::AA) != 0);
+
+  Asked east(snap, "east.1.db.prod.skydns.local", rrtype::SRV, now);
+  auto ranked = east.texts(Section::answer, rrtype::SRV);
+  REQUIRE(ranked.size() == 3);
+  CHECK(std::count(ranked.begin(), ranked.end(), "10 50 8080 a1.skydns.local.") == 1);
+  CHECK(std::count(ranked.begin(), ranked.end(), "10 50 8080 a2.skydns.local.") == 1);
+  CHECK(std::count(ranked.begin(), ranked.end(), "20 100 8080 db3.example.com.") == 1);
+}
+
+TEST_CASE("A answers for IP hosts, the uuid name alone, TTL counts down") {
+  auto now = kNow;
+  Snapshot snap({svc("a1", "db", "east", "10.0.0.1", 60), svc("a2", "db", "east", "2001:db8::2", 60)});
+  Asked a(snap, "db.prod.skydns.local", rrtype::A, now + 10s);
+  CHECK(a.texts(Section::answer, rrtype::A) == std::vector<std::string>{"10.0.0.1"});
+  CHECK(a.msg.records.at(0).ttl == 50);
+  Asked aaaa(snap, "db.prod.skydns.local", rrtype::AAAA, now);
+  CHECK(aaaa.texts(Section::answer, rrtype::AAAA) == std::vector<std::string>{"2001:db8::2"});
+  Asked one(snap, "a2.skydns.local", rrtype::AAAA, now);
+  CHECK(one.texts(Section::answer, rrtype::AAAA) == std::vector<std::string>{"2001:db8::2"});
+}
+
+TEST_CASE("NXDOMAIN and NODATA carry the SOA; expired services are gone") {
+  auto now = kNow;
+  Snapshot snap({svc("a1", "db", "east", "10.0.0.1", 60)});
+  Asked nx(snap, "nothing.prod.skydns.local", rrtype::A, now);
+  CHECK(nx.rcode == rcode::NXDOMAIN);
+  CHECK(nx.msg.rcode == rcode::NXDOMAIN);
+  CHECK(nx.texts(Section::authority, rrtype::SOA).size() == 1);
+  Asked nodata(snap, "db.prod.skydns.local", rrtype::TXT, now);
+  CHECK(nodata.rcode == rcode::NOERROR);
+  CHECK(nodata.texts(Section::answer, rrtype::TXT).empty());
+  CHECK(nodata.texts(Section::authority, rrtype::SOA).size() == 1);
+  Asked later(snap, "db.prod.skydns.local", rrtype::A, now + 61s);
+  CHECK(later.rcode == rcode::NXDOMAIN);
+  Asked apex(snap, "skydns.local", rrtype::SOA, now);
+  CHECK(apex.texts(Section::answer, rrtype::SOA).at(0) ==
+        "ns.dns.skydns.local. hostmaster.skydns.local. 7 7200 1800 86400 30");
+}
