@@ -256,6 +256,41 @@ def warm(port, names):
                     pass
 
 
+def register_services(api_port, total, names, threads=4):
+    """PUTs `total` services over keep-alive connections from a few threads;
+    returns registrations per second (each acknowledged = fsynced)."""
+    import http.client
+    import json
+    import threading
+    per = total // threads
+    errors = []
+
+    def worker(t):
+        conn = http.client.HTTPConnection("127.0.0.1", api_port, timeout=10)
+        for i in range(t * per, (t + 1) * per):
+            body = json.dumps({"Name": f"svc{i % names}", "Version": "1", "Environment": "production",
+                               "Region": "east" if i % 2 else "west",
+                               "Host": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+                               "Port": 8080, "TTL": 3600})
+            conn.request("PUT", f"/skydns/services/u{i}", body, {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            if r.status not in (200, 201):
+                errors.append(r.status)
+        conn.close()
+
+    start = time.monotonic()
+    ts = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.monotonic() - start
+    if errors:
+        raise RuntimeError(f"{len(errors)} registrations failed, e.g. HTTP {errors[0]}")
+    return per * threads / elapsed
+
+
 def print_table(title, rows):
     base = rows[0]["cpu_us_per_query"]
     print(f"\n### {title}\n")
@@ -271,7 +306,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--cases", default="whoami,forward,cache,metrics")
+    ap.add_argument("--cases", default="whoami,forward,cache,metrics,registry")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -306,6 +341,31 @@ def main():
                 rows.append(measure(f"skycore {label}", skycore_whoami_with(binary, work, port, extra, tag),
                                     port, qfile, args.seconds, work))
             print_table("cost of counting and logging (same run)", rows)
+        if "registry" in cases:
+            total, names = 10000, 2000  # 5 instances per service name
+            api = free_port()
+            port = free_port()
+            regdir = os.path.join(work, "registry")
+            os.makedirs(regdir, exist_ok=True)
+            conf = os.path.join(regdir, "Corefile")
+            with open(conf, "w") as f:
+                f.write(f"skydns.local:{port} {{\n    bind 127.0.0.1\n    skydns-registry {{\n"
+                        f"        api 127.0.0.1:{api}\n        store file {regdir}/journal\n    }}\n}}\n")
+            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_answering(port)
+                rate = register_services(api, total, names)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            srv_file = os.path.join(work, "srv.txt")
+            with open(srv_file, "w") as f:
+                f.writelines(f"svc{i}.production.skydns.local SRV\n" for i in range(names))
+            row = measure(f"skycore SRV over {total} services (journal replayed)",
+                          [binary, "-conf", conf, "-quiet"], port, srv_file, args.seconds, regdir)
+            print_table("skydns-registry: SRV answers (5 targets + 5 A each)", [row])
+            print(f"\nregistrations (PUT, fsynced journal, 4 keep-alive clients): {rate:.0f}/s")
         if "forward" in cases:
             upstream, up_port = start_upstream(work)
             try:

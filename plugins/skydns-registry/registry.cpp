@@ -4,50 +4,66 @@
 
 namespace skycore::plugins::skydns_registry {
 
-Registry::Registry(std::unique_ptr<Store> store) : store_(std::move(store)) {
-  std::lock_guard lock(mu_);
-  publish();
-}
+Registry::Registry(std::unique_ptr<Store> store) : store_(std::move(store)) { publish_pending(); }
 
 void Registry::load(WallClock::time_point now) {
   auto loaded = store_->load();
-  std::lock_guard lock(mu_);
-  services_.clear();
-  for (auto& s : loaded)
-    if (!s.expired(now)) services_[s.uuid] = std::move(s);
-  publish();
+  {
+    std::lock_guard lock(mu_);
+    services_.clear();
+    for (auto& s : loaded)
+      if (!s.expired(now)) services_[s.uuid] = make_entry(std::move(s));
+    ++changes_;
+  }
+  publish_pending();
 }
 
-void Registry::publish() {
-  std::vector<Service> all;
-  all.reserve(services_.size());
-  for (const auto& [_, s] : services_) all.push_back(s);
-  std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(std::make_shared<Snapshot>(std::move(all))));
+void Registry::publish_pending() {
+  std::lock_guard publishing(publish_mu_);
+  std::vector<EntryPtr> all;
+  uint64_t upto;
+  {
+    std::lock_guard lock(mu_);
+    if (published_changes_ == changes_) return;  // a concurrent writer published ours
+    upto = changes_;
+    all.reserve(services_.size());
+    for (const auto& [_, e] : services_) all.push_back(e);
+  }
+  auto snap = std::make_shared<const Snapshot>(std::move(all));  // outside mu_: the API keeps going
+  std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(std::move(snap)));
+  published_changes_ = upto;
   version_.fetch_add(1, std::memory_order_release);
 }
 
 Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
   if (s.ttl > 0) s.expires = now + std::chrono::seconds(s.ttl);
-  std::lock_guard lock(mu_);
-  auto it = services_.find(s.uuid);
-  bool exists = it != services_.end() && !it->second.expired(now);
-  if (exists && !replace && !it->second.same_body(s)) return Upsert::conflict;
-  store_->append({Change::put, s});  // durable before anyone is told
-  services_[s.uuid] = s;
-  publish();
-  return exists ? Upsert::refreshed : Upsert::created;
+  bool existed;
+  {
+    std::lock_guard lock(mu_);
+    auto it = services_.find(s.uuid);
+    existed = it != services_.end() && !it->second->service.expired(now);
+    if (existed && !replace && !it->second->service.same_body(s)) return Upsert::conflict;
+    store_->append({Change::put, s});  // durable before anyone is told
+    services_[s.uuid] = make_entry(s);
+    ++changes_;
+  }
+  publish_pending();
+  return existed ? Upsert::refreshed : Upsert::created;
 }
 
 bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now) {
-  std::lock_guard lock(mu_);
-  auto it = services_.find(uuid);
-  if (it == services_.end() || it->second.expired(now)) return false;
-  Service s = it->second;
-  s.ttl = ttl;
-  s.expires = now + std::chrono::seconds(ttl);
-  store_->append({Change::put, s});
-  it->second = s;
-  publish();
+  {
+    std::lock_guard lock(mu_);
+    auto it = services_.find(uuid);
+    if (it == services_.end() || it->second->service.expired(now)) return false;
+    Service s = it->second->service;
+    s.ttl = ttl;
+    s.expires = now + std::chrono::seconds(ttl);
+    store_->append({Change::put, s});
+    it->second = make_entry(std::move(s));
+    ++changes_;
+  }
+  publish_pending();
   return true;
 }
 
@@ -57,11 +73,12 @@ bool Registry::remove(const std::string& uuid) {
     std::lock_guard lock(mu_);
     auto it = services_.find(uuid);
     if (it == services_.end()) return false;
-    store_->append({Change::remove, it->second});
-    gone = it->second;
+    store_->append({Change::remove, it->second->service});
+    gone = it->second->service;
     services_.erase(it);
-    publish();
+    ++changes_;
   }
+  publish_pending();
   if (on_removed_) on_removed_(gone);
   return true;
 }
@@ -69,8 +86,8 @@ bool Registry::remove(const std::string& uuid) {
 std::optional<Service> Registry::get(const std::string& uuid, WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   auto it = services_.find(uuid);
-  if (it == services_.end() || it->second.expired(now)) return std::nullopt;
-  return it->second;
+  if (it == services_.end() || it->second->service.expired(now)) return std::nullopt;
+  return it->second->service;
 }
 
 std::vector<Service> Registry::query(const std::string& pattern, WallClock::time_point now) const {
@@ -93,16 +110,16 @@ std::vector<Service> Registry::query(const std::string& pattern, WallClock::time
 std::map<std::string, size_t> Registry::count_by_region(WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   std::map<std::string, size_t> out;
-  for (const auto& [_, s] : services_)
-    if (!s.expired(now)) ++out[s.region];
+  for (const auto& [_, e] : services_)
+    if (!e->service.expired(now)) ++out[e->service.region];
   return out;
 }
 
 std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   std::map<std::string, size_t> out;
-  for (const auto& [_, s] : services_)
-    if (!s.expired(now)) ++out[s.environment];
+  for (const auto& [_, e] : services_)
+    if (!e->service.expired(now)) ++out[e->service.environment];
   return out;
 }
 
@@ -111,16 +128,17 @@ std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
   {
     std::lock_guard lock(mu_);
     for (auto it = services_.begin(); it != services_.end();) {
-      if (!it->second.expired(now)) {
+      if (!it->second->service.expired(now)) {
         ++it;
         continue;
       }
-      store_->append({Change::remove, it->second});
-      gone.push_back(it->second);
+      store_->append({Change::remove, it->second->service});
+      gone.push_back(it->second->service);
       it = services_.erase(it);
     }
-    if (!gone.empty()) publish();
+    if (!gone.empty()) ++changes_;
   }
+  publish_pending();
   if (on_removed_)
     for (const auto& s : gone) on_removed_(s);
   return gone;

@@ -52,10 +52,16 @@ class Registry {
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
  private:
-  void publish();  // with mu_ held
+  // Builds a snapshot of everything changed so far, unless a concurrent
+  // writer already did: writers that pile up share one rebuild. Called after
+  // each change, before the change is acknowledged, so an acknowledged
+  // registration is always visible to DNS.
+  void publish_pending();
   mutable std::mutex mu_;
+  std::mutex publish_mu_;  // one rebuild at a time; never held with mu_ the other way round
   std::unique_ptr<Store> store_;
-  std::map<std::string, Service> services_;
+  std::map<std::string, EntryPtr> services_;
+  uint64_t changes_ = 0, published_changes_ = ~0ull;
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<uint64_t> version_{0};
   std::function<void(const Service&)> on_removed_;

@@ -17,33 +17,35 @@ bool make_pattern(std::span<const std::string_view> labels, Pattern& out) {
   return true;
 }
 
-Snapshot::Snapshot(std::vector<Service> services) {
-  entries_.reserve(services.size());
-  for (auto& s : services) {
-    Entry e;
-    Labels l = labels_of(s);
-    e.labels = {l.uuid, l.host, l.region, l.version, l.service, l.environment};
-    asio::error_code ec;
-    auto a = asio::ip::make_address(s.host, ec);
-    if (!ec) {
-      e.ip = true;
-      e.v6 = a.is_v6();
-      if (a.is_v4()) {
-        auto b = a.to_v4().to_bytes();
-        std::memcpy(e.addr.data(), b.data(), 4);
-      } else {
-        auto b = a.to_v6().to_bytes();
-        std::memcpy(e.addr.data(), b.data(), 16);
-      }
+EntryPtr make_entry(Service s) {
+  auto e = std::make_shared<Entry>();
+  Labels l = labels_of(s);
+  e->labels = {l.uuid, l.host, l.region, l.version, l.service, l.environment};
+  e->env_service = l.environment + "/" + l.service;
+  asio::error_code ec;
+  auto a = asio::ip::make_address(s.host, ec);
+  if (!ec) {
+    e->ip = true;
+    e->v6 = a.is_v6();
+    if (a.is_v4()) {
+      auto b = a.to_v4().to_bytes();
+      std::memcpy(e->addr.data(), b.data(), 4);
+    } else {
+      auto b = a.to_v6().to_bytes();
+      std::memcpy(e->addr.data(), b.data(), 16);
     }
-    e.service = std::move(s);
-    entries_.push_back(std::move(e));
   }
+  e->service = std::move(s);
+  return e;
+}
+
+Snapshot::Snapshot(std::vector<EntryPtr> entries) : entries_(std::move(entries)) {
+  all_.reserve(entries_.size());
   for (uint32_t i = 0; i < entries_.size(); ++i) {
-    const auto& e = entries_[i];
+    const Entry& e = *entries_[i];
     all_.push_back(i);
     by_env_[e.labels[kEnvironment]].push_back(i);
-    by_env_service_[e.labels[kEnvironment] + "/" + e.labels[kService]].push_back(i);
+    by_env_service_[e.env_service].push_back(i);
     by_uuid_[e.labels[kUuid]].push_back(i);
   }
 }
@@ -67,7 +69,7 @@ const std::vector<uint32_t>* Snapshot::bucket(const Pattern& p) const {
 
 const Entry* Snapshot::by_uuid(std::string_view uuid) const {
   auto it = by_uuid_.find(uuid);
-  return it == by_uuid_.end() ? nullptr : &entries_[it->second.front()];
+  return it == by_uuid_.end() ? nullptr : entries_[it->second.front()].get();
 }
 
 }  // namespace skycore::plugins::skydns_registry

@@ -20,10 +20,15 @@ enum Position { kUuid, kHost, kRegion, kVersion, kService, kEnvironment, kPositi
 struct Entry {
   Service service;
   std::array<std::string, kPositions> labels;  // lowercased, dashed
+  std::string env_service;                     // "environment/service", an index key
   bool ip = false;
   bool v6 = false;
   std::array<uint8_t, 16> addr{};  // network order; first 4 bytes for IPv4
 };
+using EntryPtr = std::shared_ptr<const Entry>;
+// Entries are built once per registration and shared by every snapshot
+// that holds them, so publishing a change does not copy the registry.
+EntryPtr make_entry(Service s);
 
 // A query name relative to the zone, as labels left to right; "*" and "any"
 // match anything. Fewer labels than positions leave the leftmost ones open.
@@ -36,7 +41,7 @@ bool make_pattern(std::span<const std::string_view> labels, Pattern& out);
 
 class Snapshot {
  public:
-  explicit Snapshot(std::vector<Service> services);
+  explicit Snapshot(std::vector<EntryPtr> entries);
 
   // Calls f(const Entry&) for each live entry matching `p`, ignoring the
   // region label when `ignore_region` (SRV answers rank regions instead).
@@ -44,17 +49,13 @@ class Snapshot {
   void for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now, F&& f) const;
   const Entry* by_uuid(std::string_view uuid) const;
   size_t size() const { return entries_.size(); }
-  const std::vector<Entry>& entries() const { return entries_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Index = std::unordered_map<std::string, std::vector<uint32_t>, Hash, std::equal_to<>>;
+  // Keys are views into the entries, which this snapshot keeps alive.
+  using Index = std::unordered_map<std::string_view, std::vector<uint32_t>>;
   const std::vector<uint32_t>* bucket(const Pattern& p) const;
 
-  std::vector<Entry> entries_;
+  std::vector<EntryPtr> entries_;
   std::vector<uint32_t> all_;
   Index by_env_;
   Index by_env_service_;  // key: environment + '/' + service
@@ -71,7 +72,7 @@ void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::t
   const auto* b = bucket(p);
   if (!b) return;
   for (uint32_t i : *b) {
-    const Entry& e = entries_[i];
+    const Entry& e = *entries_[i];
     if (e.service.expired(now)) continue;  // gone at once, before the purge runs
     bool ok = true;
     for (int pos = 0; pos < kPositions && ok; ++pos) {

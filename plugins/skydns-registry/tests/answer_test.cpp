@@ -31,6 +31,12 @@ Service svc(const char* uuid, const char* name, const char* region, const char* 
   return s;
 }
 
+std::vector<EntryPtr> entries(std::vector<Service> services) {
+  std::vector<EntryPtr> out;
+  for (auto& s : services) out.push_back(make_entry(std::move(s)));
+  return out;
+}
+
 struct Asked {
   std::array<uint8_t, 512> qbuf{}, rbuf{};
   Request req;
@@ -65,8 +71,8 @@ struct Asked {
 
 TEST_CASE("SRV: priority 10 weight 100/n; a named region ranks the others 20") {
   auto now = kNow;
-  Snapshot snap({svc("a1", "db", "east", "10.0.0.1"), svc("a2", "db", "east", "10.0.0.2"),
-                 svc("a3", "db", "west", "db3.example.com")});
+  Snapshot snap(entries({svc("a1", "db", "east", "10.0.0.1"), svc("a2", "db", "east", "10.0.0.2"),
+                 svc("a3", "db", "west", "db3.example.com")}));
   Asked all(snap, "db.prod.skydns.local", rrtype::SRV, now);
   CHECK(all.rcode == rcode::NOERROR);
   auto srv = all.texts(Section::answer, rrtype::SRV);
@@ -87,7 +93,7 @@ TEST_CASE("SRV: priority 10 weight 100/n; a named region ranks the others 20") {
 
 TEST_CASE("A answers for IP hosts, the uuid name alone, TTL counts down") {
   auto now = kNow;
-  Snapshot snap({svc("a1", "db", "east", "10.0.0.1", 60), svc("a2", "db", "east", "2001:db8::2", 60)});
+  Snapshot snap(entries({svc("a1", "db", "east", "10.0.0.1", 60), svc("a2", "db", "east", "2001:db8::2", 60)}));
   Asked a(snap, "db.prod.skydns.local", rrtype::A, now + 10s);
   CHECK(a.texts(Section::answer, rrtype::A) == std::vector<std::string>{"10.0.0.1"});
   CHECK(a.msg.records.at(0).ttl == 50);
@@ -99,7 +105,7 @@ TEST_CASE("A answers for IP hosts, the uuid name alone, TTL counts down") {
 
 TEST_CASE("NXDOMAIN and NODATA carry the SOA; expired services are gone") {
   auto now = kNow;
-  Snapshot snap({svc("a1", "db", "east", "10.0.0.1", 60)});
+  Snapshot snap(entries({svc("a1", "db", "east", "10.0.0.1", 60)}));
   Asked nx(snap, "nothing.prod.skydns.local", rrtype::A, now);
   CHECK(nx.rcode == rcode::NXDOMAIN);
   CHECK(nx.msg.rcode == rcode::NXDOMAIN);
