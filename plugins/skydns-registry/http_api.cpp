@@ -1,4 +1,4 @@
-#include "plugins/skydns-registry/http_api.h"
+#include "plugins/skydns-registry/http_api_impl.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -33,19 +33,12 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-using Reply = HttpApi::Reply;
-
 std::string text(const Poco::JSON::Object& obj) {
   std::ostringstream out;
   obj.stringify(out);
   return out.str();
 }
 
-Reply error(int status, const std::string& reason) {
-  Poco::JSON::Object obj;
-  obj.set("error", reason);
-  return {status, text(obj), {}};
-}
 
 Reply service_reply(int status, const Service& s, WallClock::time_point now) {
   return {status, to_json_text(s, now), {}};
@@ -73,155 +66,14 @@ bool same_secret(const std::string& given, const std::string& secret) {
   return diff == 0;
 }
 
-Poco::Net::SocketAddress listen_address(const std::string& addr) {
-  auto colon = addr.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("want HOST:PORT, got " + addr);
-  std::string host = addr.substr(0, colon), port = addr.substr(colon + 1);
-  unsigned p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc() || end != port.data() + port.size() || p > 65535)
-    throw std::runtime_error("bad port in " + addr);
-  if (host.empty()) host = "0.0.0.0";
-  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return Poco::Net::SocketAddress(host, static_cast<uint16_t>(p));
-}
-
-// One notification for a removed service: DELETE http://Reply:Port/skydns/callbacks/UUID
-// with the service as the body, as SkyDNS 1 sent it.
-struct Delivery {
-  CallbackTarget target;
-  std::string uuid;
-  std::string body;
-};
-
-// Sends deliveries one at a time on a thread of its own, so that a slow or
-// dead callback host never holds up the API or the registry.
-class CallbackSender {
- public:
-  void start() {
-    std::lock_guard lock(mu_);
-    if (thread_.joinable()) return;
-    stopping_ = false;
-    thread_ = std::thread([this] { run(); });
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-      if (!queue_.empty())
-        std::cerr << "skydns-registry: dropping " << queue_.size() << " undelivered callbacks\n";
-      queue_.clear();
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  void push(Delivery d) {
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.size() >= kMaxQueued) {
-        std::cerr << "skydns-registry: callback queue full, dropping callback for " << d.uuid
-                  << "\n";
-        return;
-      }
-      queue_.push_back(std::move(d));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mu_);
-    while (true) {
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      Delivery d = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      deliver(d);
-      lock.lock();
-    }
-  }
-  static void deliver(const Delivery& d) {
-    std::string where = d.target.reply + ":" + std::to_string(d.target.port);
-    try {
-      Poco::Net::HTTPClientSession session(d.target.reply, d.target.port);
-      const Poco::Timespan limit(kTimeoutSeconds, 0);
-      session.setTimeout(limit, limit, limit);
-      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_DELETE, "/skydns/callbacks/" + d.uuid,
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
-      req.setContentType("application/json");
-      req.setContentLength(static_cast<std::streamsize>(d.body.size()));
-      session.sendRequest(req) << d.body;
-      Poco::Net::HTTPResponse resp;
-      session.receiveResponse(resp);
-      if (resp.getStatus() >= 300)
-        std::cerr << "skydns-registry: callback " << where << " for " << d.uuid << " answered "
-                  << resp.getStatus() << "\n";
-    } catch (const Poco::Exception& e) {
-      std::cerr << "skydns-registry: callback " << where << " for " << d.uuid
-                << " failed: " << e.displayText() << "\n";
-    } catch (const std::exception& e) {
-      std::cerr << "skydns-registry: callback " << where << " for " << d.uuid
-                << " failed: " << e.what() << "\n";
-    }
-  }
-
-  static constexpr size_t kMaxQueued = 4096;
-  static constexpr int kTimeoutSeconds = 3;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Delivery> queue_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
-// What a route sees of a request.
-struct Call {
-  std::string uuid;   // item routes: the path's uuid, lowercased and checked
-  std::string query;  // ?query=
-  const std::string& body;
-  WallClock::time_point now;
-};
-
 }  // namespace
 
-class HttpApi::Impl {
- public:
-  Impl(Registry& reg, std::string addr, std::string secret)
-      : reg_(reg), addr_(std::move(addr)), secret_(std::move(secret)) {}
+Reply error(int status, const std::string& reason) {
+  Poco::JSON::Object obj;
+  obj.set("error", reason);
+  return {status, text(obj), {}};
+}
 
-  Reply dispatch(const std::string& method, const std::string& uri, const std::string& auth,
-                 const std::string& body);
-
-  // Routes: one function each, listed in kRoutes below.
-  Reply put_service(const Call& c);
-  Reply post_service(const Call& c);
-  Reply post_service_in_body(const Call& c);
-  Reply patch_service(const Call& c);
-  Reply get_service(const Call& c);
-  Reply delete_service(const Call& c);
-  Reply list_services(const Call& c);
-  Reply count_regions(const Call& c);
-  Reply count_environments(const Call& c);
-  Reply put_callback(const Call& c);
-
-  void notify_removed(const Service& s);
-
-  Registry& reg_;
-  const std::string addr_;
-  const std::string secret_;
-  std::mutex callbacks_mu_;
-  std::map<std::string, std::vector<CallbackTarget>> callbacks_;  // by service uuid
-  CallbackSender sender_;
-  // The pool outlives the server that runs on it.
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-
- private:
-  Reply upsert(Service s, WallClock::time_point now, bool replace);
-  Reply counts(const std::map<std::string, size_t>& by_name);
-  static constexpr size_t kMaxCallbacksPerService = 32;
-};
 
 namespace {
 
@@ -417,135 +269,6 @@ void HttpApi::Impl::notify_removed(const Service& s) {
   }
   std::string body = to_json_text(s, WallClock::now());
   for (auto& t : targets) sender_.push(Delivery{std::move(t), s.uuid, body});
-}
-
-namespace {
-
-// Reads at most kMaxBody + 1 bytes: enough to tell that a body is too big
-// without holding all of it.
-std::string read_body(std::istream& in) {
-  std::string body;
-  char buf[8192];
-  while (body.size() <= HttpApi::kMaxBody && in) {
-    in.read(buf, static_cast<std::streamsize>(
-                     std::min(sizeof buf, HttpApi::kMaxBody + 1 - body.size())));
-    body.append(buf, static_cast<size_t>(in.gcount()));
-  }
-  return body;
-}
-
-class RequestHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit RequestHandler(HttpApi& api) : api_(api) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    Reply r;
-    bool whole_body_read = true;
-    try {
-      if (req.hasContentLength() &&
-          req.getContentLength64() > static_cast<int64_t>(HttpApi::kMaxBody)) {
-        r = error(413, "body larger than 64 KiB");
-        whole_body_read = false;
-      } else {
-        // (Poco itself answers "Expect: 100-continue" before calling us.)
-        std::string body = read_body(req.stream());
-        if (body.size() > HttpApi::kMaxBody) {
-          r = error(413, "body larger than 64 KiB");
-          whole_body_read = false;
-        } else {
-          r = api_.handle(req.getMethod(), req.getURI(), req.get("Authorization", ""), body);
-        }
-      }
-    } catch (const std::exception& e) {
-      std::cerr << "skydns-registry: API request failed: " << e.what() << "\n";
-      r = error(500, "internal error");
-      whole_body_read = false;
-    } catch (...) {
-      r = error(500, "internal error");
-      whole_body_read = false;
-    }
-    try {
-      // An unread body would be taken for the next request on the connection.
-      if (!whole_body_read) resp.setKeepAlive(false);
-      resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
-      resp.setContentType("application/json");
-      if (!r.allow.empty()) resp.set("Allow", r.allow);
-      resp.setContentLength(static_cast<std::streamsize>(r.body.size()));
-      resp.send() << r.body;
-    } catch (...) {
-      // The client went away; nothing left to tell it.
-    }
-  }
-
- private:
-  HttpApi& api_;
-};
-
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(HttpApi& api) : api_(api) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(api_);
-  }
-
- private:
-  HttpApi& api_;
-};
-
-}  // namespace
-
-HttpApi::HttpApi(Registry& reg, std::string addr, std::string secret)
-    : impl_(std::make_unique<Impl>(reg, std::move(addr), std::move(secret))) {}
-
-HttpApi::~HttpApi() { stop(); }
-
-void HttpApi::start() {
-  if (impl_->server_) return;
-  try {
-    Poco::Net::ServerSocket socket;
-    // SO_REUSEADDR for quick restarts, but not SO_REUSEPORT (Poco's default with
-    // reuse): a second server on the same port must fail, not share it.
-    socket.bind(listen_address(impl_->addr_), true, false);
-    socket.listen(64);
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(4);
-    params->setMaxQueued(64);
-    // Bounds how long a slow client can hold one of the few threads.
-    params->setTimeout(Poco::Timespan(10, 0));
-    params->setKeepAliveTimeout(Poco::Timespan(10, 0));
-    impl_->pool_ = std::make_unique<Poco::ThreadPool>(1, 4);
-    impl_->server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this),
-                                                             *impl_->pool_, socket, params);
-    impl_->server_->start();
-  } catch (const Poco::Exception& e) {
-    impl_->server_.reset();
-    throw std::runtime_error("skydns-registry: cannot listen on " + impl_->addr_ + ": " +
-                             e.displayText());
-  }
-  impl_->sender_.start();
-}
-
-void HttpApi::stop() {
-  if (impl_->server_) {
-    impl_->server_->stopAll(true);
-    impl_->server_.reset();
-    impl_->pool_->joinAll();
-    impl_->pool_.reset();
-  }
-  impl_->sender_.stop();
-}
-
-void HttpApi::notify_removed(const Service& s) { impl_->notify_removed(s); }
-
-HttpApi::Reply HttpApi::handle(const std::string& method, const std::string& uri,
-                               const std::string& authorization, const std::string& body) {
-  try {
-    return impl_->dispatch(method, uri, authorization, body);
-  } catch (const std::exception& e) {
-    std::cerr << "skydns-registry: API request failed: " << e.what() << "\n";
-    return error(500, "internal error");
-  }
 }
 
 }  // namespace skycore::plugins::skydns_registry

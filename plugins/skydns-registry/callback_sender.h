@@ -1,0 +1,110 @@
+// Delivers SkyDNS 1 callbacks: when a service goes away, every host that
+// asked is sent DELETE http://Reply:Port/skydns/callbacks/UUID, one at a
+// time, from a thread of its own.
+#pragma once
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <condition_variable>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "plugins/skydns-registry/service_json.h"
+
+namespace skycore::plugins::skydns_registry {
+
+// One notification for a removed service: DELETE http://Reply:Port/skydns/callbacks/UUID
+// with the service as the body, as SkyDNS 1 sent it.
+struct Delivery {
+  CallbackTarget target;
+  std::string uuid;
+  std::string body;
+};
+
+// Sends deliveries one at a time on a thread of its own, so that a slow or
+// dead callback host never holds up the API or the registry.
+class CallbackSender {
+ public:
+  void start() {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      if (!queue_.empty())
+        std::cerr << "skydns-registry: dropping " << queue_.size() << " undelivered callbacks\n";
+      queue_.clear();
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void push(Delivery d) {
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.size() >= kMaxQueued) {
+        std::cerr << "skydns-registry: callback queue full, dropping callback for " << d.uuid
+                  << "\n";
+        return;
+      }
+      queue_.push_back(std::move(d));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      Delivery d = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      deliver(d);
+      lock.lock();
+    }
+  }
+  static void deliver(const Delivery& d) {
+    std::string where = d.target.reply + ":" + std::to_string(d.target.port);
+    try {
+      Poco::Net::HTTPClientSession session(d.target.reply, d.target.port);
+      const Poco::Timespan limit(kTimeoutSeconds, 0);
+      session.setTimeout(limit, limit, limit);
+      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_DELETE, "/skydns/callbacks/" + d.uuid,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+      req.setContentType("application/json");
+      req.setContentLength(static_cast<std::streamsize>(d.body.size()));
+      session.sendRequest(req) << d.body;
+      Poco::Net::HTTPResponse resp;
+      session.receiveResponse(resp);
+      if (resp.getStatus() >= 300)
+        std::cerr << "skydns-registry: callback " << where << " for " << d.uuid << " answered "
+                  << resp.getStatus() << "\n";
+    } catch (const Poco::Exception& e) {
+      std::cerr << "skydns-registry: callback " << where << " for " << d.uuid
+                << " failed: " << e.displayText() << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "skydns-registry: callback " << where << " for " << d.uuid
+                << " failed: " << e.what() << "\n";
+    }
+  }
+
+  static constexpr size_t kMaxQueued = 4096;
+  static constexpr int kTimeoutSeconds = 3;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Delivery> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace skycore::plugins::skydns_registry

@@ -1,0 +1,69 @@
+// The inside of HttpApi, shared by its routes (http_api.cpp) and its HTTP
+// server glue (http_server.cpp). Not for other users.
+#pragma once
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "plugins/skydns-registry/callback_sender.h"
+#include "plugins/skydns-registry/http_api.h"
+
+namespace skycore::plugins::skydns_registry {
+
+using Reply = HttpApi::Reply;
+
+// {"error": reason} with `status` (defined in http_api.cpp).
+Reply error(int status, const std::string& reason);
+
+// What a route sees of a request.
+struct Call {
+  std::string uuid;   // item routes: the path's uuid, lowercased and checked
+  std::string query;  // ?query=
+  const std::string& body;
+  WallClock::time_point now;
+};
+
+class HttpApi::Impl {
+ public:
+  Impl(Registry& reg, std::string addr, std::string secret)
+      : reg_(reg), addr_(std::move(addr)), secret_(std::move(secret)) {}
+
+  Reply dispatch(const std::string& method, const std::string& uri, const std::string& auth,
+                 const std::string& body);
+
+  // Routes: one function each, listed in kRoutes below.
+  Reply put_service(const Call& c);
+  Reply post_service(const Call& c);
+  Reply post_service_in_body(const Call& c);
+  Reply patch_service(const Call& c);
+  Reply get_service(const Call& c);
+  Reply delete_service(const Call& c);
+  Reply list_services(const Call& c);
+  Reply count_regions(const Call& c);
+  Reply count_environments(const Call& c);
+  Reply put_callback(const Call& c);
+
+  void notify_removed(const Service& s);
+
+  Registry& reg_;
+  const std::string addr_;
+  const std::string secret_;
+  std::mutex callbacks_mu_;
+  std::map<std::string, std::vector<CallbackTarget>> callbacks_;  // by service uuid
+  CallbackSender sender_;
+  // The pool outlives the server that runs on it.
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+
+ private:
+  Reply upsert(Service s, WallClock::time_point now, bool replace);
+  Reply counts(const std::map<std::string, size_t>& by_name);
+  static constexpr size_t kMaxCallbacksPerService = 32;
+};
+
+}  // namespace skycore::plugins::skydns_registry
