@@ -11,8 +11,11 @@ void Registry::load(WallClock::time_point now) {
   {
     std::lock_guard lock(mu_);
     services_.clear();
-    for (auto& s : loaded)
-      if (!s.expired(now)) services_[s.uuid] = make_entry(std::move(s));
+    for (auto& s : loaded) {
+      if (s.expired(now)) continue;
+      std::string key = s.uuid;  // the right side runs first: never key on a moved-from uuid
+      services_[key] = make_entry(std::move(s));
+    }
     ++changes_;
   }
   publish_pending();

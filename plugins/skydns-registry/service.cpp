@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "core/wire/name.h"
+
 namespace skycore::plugins::skydns_registry {
 namespace {
 
@@ -50,7 +52,10 @@ std::optional<std::string> normalise(Service& s) {
   for (const auto& [field, value] : parts)
     if (!is_label(value)) return fmt::format("{} '{}' is not a valid DNS label", field, value);
   if (!host_is_ip(s)) {
-    // A host name must be a valid name; it becomes one dashed label too.
+    // A host name must be a valid name (it is the SRV target) and becomes
+    // one dashed label of the service's own name too.
+    if (!wire::Name::from_text(s.host) || s.host.front() == '.')
+      return fmt::format("Host '{}' is not a valid host name", s.host);
     std::string h = dashed(s.host);
     if (!is_label(h) && h.size() <= 63) return fmt::format("Host '{}' is not a valid host name", s.host);
     if (h.size() > 63) return fmt::format("Host '{}' is too long for one DNS label", s.host);

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/plugin/http_probe.h"
@@ -36,6 +37,9 @@ Options parse(SetupContext& ctx) {
     }
     while (c.next_block()) {
       std::string prop = c.val();
+      static const char* kKnown[] = {"api", "secret", "store", "services"};
+      if (std::find(std::begin(kKnown), std::end(kKnown), prop) == std::end(kKnown))
+        throw c.unknown_property();  // before reading its arguments, so the name is right
       auto args = c.remaining_args();
       if (prop == "api") {
         if (args.size() != 1 || !valid_listen_address(args[0])) throw c.err("skydns-registry: api wants HOST:PORT");
@@ -51,6 +55,9 @@ Options parse(SetupContext& ctx) {
         } else if (o.store == "file") {
           if (args.size() > 2) throw c.arg_err();
           if (args.size() == 2) o.path = args[1];
+          auto dir = std::filesystem::absolute(o.path).parent_path();
+          if (!std::filesystem::is_directory(dir))  // reported on this line, not the block's end
+            throw c.err(fmt::format("skydns-registry: directory '{}' does not exist", dir.string()));
         } else if (o.store == "etcd") {
           throw c.err("skydns-registry: store etcd is not implemented yet (use file or memory)");
         } else {
@@ -58,18 +65,11 @@ Options parse(SetupContext& ctx) {
         }
       } else if (prop == "services") {
         throw c.err("skydns-registry: services FILE.toml is not implemented yet");
-      } else {
-        throw c.unknown_property();
       }
     }
   }
   if (o.zones.empty())
     for (const auto& z : ctx.zones()) o.zones.push_back(*wire::Name::from_text(z));
-  if (o.store == "file") {
-    auto dir = std::filesystem::absolute(o.path).parent_path();
-    if (!std::filesystem::is_directory(dir))
-      throw c.err(fmt::format("skydns-registry: directory '{}' does not exist", dir.string()));
-  }
   return o;
 }
 

@@ -96,3 +96,42 @@ TEST_CASE("name patterns: fewer labels and wildcards mean any") {
   CHECK(r.count_by_region(now) == std::map<std::string, size_t>{{"east", 3}, {"west", 1}});
   CHECK(r.count_by_environment(now) == std::map<std::string, size_t>{{"dev", 1}, {"prod", 3}});
 }
+
+namespace {
+// A store that hands back fixed registrations, as a journal replay would.
+struct FixedStore final : Store {
+  std::vector<Service> services;
+  std::vector<Service> load() override { return services; }
+  void append(const Change&) override {}
+};
+}  // namespace
+
+TEST_CASE("replayed services keep their own uuids") {
+  auto now = WallClock::now();
+  auto store = std::make_unique<FixedStore>();
+  for (const char* id : {"r1", "r2", "r3"}) {
+    Service s = svc(id, "db", "prod", "east", "10.0.0.1");
+    s.expires = now + 30s;
+    store->services.push_back(s);
+  }
+  Registry r(std::move(store));
+  r.load(now);
+  CHECK(r.get("r1", now).has_value());
+  CHECK(r.get("r2", now).has_value());
+  CHECK(r.get("r3", now).has_value());
+  CHECK(r.query("db.prod", now).size() == 3);
+}
+
+TEST_CASE("a host name with an empty label is refused") {
+  Service s;
+  s.uuid = "x";
+  s.name = "db";
+  s.environment = "prod";
+  s.region = "east";
+  s.version = "1";
+  s.port = 80;
+  s.host = "a..b";
+  CHECK(normalise(s).has_value());
+  s.host = "a.b.";
+  CHECK_FALSE(normalise(s).has_value());
+}
