@@ -225,26 +225,26 @@ bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit) {
   return finish(Section::additional, m);
 }
 
-bool MessageWriter::adopt(size_t len) {
-  if (len > buf_.size() || len < kHeaderSize) return false;
-  std::span<const uint8_t> msg(buf_.data(), len);
-  if (len <= limit_) {
-    reset(buf_, limit_);
-    assigned_ = true;
-    pos_ = len;
-    section_ = Section::additional;
-    truncated_ = HeaderView{buf_.data()}.has(flag::TC);
-    return true;
-  }
-  // Truncate in place: header and question stay where they are.
+namespace {
+// End of the (single) question of `msg`, or the header's end if there is
+// none or it does not fit in `limit`.
+size_t question_end(std::span<const uint8_t> msg, size_t limit) {
+  if (HeaderView{msg.data()}.qdcount() != 1) return kHeaderSize;
   WireReader r(msg, kHeaderSize);
-  size_t qend = kHeaderSize;
-  if (HeaderView{msg.data()}.qdcount() == 1) {
-    r.skip_name();
-    r.skip(4);
-    if (r.ok() && r.pos() <= limit_) qend = r.pos();
-  }
-  reset(buf_, limit_);
+  r.skip_name();
+  r.skip(4);
+  return r.ok() && r.pos() <= limit ? r.pos() : kHeaderSize;
+}
+}  // namespace
+
+void MessageWriter::take_whole(size_t len) {
+  assigned_ = true;
+  pos_ = len;
+  section_ = Section::additional;  // appending to a taken message is only for OPT
+  truncated_ = HeaderView{buf_.data()}.has(flag::TC);
+}
+
+void MessageWriter::keep_question_only(size_t qend) {
   assigned_ = true;
   pos_ = qend;
   store16(&buf_[4], qend > kHeaderSize ? 1 : 0);
@@ -252,37 +252,28 @@ bool MessageWriter::adopt(size_t len) {
   store16(&buf_[8], 0);
   store16(&buf_[10], 0);
   set_flag(flag::TC);
+}
+
+bool MessageWriter::adopt(size_t len) {
+  if (len > buf_.size() || len < kHeaderSize || kHeaderSize > limit_) return false;
+  size_t qend = len > limit_ ? question_end({buf_.data(), len}, limit_) : 0;
+  reset(buf_, limit_);
+  if (qend == 0) take_whole(len);
+  else keep_question_only(qend);  // too big: truncate in place
   return true;
 }
 
 bool MessageWriter::assign(std::span<const uint8_t> msg) {
   reset(buf_, limit_);
   if (msg.size() < kHeaderSize || kHeaderSize > limit_) return false;
-  assigned_ = true;
   if (msg.size() <= limit_) {
     std::memcpy(buf_.data(), msg.data(), msg.size());
-    pos_ = msg.size();
-    section_ = Section::additional;  // appending to a copied message is not supported
-    truncated_ = HeaderView{buf_.data()}.has(flag::TC);
+    take_whole(msg.size());
     return true;
   }
-  // Too big: keep the header and the question only, with TC.
-  std::memcpy(buf_.data(), msg.data(), kHeaderSize);
-  pos_ = kHeaderSize;
-  WireReader r(msg, kHeaderSize);
-  size_t qend = kHeaderSize;
-  if (HeaderView{msg.data()}.qdcount() == 1) {
-    r.skip_name();
-    r.skip(4);
-    if (r.ok() && r.pos() <= limit_) qend = r.pos();
-  }
-  std::memcpy(buf_.data() + kHeaderSize, msg.data() + kHeaderSize, qend - kHeaderSize);
-  pos_ = qend;
-  store16(&buf_[4], qend > kHeaderSize ? 1 : 0);
-  store16(&buf_[6], 0);
-  store16(&buf_[8], 0);
-  store16(&buf_[10], 0);
-  set_flag(flag::TC);
+  size_t qend = question_end(msg, limit_);  // too big: header and question only, with TC
+  std::memcpy(buf_.data(), msg.data(), qend);
+  keep_question_only(qend);
   return true;
 }
 

@@ -86,6 +86,8 @@ class MessageWriter {
   void put_bytes(std::span<const uint8_t> b);
   void put_name(const Name& n, bool compress);
   bool room(size_t n) const { return pos_ + n + reserved_ <= limit_; }
+  void take_whole(size_t len);           // the buffer holds a whole message of len bytes
+  void keep_question_only(size_t qend);  // cut to header + question, TC set
 
   std::span<uint8_t> buf_;
   size_t limit_ = 0;
