@@ -965,7 +965,7 @@ def test_memory_store_loses_everything_on_restart(start_server):
 
 BAD_PROPS = [
     ("store etcd http://127.0.0.1:2379", 5, "skydns-registry: store etcd is not implemented yet"),
-    ("services catalogue.toml", 5, "not implemented yet"),
+    ("services missing.toml", 5, "skydns-registry: services: cannot read 'missing.toml'"),
     ("store nosuch", 5, "skydns-registry: unknown store 'nosuch'"),
     ("store", 5, "wrong argument count"),
     ("store memory extra", 5, "wrong argument count"),
@@ -1025,3 +1025,45 @@ def test_api_port_in_use_fails_start(start_server):
         srv = start_server(corefile(api_port, "store memory"), port=other_port(api_port), wait=False)
         assert srv.wait_exit(5) == 1
         assert f"cannot listen on 127.0.0.1:{api_port}" in srv.stderr()
+
+
+# --- 8. Static catalogue (services FILE.toml) --------------------------------------
+
+TOML_CATALOGUE = """[[service]]
+UUID = "pg1"
+Name = "postgres"
+Environment = "production"
+Region = "east"
+Version = "15"
+Host = "10.9.0.1"
+Port = 5432
+"""
+
+
+def test_catalogue_is_served_reloaded_and_a_broken_edit_keeps_the_old(tmp_path, start_server):
+    cat = tmp_path / "catalogue.toml"
+    cat.write_text(TOML_CATALOGUE)
+    srv, api = start_registry(start_server, f"store memory\nservices {cat}")
+    r = ask(srv, "postgres.production", "SRV")
+    assert srvs(r) == [(10, 100, 5432, f"pg1.{ZONE}.")]
+    assert answer_ttls(r) == {300}  # no TTL: never expires, served with 300 s
+    assert api.get("pg1").status == 200
+    # An edit is picked up without a restart.
+    cat.write_text(TOML_CATALOGUE + TOML_CATALOGUE.replace("pg1", "pg2").replace("10.9.0.1", "10.9.0.2"))
+    poll(lambda: len(srvs(ask(srv, "postgres.production", "SRV"))) == 2, 5, what="the edited catalogue")
+    # A broken edit is reported with file:line and the previous catalogue stays.
+    cat.write_text(TOML_CATALOGUE + "\n[[service]]\nuuid = \"pg3\"\nport = = 1\n")
+    srv.wait_stdout(f"{cat}:12:", timeout=5)
+    assert len(srvs(ask(srv, "postgres.production", "SRV"))) == 2
+
+
+def test_catalogue_error_stops_start_up_with_both_lines(tmp_path):
+    cat = tmp_path / "catalogue.toml"
+    cat.write_text("[[service]]\nuuid = \"a\"\nname = \"x\"\n")
+    api_port = free_port()
+    text = corefile(api_port, f"store memory\nservices {cat}").replace("@PORT@", str(other_port(api_port)))
+    (tmp_path / "Corefile").write_text(text)
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1
+    assert p.stderr.startswith("Corefile:6: skydns-registry: services: "), p.stderr
+    assert f"{cat}:1: missing Host" in p.stderr

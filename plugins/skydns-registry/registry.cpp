@@ -29,8 +29,10 @@ void Registry::publish_pending() {
     std::lock_guard lock(mu_);
     if (published_changes_ == changes_) return;  // a concurrent writer published ours
     upto = changes_;
-    all.reserve(services_.size());
+    all.reserve(services_.size() + catalogue_.size());
     for (const auto& [_, e] : services_) all.push_back(e);
+    for (const auto& [uuid, e] : catalogue_)
+      if (!services_.count(uuid)) all.push_back(e);
   }
   auto snap = std::make_shared<const Snapshot>(std::move(all));  // outside mu_: the API keeps going
   std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(std::move(snap)));
@@ -89,8 +91,22 @@ bool Registry::remove(const std::string& uuid) {
 std::optional<Service> Registry::get(const std::string& uuid, WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   auto it = services_.find(uuid);
-  if (it == services_.end() || it->second->service.expired(now)) return std::nullopt;
+  if (it == services_.end()) it = catalogue_.find(uuid);
+  if (it == catalogue_.end() || it->second->service.expired(now)) return std::nullopt;
   return it->second->service;
+}
+
+void Registry::set_catalogue(std::vector<Service> services) {
+  {
+    std::lock_guard lock(mu_);
+    catalogue_.clear();
+    for (auto& s : services) {
+      std::string key = s.uuid;
+      catalogue_[key] = make_entry(std::move(s));
+    }
+    ++changes_;
+  }
+  publish_pending();
 }
 
 std::vector<Service> Registry::query(const std::string& pattern, WallClock::time_point now) const {
@@ -113,16 +129,18 @@ std::vector<Service> Registry::query(const std::string& pattern, WallClock::time
 std::map<std::string, size_t> Registry::count_by_region(WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   std::map<std::string, size_t> out;
-  for (const auto& [_, e] : services_)
-    if (!e->service.expired(now)) ++out[e->service.region];
+  for (const auto* m : {&services_, &catalogue_})
+    for (const auto& [uuid, e] : *m)
+      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[e->service.region];
   return out;
 }
 
 std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   std::map<std::string, size_t> out;
-  for (const auto& [_, e] : services_)
-    if (!e->service.expired(now)) ++out[e->service.environment];
+  for (const auto* m : {&services_, &catalogue_})
+    for (const auto& [uuid, e] : *m)
+      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[e->service.environment];
   return out;
 }
 

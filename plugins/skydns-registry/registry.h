@@ -41,6 +41,10 @@ class Registry {
   std::map<std::string, size_t> count_by_region(WallClock::time_point now) const;
   std::map<std::string, size_t> count_by_environment(WallClock::time_point now) const;
 
+  // Replaces the static catalogue (services FILE.toml): served beside the
+  // registered services, never journaled; a registered uuid wins.
+  void set_catalogue(std::vector<Service> services);
+
   // Drops expired services (durably) and republishes; returns what expired,
   // for callbacks.
   std::vector<Service> purge_expired(WallClock::time_point now);
@@ -61,6 +65,7 @@ class Registry {
   std::mutex publish_mu_;  // one rebuild at a time; never held with mu_ the other way round
   std::unique_ptr<Store> store_;
   std::map<std::string, EntryPtr> services_;
+  std::map<std::string, EntryPtr> catalogue_;
   uint64_t changes_ = 0, published_changes_ = ~0ull;
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<uint64_t> version_{0};

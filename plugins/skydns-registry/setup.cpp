@@ -17,6 +17,7 @@ struct Options {
   std::string secret;
   std::string store = "file";
   std::string path = "skydns-registry.journal";
+  std::string catalogue;  // services FILE.toml
   std::string file;
   int line = 0;
 };
@@ -64,7 +65,13 @@ Options parse(SetupContext& ctx) {
           throw c.err(fmt::format("skydns-registry: unknown store '{}'", o.store));
         }
       } else if (prop == "services") {
-        throw c.err("skydns-registry: services FILE.toml is not implemented yet");
+        if (args.size() != 1) throw c.arg_err();
+        o.catalogue = args[0];
+        try {  // checked now, so a bad catalogue stops start-up with both lines
+          read_catalogue(o.catalogue, WallClock::now());
+        } catch (const std::exception& e) {
+          throw c.err(fmt::format("skydns-registry: services: {}", e.what()));
+        }
       }
     }
   }
@@ -77,6 +84,7 @@ Options parse(SetupContext& ctx) {
 
 // Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN;
 //   store memory | file PATH | etcd ENDPOINT... [prefix /skydns]; services FILE.toml }
+// (store etcd is not implemented yet and is rejected)
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   Options o = parse(ctx);
   if (ctx.validate_only) {
@@ -94,6 +102,10 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     throw corefile::Error(o.file, o.line, fmt::format("skydns-registry: {}", e.what()));
   }
   auto plugin = std::make_unique<SkydnsRegistry>(o.zones, registry, ctx.workers);
+  if (!o.catalogue.empty()) {
+    registry->set_catalogue(read_catalogue(o.catalogue, WallClock::now()));
+    plugin->watch_catalogue(o.catalogue);
+  }
   auto api = std::make_shared<HttpApi>(*registry, o.api, o.secret);
   registry->on_removed([weak = std::weak_ptr<HttpApi>(api)](const Service& s) {
     if (auto a = weak.lock()) a->notify_removed(s);

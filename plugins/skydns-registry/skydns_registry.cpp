@@ -52,6 +52,14 @@ void SkydnsRegistry::start_purging() {
       } catch (const std::exception& e) {
         std::fprintf(stderr, "[ERROR] plugin/skydns-registry: purge: %s\n", e.what());
       }
+      if (catalogue_ && catalogue_->changed()) {
+        try {
+          registry_->set_catalogue(read_catalogue(catalogue_->path(), WallClock::now()));
+        } catch (const std::exception& e) {  // keep serving the previous catalogue
+          std::fprintf(stdout, "[ERROR] plugin/skydns-registry: %s\n", e.what());
+          std::fflush(stdout);
+        }
+      }
       lock.lock();
     }
   });

@@ -13,6 +13,7 @@
 
 #include "core/plugin/plugin.h"
 #include "core/wire/name.h"
+#include "plugins/skydns-registry/catalogue.h"
 #include "plugins/skydns-registry/registry.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -23,6 +24,10 @@ class SkydnsRegistry final : public Plugin {
   ~SkydnsRegistry() override;
   std::string_view name() const override { return "skydns-registry"; }
   asio::awaitable<Result> serve(Request& req, Next next) override;
+
+  // Re-reads the catalogue when its file changes (checked with the purge);
+  // a broken edit is logged with FILE:LINE and the previous one kept.
+  void watch_catalogue(std::string path) { catalogue_ = std::make_unique<CatalogueWatch>(std::move(path)); }
 
   // Expired services are purged (and their callbacks fired) once a second.
   void start_purging();
@@ -38,6 +43,7 @@ class SkydnsRegistry final : public Plugin {
   std::vector<wire::Name> zones_;
   std::shared_ptr<Registry> registry_;
   std::vector<WorkerView> views_;
+  std::unique_ptr<CatalogueWatch> catalogue_;
   std::thread purger_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -44,12 +44,8 @@ class Upstream:
         self.seen = []  # (transport, dns.message.Message)
         self.lock = threading.Lock()
         self._stop = threading.Event()
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((HOST, port))
+        self.udp, self.tcp = self._bind_pair(port)
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((HOST, self.port))
         self.tcp.listen(64)
         self.udp.settimeout(0.1)
         self.tcp.settimeout(0.1)
@@ -57,6 +53,25 @@ class Upstream:
                         threading.Thread(target=self._serve_tcp, daemon=True)]
         for t in self.threads:
             t.start()
+
+    @staticmethod
+    def _bind_pair(port):
+        """UDP and TCP on one port. With port 0 the kernel picks the UDP port,
+        and that number may be taken for TCP (tests run in parallel): retry."""
+        for _ in range(50):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind((HOST, port))
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.bind((HOST, udp.getsockname()[1]))
+                return udp, tcp
+            except OSError:
+                udp.close()
+                tcp.close()
+                if port:
+                    raise
+        raise RuntimeError("no port free for both UDP and TCP")
 
     @property
     def address(self):
