@@ -3,6 +3,7 @@
 and Debian's unbound, plain and over TLS."""
 
 import select
+import signal
 import socket
 import time
 
@@ -417,3 +418,16 @@ def test_corefile_errors(tmp_path, port, block, line, message):
     prefix = f"Corefile:{line}:" if line else "Corefile:"
     assert p.stderr.startswith(prefix), p.stderr
     assert message in p.stderr, p.stderr
+
+
+def test_sigterm_with_queries_waiting_on_a_silent_upstream_exits_promptly(start_server, upstream):
+    """Queries still waiting on an upstream when SIGTERM arrives must not keep
+    the workers alive: they fail, their slots end, the process exits 0."""
+    upstream.mode = "silent"
+    srv = start_server(corefile(f"example.org {upstream.address}"))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
+        for i in range(8):
+            c.sendto(query(f"wait{i}.example.org").to_wire(), ("127.0.0.1", srv.port))
+        poll(lambda: len(upstream_questions(upstream)) >= 8, 3, what="queries to reach the upstream")
+    srv.send_signal(signal.SIGTERM)
+    assert srv.wait_exit(timeout=4) == 0

@@ -118,6 +118,9 @@ void UdpListener::flush_replies() {
 
 asio::awaitable<void> UdpListener::slot_loop(Slot* s) {
   for (;;) {
+    // A slot that was busy when shutdown woke the others must not park again:
+    // nobody would wake it, and the worker could not finish.
+    if (closing_) co_return;
     // Park until the reader hands us a packet (or shutdown wakes us).
     co_await park(s->wake);
     if (closing_) co_return;
