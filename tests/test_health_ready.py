@@ -282,3 +282,17 @@ def test_probe_port_taken_exits_1(start_server, plugin, path):
         rc = srv.wait_exit(10)
     assert rc == 1, srv.stderr()
     assert f"127.0.0.1:{hport}" in srv.stderr(), srv.stderr()
+
+
+def test_sigterm_while_a_query_is_still_being_answered_exits(start_server):
+    """A query that finishes after the listeners closed (erratic's delay
+    outlives them) must not leave its worker waiting forever."""
+    # Every 2nd query is delayed: the readiness probe (1st) is answered at once.
+    srv = start_server(".:@PORT@ {\n    bind 127.0.0.1\n    erratic {\n        delay 2 700ms\n    }\n}\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
+        c.sendto(query("slow.example.org").to_wire(), (HOST, srv.port))
+        # Nothing outside shows that the query reached erratic; 0.1 s is far
+        # more than a loopback hop and far less than its 0.7 s delay.
+        time.sleep(0.1)
+    srv.send_signal(signal.SIGTERM)
+    assert srv.wait_exit(timeout=5) == 0
