@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/corefile/duration.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -19,27 +21,10 @@ uint64_t number(corefile::TokenCursor& c, const std::string& s) {
   return v;
 }
 
-// Go durations as CoreDNS writes them: 30s, 5m, 1h, 1h30m.
 seconds duration(corefile::TokenCursor& c, const std::string& s) {
-  uint64_t total = 0, cur = 0;
-  bool digits = false, any = false;
-  for (char ch : s) {
-    if (ch >= '0' && ch <= '9') {
-      cur = cur * 10 + uint64_t(ch - '0');
-      digits = true;
-      continue;
-    }
-    if (!digits) throw c.err(fmt::format("cache: '{}' is not a duration", s));
-    if (ch == 's') total += cur;
-    else if (ch == 'm') total += cur * 60;
-    else if (ch == 'h') total += cur * 3600;
-    else throw c.err(fmt::format("cache: '{}' is not a duration", s));
-    cur = 0;
-    digits = false;
-    any = true;
-  }
-  if (digits || !any) throw c.err(fmt::format("cache: '{}' is not a duration", s));
-  return seconds(total);
+  auto d = corefile::parse_duration(s);
+  if (!d) throw c.err(fmt::format("cache: '{}' is not a duration", s));
+  return std::chrono::duration_cast<seconds>(*d);
 }
 
 wire::Name zone(corefile::TokenCursor& c, const std::string& s) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/corefile/duration.h"
 #include "core/plugin/setup.h"
 #include "plugins/erratic/erratic.h"
 
@@ -30,14 +31,9 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
       else if (c.val() == "delay") {
         cfg.delay = amount(c, 2);
         if (c.next_arg()) {
-          std::string d = c.val();
-          unsigned v = 0;
-          bool ms = d.ends_with("ms");
-          std::string num = d.substr(0, d.size() - (ms ? 2 : 1));
-          auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
-          if (ec != std::errc() || p != num.data() + num.size() || (!ms && !d.ends_with("s")))
-            throw c.err(fmt::format("erratic: '{}' is not a duration", d));
-          cfg.delay_for = std::chrono::milliseconds(ms ? v : v * 1000);
+          auto d = corefile::parse_duration(c.val());
+          if (!d) throw c.err(fmt::format("erratic: '{}' is not a duration", c.val()));
+          cfg.delay_for = *d;
         }
       } else throw c.unknown_property();
       if (c.next_arg()) throw c.arg_err();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/corefile/duration.h"
+
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -9,27 +11,6 @@
 
 namespace skycore::plugins::forward {
 namespace {
-
-std::optional<milliseconds> parse_duration(std::string_view s) {
-  // Go-style durations as CoreDNS writes them: 500ms, 0.5s, 10s, 1m, 1h.
-  double value = 0;
-  size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0) return std::nullopt;
-  try {
-    value = std::stod(std::string(s.substr(0, i)));
-  } catch (...) {
-    return std::nullopt;
-  }
-  std::string_view unit = s.substr(i);
-  double ms;
-  if (unit == "ms") ms = value;
-  else if (unit == "s") ms = value * 1000;
-  else if (unit == "m") ms = value * 60'000;
-  else if (unit == "h") ms = value * 3'600'000;
-  else return std::nullopt;
-  return milliseconds(static_cast<long long>(ms));
-}
 
 uint16_t parse_rcode(const std::string& s) {
   for (uint16_t rc = 0; rc < 24; ++rc)
@@ -54,7 +35,7 @@ size_t parse_count(corefile::TokenCursor& c, const std::string& s) {
 
 milliseconds duration_arg(corefile::TokenCursor& c) {
   if (!c.next_arg()) throw c.arg_err();
-  auto d = parse_duration(c.val());
+  auto d = corefile::parse_duration(c.val());
   if (!d) throw c.err(fmt::format("forward: '{}' is not a duration", c.val()));
   return *d;
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/corefile/duration.h"
 #include "core/plugin/http_probe.h"
 #include "core/plugin/setup.h"
 
@@ -16,19 +17,9 @@ struct Health {
 };
 
 std::chrono::milliseconds parse_duration(corefile::TokenCursor& c, const std::string& s) {
-  double v = 0;
-  std::string unit;
-  size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  try {
-    v = std::stod(s.substr(0, i));
-  } catch (...) {
-    throw c.err(fmt::format("health: '{}' is not a duration", s));
-  }
-  unit = s.substr(i);
-  double ms = unit == "ms" ? v : unit == "s" ? v * 1000 : unit == "m" ? v * 60'000 : -1;
-  if (ms < 0) throw c.err(fmt::format("health: '{}' is not a duration", s));
-  return std::chrono::milliseconds(static_cast<long long>(ms));
+  auto d = corefile::parse_duration(s);
+  if (!d) throw c.err(fmt::format("health: '{}' is not a duration", s));
+  return *d;
 }
 
 }  // namespace

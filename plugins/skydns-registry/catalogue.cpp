@@ -8,12 +8,6 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // One [[service]] table; field names are case-insensitive, as in the API.
 Service service_from(const toml::table& t, const std::string& path, WallClock::time_point now) {
   Service s;

@@ -51,11 +51,6 @@ bool valid_label(const std::string& s) {
   });
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Takes as long wherever the strings first differ, so timing does not
 // reveal the secret a byte at a time.
 bool same_secret(const std::string& given, const std::string& secret) {

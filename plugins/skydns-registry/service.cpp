@@ -10,10 +10,6 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string dashed(std::string s) {
   std::replace(s.begin(), s.end(), '.', '-');
@@ -30,6 +26,12 @@ bool is_label(const std::string& s) {
 }
 
 }  // namespace
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
 
 uint32_t Service::remaining(WallClock::time_point now) const {
   if (ttl == 0) return 0;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace skycore::plugins::skydns_registry {
 
@@ -43,5 +44,8 @@ struct Labels {
 Labels labels_of(const Service& s);
 
 bool host_is_ip(const Service& s);
+
+// ASCII lowercase: names, uuids and JSON/TOML field names compare this way.
+std::string lower(std::string_view s);
 
 }  // namespace skycore::plugins::skydns_registry

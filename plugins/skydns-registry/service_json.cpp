@@ -42,11 +42,6 @@ Error parse_object(std::string_view text, Object::Ptr& out) {
   }
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Members by lowercased name. Later members win, as with Go's decoder, which
 // is what SkyDNS 1 clients were written against.
 std::map<std::string, Var> fields_of(const Object& obj) {

@@ -1,0 +1,35 @@
+#include "core/corefile/duration.h"
+
+#include <charconv>
+#include <string>
+
+namespace skycore::corefile {
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  double total_ms = 0;
+  while (!s.empty()) {
+    size_t i = 0;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    double value = 0;
+    try {
+      size_t used = 0;
+      value = std::stod(std::string(s.substr(0, i)), &used);
+      if (used != i) return std::nullopt;
+    } catch (...) {
+      return std::nullopt;
+    }
+    s.remove_prefix(i);
+    double scale;
+    if (s.starts_with("ms")) scale = 1, s.remove_prefix(2);
+    else if (s.starts_with("s")) scale = 1000, s.remove_prefix(1);
+    else if (s.starts_with("m")) scale = 60'000, s.remove_prefix(1);
+    else if (s.starts_with("h")) scale = 3'600'000, s.remove_prefix(1);
+    else return std::nullopt;  // a number needs a unit, as in Go
+    total_ms += value * scale;
+  }
+  return std::chrono::milliseconds(static_cast<long long>(total_ms));
+}
+
+}  // namespace skycore::corefile

@@ -1,0 +1,14 @@
+// Durations as CoreDNS Corefiles write them (Go's time.ParseDuration subset):
+// one or more NUMBER UNIT pairs, NUMBER possibly fractional, UNIT one of
+// ms, s, m, h — "500ms", "0.5s", "10s", "1h30m". Shared by every plugin's
+// setup so they all accept the same spellings.
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace skycore::corefile {
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+}  // namespace skycore::corefile
