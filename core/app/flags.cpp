@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/corefile/port.h"
+
 #include <charconv>
 #include <string_view>
 
@@ -35,11 +37,9 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& out) {
       if (arg == "conf") out.conf = *v;
       else if (arg == "pidfile") out.pidfile = *v;
       else {
-        unsigned port = 0;
-        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), port);
-        if (ec != std::errc() || p != v->data() + v->size() || port == 0 || port > 65535)
-          return fmt::format("invalid value \"{}\" for flag -dns.port", *v);
-        out.dns_port = static_cast<uint16_t>(port);
+        auto port = corefile::parse_port(*v);
+        if (!port) return fmt::format("invalid value \"{}\" for flag -dns.port", *v);
+        out.dns_port = *port;
       }
     } else if (arg == "plugins") err = set_bool(out.plugins);
     else if (arg == "version") err = set_bool(out.version);

@@ -1,5 +1,7 @@
 #include "core/plugin/http_probe.h"
 
+#include "core/corefile/port.h"
+
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -9,7 +11,6 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
-#include <charconv>
 #include <stdexcept>
 
 namespace skycore {
@@ -53,22 +54,21 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 Poco::Net::SocketAddress socket_address(const std::string& addr) {
-  auto colon = addr.rfind(':');
-  std::string host = addr.substr(0, colon), port = addr.substr(colon + 1);
-  if (host.empty()) host = "0.0.0.0";
-  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return Poco::Net::SocketAddress(host, static_cast<uint16_t>(std::stoi(port)));
+  auto a = split_listen_address(addr);
+  if (!a) throw std::runtime_error("want HOST:PORT, got " + addr);
+  return Poco::Net::SocketAddress(a->host.empty() ? "0.0.0.0" : a->host, a->port);
 }
 
 }  // namespace
 
-bool valid_listen_address(const std::string& addr) {
+std::optional<ListenAddress> split_listen_address(const std::string& addr) {
   auto colon = addr.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::string port = addr.substr(colon + 1);
-  unsigned p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  return ec == std::errc() && end == port.data() + port.size() && p > 0 && p <= 65535;
+  if (colon == std::string::npos) return std::nullopt;
+  auto port = corefile::parse_port(std::string_view(addr).substr(colon + 1));
+  if (!port) return std::nullopt;
+  std::string host = addr.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return ListenAddress{host, *port};
 }
 
 ProbeServer::ProbeServer(const std::string& addr, std::string path, Check check) {

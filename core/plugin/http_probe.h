@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -24,7 +25,13 @@ class ProbeServer {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
-// True if `addr` looks like HOST:PORT with a valid port (host may be empty).
-bool valid_listen_address(const std::string& addr);
+// HOST:PORT as listen options write it: an empty host means all
+// interfaces, "[v6]" loses its brackets. nullopt if the port is not 1..65535.
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+std::optional<ListenAddress> split_listen_address(const std::string& addr);
+inline bool valid_listen_address(const std::string& addr) { return split_listen_address(addr).has_value(); }
 
 }  // namespace skycore

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/corefile/port.h"
+
 #include <charconv>
 #include <stdexcept>
 
@@ -11,11 +13,9 @@ namespace {
 uint16_t effective_port(const corefile::ZoneKey& key, uint16_t default_port,
                         const corefile::ServerBlock& block) {
   if (key.port.empty()) return default_port;
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(key.port.data(), key.port.data() + key.port.size(), v);
-  if (ec != std::errc() || p != key.port.data() + key.port.size() || v == 0 || v > 65535)
-    throw corefile::Error(block.file, block.line, fmt::format("invalid port '{}'", key.port));
-  return static_cast<uint16_t>(v);
+  auto port = corefile::parse_port(key.port);
+  if (!port) throw corefile::Error(block.file, block.line, fmt::format("invalid port '{}'", key.port));
+  return *port;
 }
 
 std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/corefile/duration.h"
+#include "core/corefile/port.h"
 
 #include <charconv>
 #include <filesystem>
@@ -129,10 +130,9 @@ std::optional<UpstreamAddress> parse_upstream(std::string_view text) {
   u.ip = asio::ip::make_address(std::string(host), ec);
   if (ec) return std::nullopt;
   if (!port.empty()) {
-    unsigned p = 0;
-    auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (err != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535) return std::nullopt;
-    u.port = static_cast<uint16_t>(p);
+    auto p = corefile::parse_port(port);
+    if (!p) return std::nullopt;
+    u.port = *p;
   }
   u.label = u.ip.is_v6() ? fmt::format("[{}]:{}", u.ip.to_string(), u.port)
                          : fmt::format("{}:{}", u.ip.to_string(), u.port);

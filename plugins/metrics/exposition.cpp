@@ -1,9 +1,10 @@
 #include "plugins/metrics/exposition.h"
 
+#include "core/plugin/http_probe.h"
+
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 
-#include <charconv>
 
 namespace skycore::plugins::metrics {
 namespace {
@@ -25,16 +26,13 @@ struct Endpoint {
 }  // namespace
 
 std::string civet_address(const std::string& addr) {
-  auto colon = addr.rfind(':');
-  if (colon == std::string::npos) return {};
-  std::string host = addr.substr(0, colon), port = addr.substr(colon + 1);
-  unsigned p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535) return {};
-  if (host.empty()) return port;
-  if (host == "localhost") host = "127.0.0.1";
-  if (host.front() == '[') return host + ":" + port;
-  return host + ":" + port;
+  auto a = split_listen_address(addr);
+  if (!a) return {};
+  std::string port = std::to_string(a->port);
+  if (a->host.empty()) return port;  // civetweb: all interfaces
+  if (a->host == "localhost") return "127.0.0.1:" + port;
+  if (a->host.find(':') != std::string::npos) return "[" + a->host + "]:" + port;
+  return a->host + ":" + port;
 }
 
 void ensure_endpoint(SharedServices& shared, const std::string& addr) {

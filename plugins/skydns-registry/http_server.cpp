@@ -1,3 +1,4 @@
+#include "core/plugin/http_probe.h"
 #include "plugins/skydns-registry/http_api_impl.h"
 
 #include <Poco/Exception.h>
@@ -34,16 +35,9 @@ namespace skycore::plugins::skydns_registry {
 namespace {
 
 Poco::Net::SocketAddress listen_address(const std::string& addr) {
-  auto colon = addr.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("want HOST:PORT, got " + addr);
-  std::string host = addr.substr(0, colon), port = addr.substr(colon + 1);
-  unsigned p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc() || end != port.data() + port.size() || p > 65535)
-    throw std::runtime_error("bad port in " + addr);
-  if (host.empty()) host = "0.0.0.0";
-  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return Poco::Net::SocketAddress(host, static_cast<uint16_t>(p));
+  auto a = split_listen_address(addr);
+  if (!a) throw std::runtime_error("want HOST:PORT, got " + addr);
+  return Poco::Net::SocketAddress(a->host.empty() ? "0.0.0.0" : a->host, a->port);
 }
 
 }  // namespace
