@@ -30,9 +30,7 @@ bool srv_target(const Entry& e, const wire::Name& zone, wire::Name& out) {
     out = zone;
     return out.prepend_label(e.labels[kUuid]);
   }
-  auto n = wire::Name::from_text(e.service.host);
-  if (!n) return false;
-  out = *n;
+  out = e.host_name;
   return true;
 }
 

@@ -24,7 +24,9 @@ EntryPtr make_entry(Service s) {
   e->env_service = l.environment + "/" + l.service;
   asio::error_code ec;
   auto a = asio::ip::make_address(s.host, ec);
-  if (!ec) {
+  if (ec) {
+    if (auto n = wire::Name::from_text(s.host)) e->host_name = *n;  // normalise() checked it
+  } else {
     e->ip = true;
     e->v6 = a.is_v6();
     if (a.is_v4()) {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/wire/name.h"
 #include "plugins/skydns-registry/service.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -21,6 +22,7 @@ struct Entry {
   Service service;
   std::array<std::string, kPositions> labels;  // lowercased, dashed
   std::string env_service;                     // "environment/service", an index key
+  wire::Name host_name;                        // SRV target for a named host (parsed once)
   bool ip = false;
   bool v6 = false;
   std::array<uint8_t, 16> addr{};  // network order; first 4 bytes for IPv4
