@@ -20,9 +20,8 @@ struct Outcome {
 };
 
 inline Outcome final_outcome(const Request& req, const Result& r) {
-  constexpr size_t kOpt = 11;  // what the core appends (no options)
   Outcome o;
-  const size_t opt = req.query.edns.present ? kOpt : 0;
+  const size_t opt = req.query.edns.present ? wire::kOptRecordSize : 0;  // what the core appends
   if (r.answered) {
     if (req.response.size() < wire::kHeaderSize) {
       o.sent = false;

@@ -7,7 +7,7 @@
 namespace skycore::server {
 namespace {
 
-constexpr size_t kOptSize = 11;  // root owner + fixed fields, no options
+constexpr size_t kOptSize = wire::kOptRecordSize;
 
 // Client-side limit for the response size.
 uint16_t max_response_size(const Request& req) {

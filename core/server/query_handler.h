@@ -10,7 +10,7 @@
 namespace skycore::server {
 
 // The EDNS buffer size skycore advertises and caps client sizes at.
-inline constexpr uint16_t kEdnsSize = 1232;
+inline constexpr uint16_t kEdnsSize = wire::kDefaultUdpCap;
 
 // On return, req.response.size() == 0 means "send nothing".
 asio::awaitable<void> handle_query(Request& req, const ZoneTable& zones);

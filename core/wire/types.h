@@ -28,7 +28,8 @@ inline constexpr size_t kHeaderSize = 12;
 inline constexpr size_t kMaxNameLength = 255;  // octets in wire form
 inline constexpr size_t kMaxLabelLength = 63;
 inline constexpr size_t kMaxUdpPlain = 512;     // RFC 1035 without EDNS
-inline constexpr size_t kDefaultUdpCap = 1232;  // DNS flag day 2020
+inline constexpr size_t kDefaultUdpCap = 1232;  // DNS flag day 2020: what we advertise and accept
+inline constexpr size_t kOptRecordSize = 11;    // an OPT RR without options
 inline constexpr size_t kMaxMessage = 65535;
 
 // Mnemonics for known values, nullptr otherwise (no allocation: usable on

@@ -49,7 +49,7 @@ void Cache::answer_from_cache(Request& req, size_t len) const {
   // The stored question is the first asker's; give this client its own case.
   std::memcpy(buf.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());
   req.response.adopt(len);
-  if (req.query.edns.present) req.response.add_opt(1232, 0, req.query.edns.do_bit);
+  if (req.query.edns.present) req.response.add_opt(wire::kDefaultUdpCap, 0, req.query.edns.do_bit);
 }
 
 void Cache::remember(Request& req, const Key& key) {

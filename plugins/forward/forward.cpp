@@ -17,7 +17,7 @@ size_t build_upstream_query(const Request& req, std::span<uint8_t> buf) {
   wire::MessageWriter w(buf, buf.size());
   uint16_t flags = req.query.flags & (wire::flag::RD | wire::flag::CD);
   w.start_query(0, flags, req.query.qname, req.query.qtype, req.query.qclass);
-  w.add_opt(1232, 0, req.query.edns.do_bit);
+  w.add_opt(wire::kDefaultUdpCap, 0, req.query.edns.do_bit);
   return w.size();
 }
 
