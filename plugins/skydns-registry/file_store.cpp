@@ -77,12 +77,13 @@ class FileStore final : public Store {
     return live();
   }
 
-  void append(const Change& c) override {
+  Written append(const Change& c) override {
     std::lock_guard lock(mu_);
     write_line(journal_line(c));
     apply(c);
     ++lines_;
     maybe_compact();
+    return {};
   }
 
   void compact(const std::vector<Service>& all) override {

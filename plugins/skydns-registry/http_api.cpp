@@ -142,7 +142,7 @@ Reply HttpApi::Impl::upsert(Service s, WallClock::time_point now, bool replace) 
   try {
     result = reg_.upsert(s, now, replace);
   } catch (const std::runtime_error& e) {
-    return error(500, std::string("cannot store the change: ") + e.what());
+    return error(503, std::string("cannot store the change: ") + e.what());
   }
   if (result == Upsert::conflict)
     return error(409, "a different service is registered with UUID " + s.uuid);
@@ -180,7 +180,7 @@ Reply HttpApi::Impl::patch_service(const Call& c) {
   try {
     if (!reg_.set_ttl(c.uuid, ttl, c.now)) return error(404, "service not found");
   } catch (const std::runtime_error& e) {
-    return error(500, std::string("cannot store the change: ") + e.what());
+    return error(503, std::string("cannot store the change: ") + e.what());
   }
   auto s = reg_.get(c.uuid, c.now);
   if (!s) return error(404, "service not found");  // it went away meanwhile
@@ -198,7 +198,7 @@ Reply HttpApi::Impl::delete_service(const Call& c) {
   try {
     if (!reg_.remove(c.uuid)) return error(404, "service not found");
   } catch (const std::runtime_error& e) {
-    return error(500, std::string("cannot store the change: ") + e.what());
+    return error(503, std::string("cannot store the change: ") + e.what());
   }
   Service gone;
   gone.uuid = c.uuid;

@@ -40,6 +40,16 @@ void Registry::publish_pending() {
   version_.fetch_add(1, std::memory_order_release);
 }
 
+// Stamps a change with what the store assigned to it and applies it.
+static Change written(Change c, const Written& w) {
+  c.service.revision = w.revision;
+  if (c.kind == Change::put) {
+    c.service.key = w.key;
+    c.service.lease = w.lease;
+  }
+  return c;
+}
+
 Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
   if (s.ttl > 0) s.expires = now + std::chrono::seconds(s.ttl);
   bool existed;
@@ -48,9 +58,9 @@ Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
     auto it = services_.find(s.uuid);
     existed = it != services_.end() && !it->second->service.expired(now);
     if (existed && !replace && !it->second->service.same_body(s)) return Upsert::conflict;
-    store_->append({Change::put, s});  // durable before anyone is told
-    services_[s.uuid] = make_entry(s);
-    ++changes_;
+    Change c{Change::put, std::move(s)};
+    if (it != services_.end()) c.previous = it->second->service;  // its key and lease, even if expired
+    apply_locked(written(c, store_->append(c)));  // durable before anyone is told
   }
   publish_pending();
   return existed ? Upsert::refreshed : Upsert::created;
@@ -61,31 +71,90 @@ bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_po
     std::lock_guard lock(mu_);
     auto it = services_.find(uuid);
     if (it == services_.end() || it->second->service.expired(now)) return false;
-    Service s = it->second->service;
-    s.ttl = ttl;
-    s.expires = now + std::chrono::seconds(ttl);
-    store_->append({Change::put, s});
-    it->second = make_entry(std::move(s));
-    ++changes_;
+    Change c{Change::put, it->second->service, it->second->service};
+    c.service.ttl = ttl;
+    c.service.expires = now + std::chrono::seconds(ttl);
+    apply_locked(written(c, store_->append(c)));
   }
   publish_pending();
   return true;
 }
 
 bool Registry::remove(const std::string& uuid) {
-  Service gone;
+  std::optional<Service> gone;
   {
     std::lock_guard lock(mu_);
     auto it = services_.find(uuid);
     if (it == services_.end()) return false;
-    store_->append({Change::remove, it->second->service});
+    Change c{Change::remove, it->second->service};
+    gone = apply_locked(written(c, store_->append(c)));
+    if (!gone) gone = it->second->service;  // a newer write from elsewhere won; it is still gone here
+  }
+  publish_pending();
+  if (on_removed_) on_removed_(*gone);
+  return true;
+}
+
+std::optional<Service> Registry::apply_locked(const Change& c) {
+  const Service& s = c.service;
+  auto it = services_.find(s.uuid);
+  if (s.revision != 0) {  // a shared store: order by revision
+    if (it != services_.end() && it->second->service.revision > s.revision) return std::nullopt;
+    if (c.kind == Change::put) {
+      auto r = removed_at_.find(s.uuid);
+      if (r != removed_at_.end() && r->second > s.revision) return std::nullopt;
+    }
+  }
+  std::optional<Service> gone;
+  if (c.kind == Change::put) {
+    services_[s.uuid] = make_entry(s);
+    if (s.revision != 0) removed_at_.erase(s.uuid);
+  } else {
+    // A delete of another key (the old key of a moved registration) leaves
+    // the uuid's current key alone.
+    if (it == services_.end() || (!s.key.empty() && it->second->service.key != s.key)) return std::nullopt;
     gone = it->second->service;
     services_.erase(it);
+    if (s.revision != 0) removed_at_[s.uuid] = s.revision;
+  }
+  ++changes_;
+  return gone;
+}
+
+void Registry::apply(const Change& c) {
+  std::optional<Service> gone;
+  {
+    std::lock_guard lock(mu_);
+    gone = apply_locked(c);
+    // Every revision up to this one has now been seen: older removes
+    // cannot be echoed again.
+    std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= c.service.revision; });
+  }
+  publish_pending();
+  if (gone && on_removed_) on_removed_(*gone);
+}
+
+void Registry::replace_all(std::vector<Service> all, int64_t revision) {
+  std::vector<Service> gone;
+  {
+    std::lock_guard lock(mu_);
+    std::map<std::string, EntryPtr> next;
+    for (auto& s : all) {
+      std::string key = s.uuid;
+      next[key] = make_entry(std::move(s));
+    }
+    // Writes this server made after the listing are newer than it.
+    for (const auto& [uuid, e] : services_) {
+      if (e->service.revision > revision) next[uuid] = e;
+      else if (!next.count(uuid)) gone.push_back(e->service);
+    }
+    services_ = std::move(next);
+    std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= revision; });
     ++changes_;
   }
   publish_pending();
-  if (on_removed_) on_removed_(gone);
-  return true;
+  if (on_removed_)
+    for (const auto& s : gone) on_removed_(s);
 }
 
 std::optional<Service> Registry::get(const std::string& uuid, WallClock::time_point now) const {
@@ -153,7 +222,9 @@ std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
         ++it;
         continue;
       }
-      store_->append({Change::remove, it->second->service});
+      // A shared store expires keys itself (through their leases); deleting
+      // here could race a renewal made on another server.
+      if (!store_->shared()) store_->append({Change::remove, it->second->service});
       gone.push_back(it->second->service);
       it = services_.erase(it);
     }

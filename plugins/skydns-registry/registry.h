@@ -19,9 +19,14 @@ namespace skycore::plugins::skydns_registry {
 
 enum class Upsert { created, refreshed, conflict };
 
-class Registry {
+class Registry final : private StoreEvents {
  public:
   explicit Registry(std::unique_ptr<Store> store);
+  ~Registry() override { stop_watching(); }
+
+  // A shared store (etcd) reports other servers' changes from here on.
+  void start_watching() { store_->start_watching(*this); }
+  void stop_watching() { store_->stop_watching(); }
 
   // Replays the store (dropping what expired while we were down) and publishes.
   void load(WallClock::time_point now);
@@ -61,11 +66,21 @@ class Registry {
   // each change, before the change is acknowledged, so an acknowledged
   // registration is always visible to DNS.
   void publish_pending();
+  // StoreEvents: changes other servers made to a shared store.
+  void replace_all(std::vector<Service> all, int64_t revision) override;
+  void apply(const Change& c) override;
+  // Applies a change unless a newer one for the same uuid is already known
+  // (the watch and this server's own writes can arrive in either order).
+  // Returns the entry a remove took away. Called with mu_ held.
+  std::optional<Service> apply_locked(const Change& c);
   mutable std::mutex mu_;
   std::mutex publish_mu_;  // one rebuild at a time; never held with mu_ the other way round
   std::unique_ptr<Store> store_;
   std::map<std::string, EntryPtr> services_;
   std::map<std::string, EntryPtr> catalogue_;
+  // Shared stores only: the revision of removes not yet echoed by the watch,
+  // so a late echo of an older put cannot bring a removed service back.
+  std::map<std::string, int64_t> removed_at_;
   uint64_t changes_ = 0, published_changes_ = ~0ull;
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<uint64_t> version_{0};

@@ -20,6 +20,11 @@ struct Service {
   uint16_t port = 0;        // "Port"
   uint32_t ttl = 0;         // "TTL" seconds; 0 = never expires (static catalogue)
   WallClock::time_point expires{};  // meaningful when ttl > 0
+  // Where a shared store (etcd) keeps it: the key, the revision that wrote
+  // it and the lease holding its TTL. Empty/0 for the file and memory stores.
+  std::string key;
+  int64_t revision = 0;
+  int64_t lease = 0;
 
   // The same registration (all fields but TTL/expiry): a refresh, not a conflict.
   bool same_body(const Service& o) const {

@@ -5,6 +5,7 @@
 
 #include "core/plugin/http_probe.h"
 #include "core/plugin/setup.h"
+#include "plugins/skydns-registry/etcd_store.h"
 #include "plugins/skydns-registry/http_api.h"
 #include "plugins/skydns-registry/skydns_registry.h"
 
@@ -17,6 +18,8 @@ struct Options {
   std::string secret;
   std::string store = "file";
   std::string path = "skydns-registry.journal";
+  std::vector<EtcdEndpoint> etcd;
+  std::string prefix = "/skydns";
   std::string catalogue;  // services FILE.toml
   std::string file;
   int line = 0;
@@ -60,7 +63,19 @@ Options parse(SetupContext& ctx) {
           if (!std::filesystem::is_directory(dir))  // reported on this line, not the block's end
             throw c.err(fmt::format("skydns-registry: directory '{}' does not exist", dir.string()));
         } else if (o.store == "etcd") {
-          throw c.err("skydns-registry: store etcd is not implemented yet (use file or memory)");
+          // store etcd ENDPOINT... [prefix PATH]
+          for (size_t i = 1; i < args.size(); ++i) {
+            if (args[i] == "prefix") {
+              if (i + 2 != args.size() || args[i + 1].empty() || args[i + 1][0] != '/')
+                throw c.err("skydns-registry: store etcd: prefix wants one path starting with '/', last on the line");
+              o.prefix = args[++i];
+              continue;
+            }
+            auto ep = parse_etcd_endpoint(args[i]);
+            if (!ep) throw c.err(fmt::format("skydns-registry: '{}' is not an etcd endpoint (http://HOST:PORT)", args[i]));
+            o.etcd.push_back(*ep);
+          }
+          if (o.etcd.empty()) o.etcd.push_back({"127.0.0.1", 2379});  // etcd's own default
         } else {
           throw c.err(fmt::format("skydns-registry: unknown store '{}'", o.store));
         }
@@ -84,7 +99,6 @@ Options parse(SetupContext& ctx) {
 
 // Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN;
 //   store memory | file PATH | etcd ENDPOINT... [prefix /skydns]; services FILE.toml }
-// (store etcd is not implemented yet and is rejected)
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   Options o = parse(ctx);
   if (ctx.validate_only) {
@@ -95,6 +109,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   try {
     std::unique_ptr<Store> store;
     if (o.store == "memory") store = std::make_unique<MemoryStore>();
+    else if (o.store == "etcd") store = make_etcd_store({o.etcd, o.prefix, o.zones.front()});
     else store = make_file_store(o.path);
     registry = std::make_shared<Registry>(std::move(store));
     registry->load(WallClock::now());
@@ -111,13 +126,15 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     if (auto a = weak.lock()) a->notify_removed(s);
   });
   SkydnsRegistry* p = plugin.get();
-  ctx.on_startup.push_back([api, p] {
+  ctx.on_startup.push_back([api, p, registry] {
+    registry->start_watching();
     api->start();
     p->start_purging();
   });
   ctx.on_shutdown.push_back([api, p, registry] {
     p->stop_purging();
     api->stop();
+    registry->stop_watching();
   });
   return plugin;
 }

@@ -1,8 +1,9 @@
 // Where registrations live between restarts. append() returns only once the
 // change is durable: the API acknowledges after it, so nothing acknowledged
-// is lost (the file store fsyncs its journal).
+// is lost (the file store fsyncs its journal; etcd has committed it).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,32 @@
 namespace skycore::plugins::skydns_registry {
 
 struct Change {
-  enum Kind { put, remove } kind = put;
-  Service service;  // for remove only the uuid matters
+  enum Kind { put, remove };
+  Change(Kind k = put, Service s = {}, std::optional<Service> prev = std::nullopt)
+      : kind(k), service(std::move(s)), previous(std::move(prev)) {}
+  Kind kind;
+  Service service;  // for remove only the uuid (and key, lease) matter
+  // For a put that replaces a live registration: the one it replaces (a
+  // shared store renews or moves its key and lease).
+  std::optional<Service> previous;
+};
+
+// What a shared store assigned to a change: the revision it was written at
+// and the key and lease that now hold it.
+struct Written {
+  int64_t revision = 0;
+  std::string key;
+  int64_t lease = 0;
+};
+
+// How a shared store tells the registry about changes other servers made.
+class StoreEvents {
+ public:
+  virtual ~StoreEvents() = default;
+  // Everything in the store as of `revision` (after a reconnect).
+  virtual void replace_all(std::vector<Service> all, int64_t revision) = 0;
+  // One change; `c.service.revision` orders it against what is known.
+  virtual void apply(const Change& c) = 0;
 };
 
 class Store {
@@ -22,15 +47,23 @@ class Store {
   // the registry drops them).
   virtual std::vector<Service> load() = 0;
   // Makes one change durable; throws std::runtime_error if it cannot.
-  virtual void append(const Change& c) = 0;
+  virtual Written append(const Change& c) = 0;
   // The whole current state, to compact a journal; optional.
   virtual void compact(const std::vector<Service>& all) {}
+
+  // A shared store is written by other servers too: it expires TTLs itself
+  // (so the registry never deletes expired entries from it) and reports
+  // others' changes to `events` from a thread of its own between
+  // start_watching() and stop_watching().
+  virtual bool shared() const { return false; }
+  virtual void start_watching(StoreEvents& events) {}
+  virtual void stop_watching() {}
 };
 
 class MemoryStore final : public Store {
  public:
   std::vector<Service> load() override { return {}; }
-  void append(const Change&) override {}
+  Written append(const Change&) override { return {}; }
 };
 
 // An append-only journal of JSON lines in PATH, fsynced per change and
@@ -38,4 +71,5 @@ class MemoryStore final : public Store {
 // state. A torn last line (kill -9 mid-write) is ignored on load.
 std::unique_ptr<Store> make_file_store(const std::string& path);
 
+// etcd, in the SkyDNS 2 / CoreDNS etcd layout: see etcd_store.h.
 }  // namespace skycore::plugins::skydns_registry

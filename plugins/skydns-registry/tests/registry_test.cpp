@@ -102,7 +102,7 @@ namespace {
 struct FixedStore final : Store {
   std::vector<Service> services;
   std::vector<Service> load() override { return services; }
-  void append(const Change&) override {}
+  Written append(const Change&) override { return {}; }
 };
 }  // namespace
 
@@ -134,4 +134,116 @@ TEST_CASE("a host name with an empty label is refused") {
   CHECK(normalise(s).has_value());
   s.host = "a.b.";
   CHECK_FALSE(normalise(s).has_value());
+}
+
+namespace {
+// A shared store as etcd behaves: every write gets the next revision, and
+// the test plays the watch by calling the registry's StoreEvents.
+struct SharedStore final : Store {
+  int64_t revision = 100;
+  std::vector<Change> appended;
+  StoreEvents* events = nullptr;
+  std::vector<Service> load() override { return {}; }
+  Written append(const Change& c) override {
+    appended.push_back(c);
+    return {++revision, "/k/" + c.service.host + "/" + c.service.uuid, 7};
+  }
+  bool shared() const override { return true; }
+  void start_watching(StoreEvents& e) override { events = &e; }
+};
+
+std::string host_of(const Registry& r, const char* uuid, WallClock::time_point now) {
+  auto s = r.get(uuid, now);
+  return s ? s->host : "(none)";
+}
+
+Service gone_uuid(const char* uuid) {
+  Service s;
+  s.uuid = uuid;
+  return s;
+}
+
+// As the etcd store delivers a put: its TTL counted from now.
+Service at_revision(Service s, int64_t revision, std::string key) {
+  s.expires = WallClock::now() + std::chrono::seconds(s.ttl);
+  s.revision = revision;
+  s.key = std::move(key);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("shared store: a late echo of an older write does not undo a newer one") {
+  auto now = WallClock::now();
+  auto owned = std::make_unique<SharedStore>();
+  SharedStore& store = *owned;
+  Registry r(std::move(owned));
+  r.start_watching();
+  REQUIRE(store.events);
+  Service s = svc("u1", "db", "prod", "east", "10.0.0.1");
+  REQUIRE(r.upsert(s, now, false) == Upsert::created);  // revision 101
+  auto stored = r.get("u1", now);
+  REQUIRE(stored);
+  CHECK(stored->key == "/k/10.0.0.1/u1");
+  CHECK(stored->lease == 7);
+
+  // Another server's older put (revision 99) arrives after ours.
+  Service older = at_revision(svc("u1", "db", "prod", "east", "10.9.9.9"), 99, "/k/10.9.9.9/u1");
+  store.events->apply(Change{Change::put, older});
+  CHECK(host_of(r, "u1", now) == "10.0.0.1");
+
+  // A newer one (revision 150) wins.
+  Service newer = at_revision(svc("u1", "db", "prod", "east", "10.2.2.2"), 150, "/k/10.2.2.2/u1");
+  store.events->apply(Change{Change::put, newer});
+  CHECK(host_of(r, "u1", now) == "10.2.2.2");
+
+  // The delete of the old key of a moved registration leaves the new key.
+  store.events->apply(Change{Change::remove, at_revision(gone_uuid("u1"), 150, "/k/10.0.0.1/u1")});
+  CHECK(r.get("u1", now));
+  store.events->apply(Change{Change::remove, at_revision(gone_uuid("u1"), 151, "/k/10.2.2.2/u1")});
+  CHECK_FALSE(r.get("u1", now));
+}
+
+TEST_CASE("shared store: a removed service stays removed when an older put echoes late") {
+  auto now = WallClock::now();
+  auto owned = std::make_unique<SharedStore>();
+  SharedStore& store = *owned;
+  Registry r(std::move(owned));
+  r.start_watching();
+  REQUIRE(r.upsert(svc("u2", "db", "prod", "east", "10.0.0.2"), now, false) == Upsert::created);  // 101
+  REQUIRE(r.remove("u2"));                                                                       // 102
+  CHECK(store.appended.back().kind == Change::remove);
+  CHECK(store.appended.back().service.key == "/k/10.0.0.2/u2");  // the key the put was written to
+  store.events->apply(Change{Change::put, at_revision(svc("u2", "db", "prod", "east", "10.0.0.2"), 101,
+                                                      "/k/10.0.0.2/u2")});
+  CHECK_FALSE(r.get("u2", now));
+}
+
+TEST_CASE("shared store: a re-list drops what vanished, keeps newer local writes, and never deletes on expiry") {
+  auto now = WallClock::now();
+  auto owned = std::make_unique<SharedStore>();
+  SharedStore& store = *owned;
+  Registry r(std::move(owned));
+  r.start_watching();
+  std::vector<std::string> removed;
+  r.on_removed([&](const Service& s) { removed.push_back(s.uuid); });
+  Service a = svc("a", "db", "prod", "east", "10.0.0.1");
+  a.ttl = 1;
+  REQUIRE(r.upsert(a, now, false) == Upsert::created);                                    // 101
+  REQUIRE(r.upsert(svc("b", "db", "prod", "east", "10.0.0.2"), now, false) == Upsert::created);  // 102
+  REQUIRE(r.upsert(svc("c", "db", "prod", "east", "10.0.0.3"), now, false) == Upsert::created);  // 103
+
+  // Listed at revision 102: "a" is there, "b" vanished while we were away,
+  // "c" was written by us after the listing.
+  store.events->replace_all({at_revision(a, 101, "/k/10.0.0.1/a")}, 102);
+  CHECK(r.get("a", now));
+  CHECK_FALSE(r.get("b", now));
+  CHECK(r.get("c", now));
+  CHECK(removed == std::vector<std::string>{"b"});
+
+  // Expiry hides "a" and fires its callback but writes nothing: etcd's lease does that.
+  size_t writes = store.appended.size();
+  auto later = now + std::chrono::seconds(2);
+  CHECK(r.purge_expired(later).size() == 1);
+  CHECK(store.appended.size() == writes);
+  CHECK(removed.back() == "a");
 }

@@ -1,0 +1,308 @@
+#include "plugins/skydns-registry/etcd_client.h"
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/corefile/port.h"
+
+namespace skycore::plugins::skydns_registry {
+namespace {
+
+const Poco::Timespan kConnectTimeout(2, 0);
+const Poco::Timespan kCallTimeout(5, 0);
+// A quiet watch is re-opened after this long, so a peer that vanished
+// without closing the connection is noticed.
+const Poco::Timespan kWatchIdle(30, 0);
+
+std::string b64(const std::string& s) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << s;
+  enc.close();
+  return out.str();
+}
+
+std::string unb64(const std::string& s) {
+  std::istringstream in(s);
+  Poco::Base64Decoder dec(in);
+  std::string out((std::istreambuf_iterator<char>(dec)), std::istreambuf_iterator<char>());
+  return out;
+}
+
+// The gateway writes int64s as JSON strings and leaves zero values out.
+int64_t int_field(const Poco::JSON::Object::Ptr& o, const char* name) {
+  if (!o || !o->has(name)) return 0;
+  auto v = o->get(name);
+  if (v.isString()) return std::stoll(v.extract<std::string>());
+  return v.convert<int64_t>();
+}
+
+int64_t header_revision(const Poco::JSON::Object::Ptr& o) {
+  return int_field(o->getObject("header"), "revision");
+}
+
+KeyValue key_value(const Poco::JSON::Object::Ptr& kv) {
+  KeyValue out;
+  out.key = unb64(kv->optValue<std::string>("key", ""));
+  out.value = unb64(kv->optValue<std::string>("value", ""));
+  out.mod_revision = int_field(kv, "mod_revision");
+  out.lease = int_field(kv, "lease");
+  return out;
+}
+
+std::string body_text(const Poco::JSON::Object& body) {
+  std::ostringstream out;
+  body.stringify(out);
+  return out.str();
+}
+
+}  // namespace
+
+std::optional<EtcdEndpoint> parse_etcd_endpoint(const std::string& text) {
+  std::string rest = text;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  else if (rest.find("://") != std::string::npos) return std::nullopt;
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  EtcdEndpoint e;
+  std::string port;
+  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
+    auto close = rest.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    e.host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return std::nullopt;
+      port = rest.substr(close + 2);
+    }
+  } else if (std::count(rest.begin(), rest.end(), ':') == 1) {
+    auto colon = rest.find(':');
+    e.host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  } else {
+    e.host = rest;  // a name, an IPv4 address or a bare IPv6 address
+  }
+  if (!port.empty() || (rest.size() && rest.back() == ':')) {
+    auto p = corefile::parse_port(port);
+    if (!p) return std::nullopt;
+    e.port = *p;
+  }
+  if (e.host.empty() || e.host.find('/') != std::string::npos) return std::nullopt;
+  return e;
+}
+
+std::string prefix_end(std::string prefix) {
+  // Increment the last byte that can be; a prefix of all 0xff has no end.
+  while (!prefix.empty()) {
+    auto& c = reinterpret_cast<unsigned char&>(prefix.back());
+    if (c < 0xff) {
+      ++c;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::string(1, '\0');
+}
+
+EtcdClient::EtcdClient(std::vector<EtcdEndpoint> endpoints) : endpoints_(std::move(endpoints)) {}
+EtcdClient::~EtcdClient() = default;
+
+Poco::JSON::Object::Ptr EtcdClient::call(const std::string& path, const Poco::JSON::Object& body) {
+  std::lock_guard lock(mu_);
+  const std::string text = body_text(body);
+  std::string last_error;
+  for (size_t tries = 0; tries < endpoints_.size(); ++tries) {
+    const EtcdEndpoint& ep = endpoints_[current_];
+    try {
+      if (!session_) {
+        session_ = std::make_unique<Poco::Net::HTTPClientSession>(ep.host, ep.port);
+        session_->setTimeout(kConnectTimeout, kCallTimeout, kCallTimeout);
+        session_->setKeepAlive(true);
+      }
+      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
+      req.setContentType("application/json");
+      req.setContentLength(static_cast<std::streamsize>(text.size()));
+      req.setKeepAlive(true);
+      session_->sendRequest(req) << text;
+      Poco::Net::HTTPResponse resp;
+      std::istream& in = session_->receiveResponse(resp);
+      std::string reply((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      auto parsed = Poco::JSON::Parser().parse(reply).extract<Poco::JSON::Object::Ptr>();
+      if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+        // etcd answered and refused: trying another member will not help.
+        throw std::runtime_error(fmt::format("etcd {}:{} {}: {}", ep.host, ep.port, path,
+                                             parsed->optValue<std::string>("error", reply)));
+      }
+      return parsed;
+    } catch (const Poco::Exception& e) {
+      last_error = fmt::format("{}:{}: {}", ep.host, ep.port, e.displayText());
+    } catch (const std::runtime_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      last_error = fmt::format("{}:{}: {}", ep.host, ep.port, e.what());
+    }
+    session_.reset();
+    current_ = (current_ + 1) % endpoints_.size();
+  }
+  throw std::runtime_error("etcd unreachable (" + last_error + ")");
+}
+
+int64_t EtcdClient::put(const std::string& key, const std::string& value, int64_t lease) {
+  Poco::JSON::Object body;
+  body.set("key", b64(key));
+  body.set("value", b64(value));
+  if (lease) body.set("lease", std::to_string(lease));
+  return header_revision(call("/v3/kv/put", body));
+}
+
+int64_t EtcdClient::put_replacing(const std::string& key, const std::string& value, int64_t lease,
+                                  const std::string& old_key) {
+  Poco::JSON::Object put, put_op, del, del_op, body;
+  put.set("key", b64(key));
+  put.set("value", b64(value));
+  if (lease) put.set("lease", std::to_string(lease));
+  put_op.set("request_put", put);
+  del.set("key", b64(old_key));
+  del_op.set("request_delete_range", del);
+  Poco::JSON::Array ops;
+  ops.add(put_op);
+  ops.add(del_op);
+  body.set("success", ops);
+  return header_revision(call("/v3/kv/txn", body));
+}
+
+int64_t EtcdClient::remove(const std::string& key) {
+  Poco::JSON::Object body;
+  body.set("key", b64(key));
+  return header_revision(call("/v3/kv/deleterange", body));
+}
+
+int64_t EtcdClient::grant(int64_t ttl_seconds) {
+  Poco::JSON::Object body;
+  body.set("TTL", std::to_string(ttl_seconds));
+  auto reply = call("/v3/lease/grant", body);
+  int64_t id = int_field(reply, "ID");
+  if (id == 0) throw std::runtime_error("etcd granted no lease: " + reply->optValue<std::string>("error", ""));
+  return id;
+}
+
+bool EtcdClient::keep_alive(int64_t lease) {
+  Poco::JSON::Object body;
+  body.set("ID", std::to_string(lease));
+  auto reply = call("/v3/lease/keepalive", body);
+  // A stream endpoint: the one answer comes wrapped in "result"; a lease
+  // etcd no longer has comes back with no TTL.
+  return int_field(reply->getObject("result"), "TTL") > 0;
+}
+
+void EtcdClient::revoke(int64_t lease) {
+  Poco::JSON::Object body;
+  body.set("ID", std::to_string(lease));
+  call("/v3/lease/revoke", body);
+}
+
+std::vector<KeyValue> EtcdClient::range_prefix(const std::string& prefix, int64_t& revision) {
+  Poco::JSON::Object body;
+  body.set("key", b64(prefix));
+  body.set("range_end", b64(prefix_end(prefix)));
+  auto reply = call("/v3/kv/range", body);
+  revision = header_revision(reply);
+  std::vector<KeyValue> out;
+  if (auto kvs = reply->getArray("kvs"))
+    for (size_t i = 0; i < kvs->size(); ++i) out.push_back(key_value(kvs->getObject(i)));
+  return out;
+}
+
+void EtcdClient::watch(const std::string& prefix, int64_t start_revision,
+                       const std::function<void(const std::vector<WatchEvent>&, int64_t)>& on_events) {
+  EtcdEndpoint ep;
+  {
+    std::lock_guard lock(mu_);
+    ep = endpoints_[current_];
+  }
+  Poco::Net::HTTPClientSession session(ep.host, ep.port);
+  session.setTimeout(kConnectTimeout, kCallTimeout, kWatchIdle);
+  {
+    std::lock_guard lock(watch_mu_);
+    if (cancelled_) return;
+    watching_ = &session;
+  }
+  struct Unregister {
+    EtcdClient* self;
+    ~Unregister() {
+      std::lock_guard lock(self->watch_mu_);
+      self->watching_ = nullptr;
+    }
+  } unregister{this};
+
+  Poco::JSON::Object create, body;
+  create.set("key", b64(prefix));
+  create.set("range_end", b64(prefix_end(prefix)));
+  create.set("start_revision", std::to_string(start_revision));
+  body.set("create_request", create);
+  const std::string text = body_text(body);
+  try {
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v3/watch", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setContentType("application/json");
+    req.setContentLength(static_cast<std::streamsize>(text.size()));
+    session.sendRequest(req) << text;
+    Poco::Net::HTTPResponse resp;
+    std::istream& in = session.receiveResponse(resp);
+    if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+      throw std::runtime_error(fmt::format("etcd {}:{} refused the watch ({})", ep.host, ep.port,
+                                           static_cast<int>(resp.getStatus())));
+    std::string line;
+    std::vector<WatchEvent> events;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto msg = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+      auto result = msg->getObject("result");
+      if (!result) throw std::runtime_error("etcd watch failed: " + line);
+      if (int_field(result, "compact_revision") > 0)
+        throw std::runtime_error(fmt::format("etcd compacted past revision {}", start_revision));
+      if (result->optValue<bool>("canceled", false)) throw std::runtime_error("etcd cancelled the watch");
+      events.clear();
+      if (auto list = result->getArray("events")) {
+        for (size_t i = 0; i < list->size(); ++i) {
+          auto ev = list->getObject(i);
+          WatchEvent w;
+          w.deleted = ev->optValue<std::string>("type", "PUT") == "DELETE";
+          w.kv = key_value(ev->getObject("kv"));
+          events.push_back(std::move(w));
+        }
+      }
+      if (!events.empty()) on_events(events, header_revision(result));
+    }
+  } catch (const Poco::TimeoutException&) {
+    return;  // quiet for kWatchIdle: the caller re-opens from where it was
+  } catch (const Poco::Exception& e) {
+    if (cancelled_) return;
+    throw std::runtime_error(fmt::format("etcd {}:{} watch: {}", ep.host, ep.port, e.displayText()));
+  }
+  if (cancelled_) return;
+  throw std::runtime_error(fmt::format("etcd {}:{} closed the watch", ep.host, ep.port));
+}
+
+void EtcdClient::cancel_watch() {
+  std::lock_guard lock(watch_mu_);
+  cancelled_ = true;
+  if (watching_) {
+    try {
+      watching_->socket().shutdown();  // the blocked read returns at once
+    } catch (const Poco::Exception&) {
+    }
+  }
+}
+
+}  // namespace skycore::plugins::skydns_registry

@@ -1,0 +1,89 @@
+// A small client for etcd's v3 JSON gateway (POST /v3/kv/range, /v3/watch,
+// /v3/lease/grant ...), enough for the skydns-registry store. Keys and
+// values travel base64-encoded and int64s as strings, as the gateway wants.
+// Every call tries the endpoints in turn, starting with the last one that
+// answered, so a cluster member going away costs one failed connect.
+#pragma once
+#include <Poco/JSON/Object.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace Poco::Net {
+class HTTPClientSession;
+}
+
+namespace skycore::plugins::skydns_registry {
+
+struct EtcdEndpoint {
+  std::string host;
+  uint16_t port = 2379;
+};
+// "http://HOST:PORT", "HOST:PORT" or "HOST"; nullopt if it is none of those
+// (https needs client certificates, which this store does not take yet).
+std::optional<EtcdEndpoint> parse_etcd_endpoint(const std::string& text);
+
+struct KeyValue {
+  std::string key, value;
+  int64_t mod_revision = 0;
+  int64_t lease = 0;
+};
+
+// One watch event; `value` is empty for deletes.
+struct WatchEvent {
+  bool deleted = false;
+  KeyValue kv;
+};
+
+class EtcdClient {
+ public:
+  explicit EtcdClient(std::vector<EtcdEndpoint> endpoints);
+  ~EtcdClient();
+
+  // Each throws std::runtime_error when no endpoint answers or etcd refuses.
+  // Writes return the revision they created.
+  int64_t put(const std::string& key, const std::string& value, int64_t lease);
+  // Puts `key` and deletes `old_key` in one transaction (a moved registration).
+  int64_t put_replacing(const std::string& key, const std::string& value, int64_t lease,
+                        const std::string& old_key);
+  int64_t remove(const std::string& key);
+  int64_t grant(int64_t ttl_seconds);
+  // Renews a lease; false if etcd no longer knows it (it expired).
+  bool keep_alive(int64_t lease);
+  void revoke(int64_t lease);
+  // Everything under `prefix`, and the revision it was read at.
+  std::vector<KeyValue> range_prefix(const std::string& prefix, int64_t& revision);
+
+  // Watches `prefix` from `start_revision` until `stopped()` or the stream
+  // ends (etcd gone, compaction); calls on_events once per batch. Returns
+  // normally when the stream ends and throws when it cannot start or a
+  // revision was compacted away (the caller then re-lists).
+  void watch(const std::string& prefix, int64_t start_revision,
+             const std::function<void(const std::vector<WatchEvent>&, int64_t revision)>& on_events);
+  // Ends a watch() running on another thread.
+  void cancel_watch();
+
+ private:
+  Poco::JSON::Object::Ptr call(const std::string& path, const Poco::JSON::Object& body);
+
+  std::vector<EtcdEndpoint> endpoints_;
+  std::mutex mu_;  // one request at a time on the shared session
+  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  size_t current_ = 0;
+
+  std::mutex watch_mu_;
+  Poco::Net::HTTPClientSession* watching_ = nullptr;
+  std::atomic<bool> cancelled_{false};
+};
+
+// The range_end that makes `prefix` a prefix query: the prefix with its last
+// byte incremented.
+std::string prefix_end(std::string prefix);
+
+}  // namespace skycore::plugins::skydns_registry

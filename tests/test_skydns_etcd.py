@@ -1,0 +1,180 @@
+"""skydns-registry's etcd store against a real etcd (Debian's etcd-server,
+started here on 127.0.0.1): the SkyDNS 2 / CoreDNS-etcd key layout, two
+skycore servers sharing one registry, TTLs held by leases (expiry and
+heartbeat renewal), records written by other tools, and etcd going away
+and coming back. Every wait polls; the lease tests take the 1-3 s their
+TTLs need."""
+
+import json
+
+import dns.rcode
+import pytest
+
+from helpers.dnsclient import query, udp
+from helpers.etcd import Etcd
+from helpers.skycore import free_port, poll
+from helpers.skydns import ZONE, Api, corefile, other_port, svc
+
+
+KEY = "/skydns/local/skydns/production/db/1-0-2/east/10-0-0-1/u1"
+
+
+@pytest.fixture(scope="module")
+def etcd(tmp_path_factory):
+    with Etcd(tmp_path_factory.mktemp("etcd")) as e:
+        yield e
+
+
+@pytest.fixture
+def shared(start_server):
+    """shared(etcd, prefix, n) -> n (Server, Api) pairs on one etcd prefix."""
+
+    def make(etcd, prefix="/skydns", n=2):
+        out = []
+        for _ in range(n):
+            api_port = free_port()
+            props = f"store etcd {etcd.endpoint} prefix {prefix}"
+            srv = start_server(corefile(api_port, props), port=other_port(api_port))
+            api = Api(api_port)
+            api.wait_ready()
+            out.append((srv, api))
+        return out
+
+    return make
+
+
+def ask(srv, name, rdtype="SRV"):
+    return udp(query(f"{name}.{ZONE}.", rdtype), srv.port)
+
+
+def targets(srv, name):
+    r = ask(srv, name)
+    if r.rcode() != dns.rcode.NOERROR:
+        return None
+    return sorted((rd.port, rd.target.to_text()) for rrset in r.answer for rd in rrset)
+
+
+def answers_a(srv, name):
+    r = ask(srv, name, "A")
+    return sorted(rd.address for rrset in r.answer for rd in rrset)
+
+
+def is_nxdomain(srv, name):
+    return ask(srv, name).rcode() == dns.rcode.NXDOMAIN
+
+
+def test_a_registration_is_stored_in_the_skydns2_layout_with_a_lease(etcd, shared):
+    (srv, api), = shared(etcd, "/layout", 1)
+    assert api.put("u1", svc(ttl=30)).status == 201
+    stored = etcd.kv_prefix("/layout/")
+    assert list(stored) == [KEY.replace("/skydns/", "/layout/", 1)]
+    value, lease = stored[KEY.replace("/skydns/", "/layout/", 1)]
+    v = json.loads(value)
+    assert (v["host"], v["port"], v["priority"], v["weight"], v["ttl"]) == ("10.0.0.1", 5432, 10, 100, 30)
+    assert lease != 0 and 25 <= etcd.lease_ttl(lease) <= 30
+    # The API still shows the version as registered, not the key's dashed form.
+    assert api.get("u1").json["Version"] == "1.0.2"
+    assert targets(srv, "db.production") == [(5432, f"u1.{ZONE}.")]
+
+
+def test_two_servers_share_one_registry(etcd, shared):
+    (a, api_a), (b, api_b) = shared(etcd, "/share")
+    assert api_a.put("u1", svc()).status == 201
+    poll(lambda: targets(b, "db.production") == [(5432, f"u1.{ZONE}.")], 3, what="B sees A's registration")
+    assert answers_a(b, "u1") == ["10.0.0.1"]
+    assert api_b.get("u1").json["Host"] == "10.0.0.1"
+    # A registration on B, a different body on A (POST replaces), a delete on B.
+    assert api_b.put("u2", svc(host="10.0.0.2", region="west")).status == 201
+    poll(lambda: len(targets(a, "db.production") or []) == 2, 3, what="A sees B's registration")
+    assert api_a.post("u1", svc(host="10.0.0.9")).status == 200
+    poll(lambda: answers_a(b, "u1") == ["10.0.0.9"], 3, what="B sees the moved registration")
+    keys = set(etcd.kv_prefix("/share/"))
+    assert keys == {"/share/local/skydns/production/db/1-0-2/east/10-0-0-9/u1",
+                    "/share/local/skydns/production/db/1-0-2/west/10-0-0-2/u2"}  # the old key went
+    assert api_b.delete("u1").status == 200
+    poll(lambda: is_nxdomain(a, "u1"), 3, what="A sees B's delete")
+    assert api_a.get("u1").status == 404
+
+
+def test_lease_expiry_removes_the_record_from_etcd_and_every_server(etcd, shared):
+    (a, api_a), (b, _) = shared(etcd, "/expiry")
+    assert api_a.put("u1", svc(ttl=2)).status == 201
+    poll(lambda: answers_a(b, "u1") == ["10.0.0.1"], 3, what="B sees the registration")
+    poll(lambda: not etcd.kv_prefix("/expiry/"), 6, what="etcd deletes the key when its lease runs out")
+    poll(lambda: is_nxdomain(b, "u1") and is_nxdomain(a, "u1"), 2, what="both servers drop it")
+
+
+def test_a_heartbeat_renews_the_same_lease(etcd, shared):
+    (a, api_a), (b, _) = shared(etcd, "/heartbeat")
+    assert api_a.put("u1", svc(ttl=3)).status == 201
+    (_, lease), = etcd.kv_prefix("/heartbeat/").values()
+    poll(lambda: etcd.lease_ttl(lease) <= 1, 4, what="the lease running down")
+    assert api_a.post("u1", svc(ttl=3)).status == 200
+    (_, renewed), = etcd.kv_prefix("/heartbeat/").values()
+    assert renewed == lease  # renewed, not replaced
+    assert etcd.lease_ttl(lease) >= 2
+    # The other server learnt of the renewal: its TTL counts from it again.
+    poll(lambda: ask(b, "u1", "A").answer and ask(b, "u1", "A").answer[0].ttl >= 2, 2,
+         what="B's TTL restarted")
+    # A new TTL needs a lease of that length: PATCH swaps it and revokes the old one.
+    assert api_a.patch("u1", 60).status == 200
+    (_, patched), = etcd.kv_prefix("/heartbeat/").values()
+    assert patched != lease and etcd.lease_ttl(patched) > 50
+    assert etcd.lease_ttl(lease) == -1
+
+
+def test_records_written_by_other_tools_are_served(etcd, shared):
+    (a, _), = shared(etcd, "/tools", 1)
+    etcd.kv_put("/tools/local/skydns/production/web/v1/west/web1-example-com/x1",
+                {"host": "web1.example.com", "port": 8080, "ttl": 60})
+    poll(lambda: targets(a, "web.production") == [(8080, "web1.example.com.")], 3,
+         what="a record put by another tool")
+    # Without a lease it never expires; with no "ttl" field it gets the static TTL.
+    r = ask(a, "web.production")
+    assert r.answer[0].ttl > 0
+    # A key outside the registration layout is skipped with a warning, not a crash.
+    etcd.kv_put("/tools/local/skydns/odd", {"host": "10.1.1.1"})
+    etcd.kv_put("/tools/local/skydns/production/web/v1/west/h/bad", "not json")
+    etcd.kv_delete("/tools/local/skydns/production/web/v1/west/web1-example-com/x1")
+    poll(lambda: is_nxdomain(a, "web.production"), 3, what="the other tool's delete")
+    a.wait_stdout("etcd key /tools/local/skydns/odd not served")
+
+
+def test_servers_survive_an_etcd_restart_and_converge(tmp_path, shared):
+    etcd = Etcd(tmp_path / "etcd").start()
+    try:
+        (a, api_a), (b, api_b) = shared(etcd)
+        assert api_a.put("u1", svc(ttl=300)).status == 201
+        poll(lambda: answers_a(b, "u1") == ["10.0.0.1"], 3, what="B sees u1")
+
+        etcd.stop()
+        # DNS keeps answering from what it had; writes fail with a reason.
+        assert answers_a(b, "u1") == ["10.0.0.1"]
+        r = api_a.put("u2", svc(host="10.0.0.2"))
+        assert r.status == 503 and "etcd" in r.json["error"], r
+        assert api_a.get("u2").status == 404  # nothing unacknowledged appears
+
+        etcd.start()
+        # Both re-watch: a registration on A and a delete by another tool reach B.
+        poll(lambda: api_a.put("u2", svc(host="10.0.0.2")).status == 201, 10, interval=0.2,
+             what="A writing again")
+        etcd.kv_delete(KEY)
+        poll(lambda: answers_a(b, "u2") == ["10.0.0.2"] and is_nxdomain(b, "u1"), 10,
+             what="B converging after the restart")
+        assert api_b.get("u1").status == 404
+    finally:
+        etcd.stop()
+
+
+def test_etcd_down_at_start_up_is_waited_for(tmp_path, shared):
+    etcd = Etcd(tmp_path / "etcd")  # ports chosen, not started
+    (a, _), = shared(etcd, "/late", 1)
+    assert is_nxdomain(a, "u1")
+    a.wait_stdout("starting empty, retrying")
+    etcd.start()
+    try:
+        etcd.kv_put("/late/local/skydns/production/db/1-0-2/east/10-0-0-1/u1",
+                    {"host": "10.0.0.1", "port": 5432})
+        poll(lambda: answers_a(a, "u1") == ["10.0.0.1"], 10, what="the registry once etcd is up")
+    finally:
+        etcd.stop()
