@@ -132,12 +132,11 @@ def test_records_written_by_other_tools_are_served(etcd, shared):
     # Without a lease it never expires; with no "ttl" field it gets the static TTL.
     r = ask(a, "web.production")
     assert r.answer[0].ttl > 0
-    # A key outside the registration layout is skipped with a warning, not a crash.
-    etcd.kv_put("/tools/local/skydns/odd", {"host": "10.1.1.1"})
+    # A value that is not JSON is skipped with a warning, not a crash.
     etcd.kv_put("/tools/local/skydns/production/web/v1/west/h/bad", "not json")
     etcd.kv_delete("/tools/local/skydns/production/web/v1/west/web1-example-com/x1")
     poll(lambda: is_nxdomain(a, "web.production"), 3, what="the other tool's delete")
-    a.wait_stdout("etcd key /tools/local/skydns/odd not served")
+    a.wait_stdout("etcd key /tools/local/skydns/production/web/v1/west/h/bad not served")
 
 
 def test_servers_survive_an_etcd_restart_and_converge(tmp_path, shared):
@@ -178,3 +177,83 @@ def test_etcd_down_at_start_up_is_waited_for(tmp_path, shared):
         poll(lambda: answers_a(a, "u1") == ["10.0.0.1"], 10, what="the registry once etcd is up")
     finally:
         etcd.stop()
+
+
+# --- records other SkyDNS 2 / CoreDNS-etcd tools write --------------------------
+
+TOOL_RECORDS = {
+    "web/a": {"host": "10.1.0.1", "port": 80},
+    "web/b": {"host": "10.1.0.2", "port": 80},
+    "txt/t1": {"text": "hello world"},
+    "mail/m1": {"host": "mx1.example.com", "priority": 5, "mail": True},
+    "mail/m2": {"host": "10.5.0.1", "priority": 9, "mail": True},
+    "strip/x/y": {"host": "10.2.0.1", "port": 53, "targetstrip": 1},
+    "dom/a": {"host": "10.4.0.1", "group": "g1"},
+    "dom/sub/b": {"host": "10.4.0.2", "group": "g1"},
+    "dom/sub/c": {"host": "10.4.0.3", "group": "g2"},
+    "dom/sub/d": {"host": "10.4.0.4"},
+    "alias/x": {"host": "www.example.org"},
+    "prio/p1": {"host": "p1.example.com", "port": 1, "priority": 10, "weight": 30},
+    "prio/p2": {"host": "p2.example.com", "port": 2, "priority": 10, "weight": 10},
+    "prio/p3": {"host": "p3.example.com", "port": 3, "priority": 20},
+}
+
+
+@pytest.fixture
+def tool_records(etcd, shared):
+    (srv, _), = shared(etcd, "/coredns", 1)
+    for path, value in TOOL_RECORDS.items():
+        etcd.kv_put(f"/coredns/local/skydns/{path}", value)
+    poll(lambda: answers_a(srv, "d.sub.dom") == ["10.4.0.4"], 3, what="the records being loaded")
+    yield srv
+    for path in TOOL_RECORDS:
+        etcd.kv_delete(f"/coredns/local/skydns/{path}")
+
+
+def records(srv, name, rdtype, section="answer"):
+    r = ask(srv, name, rdtype)
+    assert r.rcode() == dns.rcode.NOERROR, dns.rcode.to_text(r.rcode())
+    return sorted(rd.to_text() for rrset in getattr(r, section) for rd in rrset)
+
+
+def test_tool_records_a_and_wildcards(tool_records):
+    assert answers_a(tool_records, "web") == ["10.1.0.1", "10.1.0.2"]
+    assert answers_a(tool_records, "a.web") == ["10.1.0.1"]
+    assert answers_a(tool_records, "*.web") == ["10.1.0.1", "10.1.0.2"]
+    assert answers_a(tool_records, "any.web") == ["10.1.0.1", "10.1.0.2"]
+    assert is_nxdomain(tool_records, "c.web")
+
+
+def test_tool_records_srv_targets_weights_and_additional(tool_records):
+    assert records(tool_records, "web", "SRV") == [f"10 50 80 a.web.{ZONE}.", f"10 50 80 b.web.{ZONE}."]
+    assert records(tool_records, "web", "SRV", "additional") == ["10.1.0.1", "10.1.0.2"]
+    # CoreDNS's weights: each weight's share of its priority's sum, scaled to 100.
+    assert records(tool_records, "prio", "SRV") == ["10 25 2 p2.example.com.", "10 75 1 p1.example.com.",
+                                                    "20 100 3 p3.example.com."]
+    # targetstrip drops the target's leftmost labels.
+    assert records(tool_records, "y.x.strip", "SRV") == [f"10 100 53 x.strip.{ZONE}."]
+
+
+def test_tool_records_txt_mx_and_cname(tool_records):
+    assert records(tool_records, "t1.txt", "TXT") == ['"hello world"']
+    assert records(tool_records, "mail", "MX") == [f"5 mx1.example.com.", f"9 m2.mail.{ZONE}."]
+    assert records(tool_records, "mail", "MX", "additional") == ["10.5.0.1"]
+    assert records(tool_records, "x.alias", "A") == ["www.example.org."]  # the CNAME
+    # A name that exists but has no data of the type: NODATA with the SOA.
+    r = ask(tool_records, "t1.txt", "A")
+    assert r.rcode() == dns.rcode.NOERROR and not r.answer and r.authority
+
+
+def test_tool_records_groups(tool_records):
+    # dom/a (the shortest key) is in g1: g1 and ungrouped records only.
+    assert answers_a(tool_records, "dom") == ["10.4.0.1", "10.4.0.2", "10.4.0.4"]
+    # Below it, b (g1) and c (g2) disagree on the deciding level: no grouping.
+    assert answers_a(tool_records, "sub.dom") == ["10.4.0.2", "10.4.0.3", "10.4.0.4"]
+
+
+def test_tool_records_follow_etcd(etcd, tool_records):
+    etcd.kv_put("/coredns/local/skydns/web/a", {"host": "10.1.0.9", "port": 80})
+    poll(lambda: answers_a(tool_records, "a.web") == ["10.1.0.9"], 3, what="the changed record")
+    etcd.kv_delete("/coredns/local/skydns/web/a")
+    poll(lambda: is_nxdomain(tool_records, "a.web"), 3, what="the deleted record")
+    assert answers_a(tool_records, "web") == ["10.1.0.2"]

@@ -50,7 +50,8 @@ class EtcdStore final : public Store {
       auto all = list(revision);
       revision_ = revision;
       listed_ = true;
-      return all;
+      initial_records_ = std::move(all.records);
+      return std::move(all.services);
     } catch (const std::exception& e) {
       log("ERROR", fmt::format("etcd: {}; starting empty, retrying", e.what()));
       return {};
@@ -92,6 +93,9 @@ class EtcdStore final : public Store {
     std::lock_guard lock(mu_);
     if (watcher_.joinable()) return;
     stopping_ = false;
+    // Other tools' records found by load() go in before the watch starts.
+    for (auto& r : initial_records_) events.apply_record(r->key, std::move(r));
+    initial_records_.clear();
     watcher_ = std::thread([this, &events] { watch_loop(events); });
   }
 
@@ -106,16 +110,48 @@ class EtcdStore final : public Store {
   }
 
  private:
-  std::vector<Service> list(int64_t& revision) {
+  struct Listing {
+    std::vector<Service> services;
+    std::vector<RecordPtr> records;
+  };
+  Listing list(int64_t& revision) {
     auto kvs = client_.range_prefix(zone_path_, revision);
-    std::vector<Service> out;
+    Listing out;
     auto now = WallClock::now();
     for (const auto& kv : kvs) {
-      std::string why;
-      if (auto s = service_from_etcd(zone_path_, kv, now, why)) out.push_back(std::move(*s));
-      else note_skipped(kv.key, why);
+      Parsed p = parse(kv, now);
+      if (p.service) out.services.push_back(std::move(*p.service));
+      else if (p.record) out.records.push_back(std::move(p.record));
+      else note_skipped(kv.key, p.why);
     }
     return out;
+  }
+
+  // A registration if the key and value are one (skycore's own, or written
+  // the same way by another tool), else another tool's record.
+  struct Parsed {
+    std::optional<Service> service;
+    RecordPtr record;
+    std::string why;
+  };
+  Parsed parse(const KeyValue& kv, WallClock::time_point now) const {
+    Parsed p;
+    if (auto s = service_from_etcd(zone_path_, kv, now, p.why)) {
+      p.service = std::move(*s);
+      return p;
+    }
+    if (kv.key.rfind(zone_path_, 0) != 0) return p;
+    auto path = split_path(std::string_view(kv.key).substr(zone_path_.size()));
+    if (std::any_of(path.begin(), path.end(), [](const std::string& l) { return l.empty() || l.size() > 63; })) {
+      p.why = "an empty or over-long label in the key";
+      return p;
+    }
+    if (path.size() > kMaxLabels) {
+      p.why = fmt::format("deeper than {} labels below the zone", kMaxLabels);
+      return p;
+    }
+    if (auto r = make_record(kv.key, std::move(path), kv.value, kv.mod_revision, p.why)) p.record = std::move(*r);
+    return p;
   }
 
   // An old lease is no longer attached to the key; revoking it only tidies
@@ -149,7 +185,7 @@ class EtcdStore final : public Store {
         if (relist) {
           int64_t revision = 0;
           auto all = list(revision);
-          events.replace_all(std::move(all), revision);
+          events.replace_all(std::move(all.services), std::move(all.records), revision);
           revision_ = revision;
           relist = false;
         }
@@ -160,22 +196,23 @@ class EtcdStore final : public Store {
           auto now = WallClock::now();
           for (const auto& ev : batch) {
             revision_ = std::max(revision_, ev.kv.mod_revision);
-            Change c;
-            std::string why;
-            if (ev.deleted) {
-              auto uuid = uuid_of(ev.kv.key);
-              if (!uuid) continue;
-              c.kind = Change::remove;
+            Parsed p;
+            if (!ev.deleted) p = parse(ev.kv, now);
+            if (p.service) {
+              events.apply(Change{Change::put, std::move(*p.service)});
+              events.apply_record(ev.kv.key, nullptr);  // if it was a record before
+              continue;
+            }
+            // Deleted, or no longer a registration: whatever this key held goes.
+            if (auto uuid = uuid_of(ev.kv.key)) {
+              Change c{Change::remove};
               c.service.uuid = *uuid;
               c.service.key = ev.kv.key;
               c.service.revision = ev.kv.mod_revision;
-            } else if (auto s = service_from_etcd(zone_path_, ev.kv, now, why)) {
-              c.service = std::move(*s);
-            } else {
-              note_skipped(ev.kv.key, why);
-              continue;
+              events.apply(c);
             }
-            events.apply(c);
+            events.apply_record(ev.kv.key, p.record);
+            if (!ev.deleted && !p.record) note_skipped(ev.kv.key, p.why);
           }
         });
       } catch (const std::exception& e) {
@@ -198,6 +235,7 @@ class EtcdStore final : public Store {
   EtcdClient client_;
   const std::string zone_path_;
   bool listed_ = false;
+  std::vector<RecordPtr> initial_records_;
   int64_t revision_ = 0;  // the newest revision seen (the watch's thread owns it once it runs)
   std::mutex mu_;
   std::condition_variable cv_;
@@ -273,6 +311,11 @@ std::optional<Service> service_from_etcd(const std::string& zone_path, const Key
     if (port < 0 || port > 65535) throw std::out_of_range("port");
     s.port = static_cast<uint16_t>(port);
     int64_t ttl = v->optValue<int64_t>("ttl", 0);
+    for (const char* field : {"text", "mail", "targetstrip", "group"})
+      if (v->has(field)) {
+        why = fmt::format("has the CoreDNS-etcd field \"{}\"", field);
+        return std::nullopt;
+      }
     if (auto extra = v->getObject("skydns")) {
       std::string version = extra->optValue<std::string>("version", "");
       if (dashed(lower(version)) == parts[2]) s.version = version;  // the undashed original

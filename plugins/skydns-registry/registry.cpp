@@ -24,6 +24,7 @@ void Registry::load(WallClock::time_point now) {
 void Registry::publish_pending() {
   std::lock_guard publishing(publish_mu_);
   std::vector<EntryPtr> all;
+  std::vector<RecordPtr> records;
   uint64_t upto;
   {
     std::lock_guard lock(mu_);
@@ -33,8 +34,10 @@ void Registry::publish_pending() {
     for (const auto& [_, e] : services_) all.push_back(e);
     for (const auto& [uuid, e] : catalogue_)
       if (!services_.count(uuid)) all.push_back(e);
+    records.reserve(records_.size());
+    for (const auto& [key, r] : records_) records.push_back(r);
   }
-  auto snap = std::make_shared<const Snapshot>(std::move(all));  // outside mu_: the API keeps going
+  auto snap = std::make_shared<const Snapshot>(std::move(all), std::move(records));  // outside mu_: the API keeps going
   std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(std::move(snap)));
   published_changes_ = upto;
   version_.fetch_add(1, std::memory_order_release);
@@ -134,7 +137,17 @@ void Registry::apply(const Change& c) {
   if (gone && on_removed_) on_removed_(*gone);
 }
 
-void Registry::replace_all(std::vector<Service> all, int64_t revision) {
+void Registry::apply_record(const std::string& key, RecordPtr record) {
+  {
+    std::lock_guard lock(mu_);
+    if (record) records_[key] = std::move(record);
+    else if (!records_.erase(key)) return;
+    ++changes_;
+  }
+  publish_pending();
+}
+
+void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) {
   std::vector<Service> gone;
   {
     std::lock_guard lock(mu_);
@@ -149,6 +162,11 @@ void Registry::replace_all(std::vector<Service> all, int64_t revision) {
       else if (!next.count(uuid)) gone.push_back(e->service);
     }
     services_ = std::move(next);
+    records_.clear();
+    for (auto& r : records) {
+      std::string key = r->key;
+      records_[key] = std::move(r);
+    }
     std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= revision; });
     ++changes_;
   }

@@ -67,8 +67,9 @@ class Registry final : private StoreEvents {
   // registration is always visible to DNS.
   void publish_pending();
   // StoreEvents: changes other servers made to a shared store.
-  void replace_all(std::vector<Service> all, int64_t revision) override;
+  void replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) override;
   void apply(const Change& c) override;
+  void apply_record(const std::string& key, RecordPtr record) override;
   // Applies a change unless a newer one for the same uuid is already known
   // (the watch and this server's own writes can arrive in either order).
   // Returns the entry a remove took away. Called with mu_ held.
@@ -78,6 +79,7 @@ class Registry final : private StoreEvents {
   std::unique_ptr<Store> store_;
   std::map<std::string, EntryPtr> services_;
   std::map<std::string, EntryPtr> catalogue_;
+  std::map<std::string, RecordPtr> records_;  // by etcd key: other tools' records
   // Shared stores only: the revision of removes not yet echoed by the watch,
   // so a late echo of an older put cannot bring a removed service back.
   std::map<std::string, int64_t> removed_at_;

@@ -29,12 +29,15 @@ asio::awaitable<Result> SkydnsRegistry::serve(Request& req, Next next) {
   if (!zone) co_return co_await next(req);
 
   // Labels above the zone, left to right, as views into the lowercased name.
-  // A name deeper than the array cannot match (SkyDNS names have 6 labels).
-  std::array<std::string_view, 8> labels;
+  // A name deeper than the array matches nothing (SkyDNS names have 6
+  // labels; other tools' records are kept to as many): it gets NXDOMAIN.
+  std::array<std::string_view, kMaxLabels> labels;
   auto wire_name = req.query.qname_lower.wire();
-  size_t n = std::min(req.query.qname_lower.label_count() - zone->label_count(), labels.size());
+  size_t depth = req.query.qname_lower.label_count() - zone->label_count();
+  size_t n = std::min(depth, labels.size());
   for (size_t i = 0, k = 0; k < n; ++k, i += wire_name[i] + 1)
     labels[k] = {reinterpret_cast<const char*>(&wire_name[i + 1]), wire_name[i]};
+  if (depth > labels.size()) labels[0] = {};  // an empty label matches no record; 7+ labels no service
   const Snapshot& snap = view(req.worker);
   auto serial = static_cast<uint32_t>(registry_->version());
   std::span<const std::string_view> used(labels.data(), n);

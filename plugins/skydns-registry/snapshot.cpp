@@ -41,7 +41,8 @@ EntryPtr make_entry(Service s) {
   return e;
 }
 
-Snapshot::Snapshot(std::vector<EntryPtr> entries) : entries_(std::move(entries)) {
+Snapshot::Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records)
+    : entries_(std::move(entries)), records_(std::move(records)) {
   all_.reserve(entries_.size());
   for (uint32_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = *entries_[i];

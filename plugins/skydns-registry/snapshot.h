@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/wire/name.h"
+#include "plugins/skydns-registry/etcd_record.h"
 #include "plugins/skydns-registry/service.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -43,7 +44,7 @@ bool make_pattern(std::span<const std::string_view> labels, Pattern& out);
 
 class Snapshot {
  public:
-  explicit Snapshot(std::vector<EntryPtr> entries);
+  explicit Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records = {});
 
   // Calls f(const Entry&) for each live entry matching `p`, ignoring the
   // region label when `ignore_region` (SRV answers rank regions instead).
@@ -51,6 +52,8 @@ class Snapshot {
   void for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now, F&& f) const;
   const Entry* by_uuid(std::string_view uuid) const;
   size_t size() const { return entries_.size(); }
+  // Records other CoreDNS-etcd tools wrote (usually none), in key order.
+  std::span<const RecordPtr> records() const { return records_; }
 
  private:
   // Keys are views into the entries, which this snapshot keeps alive.
@@ -58,6 +61,7 @@ class Snapshot {
   const std::vector<uint32_t>* bucket(const Pattern& p) const;
 
   std::vector<EntryPtr> entries_;
+  std::vector<RecordPtr> records_;
   std::vector<uint32_t> all_;
   Index by_env_;
   Index by_env_service_;  // key: environment + '/' + service

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/skydns-registry/etcd_record.h"
 #include "plugins/skydns-registry/service.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -34,10 +35,13 @@ struct Written {
 class StoreEvents {
  public:
   virtual ~StoreEvents() = default;
-  // Everything in the store as of `revision` (after a reconnect).
-  virtual void replace_all(std::vector<Service> all, int64_t revision) = 0;
+  // Everything in the store as of `revision` (after a reconnect): the
+  // registrations and the records other tools wrote.
+  virtual void replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) = 0;
   // One change; `c.service.revision` orders it against what is known.
   virtual void apply(const Change& c) = 0;
+  // Another tool's record at `key` was written, or deleted (null).
+  virtual void apply_record(const std::string& key, RecordPtr record) = 0;
 };
 
 class Store {

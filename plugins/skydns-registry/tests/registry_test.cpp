@@ -234,7 +234,7 @@ TEST_CASE("shared store: a re-list drops what vanished, keeps newer local writes
 
   // Listed at revision 102: "a" is there, "b" vanished while we were away,
   // "c" was written by us after the listing.
-  store.events->replace_all({at_revision(a, 101, "/k/10.0.0.1/a")}, 102);
+  store.events->replace_all({at_revision(a, 101, "/k/10.0.0.1/a")}, {}, 102);
   CHECK(r.get("a", now));
   CHECK_FALSE(r.get("b", now));
   CHECK(r.get("c", now));
