@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "core/plugin/internal_resolver.h"
 #include "core/wire/query.h"
 #include "core/wire/writer.h"
 
@@ -38,6 +39,11 @@ struct Request {
 
   std::string_view server;  // listener label, e.g. "dns://:1053"
   std::string_view zone;    // the server block zone that matched, e.g. "example.org."
+
+  // This server's own resolution (see internal_resolver.h), set by the core
+  // for the duration of the chain; `depth` counts nested internal lookups.
+  const InternalResolver* resolver = nullptr;
+  uint8_t depth = 0;
 
   const char* proto_name() const { return transport == Transport::udp ? "udp" : "tcp"; }
 };

@@ -28,9 +28,54 @@ void write_error(Request& req, uint16_t rcode) {
   add_opt_if_needed(req, rcode);
 }
 
+// Internal lookups run the same code as a client's query, over "TCP" so
+// the reply is never truncated, and stop at a small depth so two plugins
+// that point at each other cannot recurse for ever.
+class ZoneResolver final : public InternalResolver {
+ public:
+  explicit ZoneResolver(const ZoneTable& zones) : zones_(zones) {}
+  asio::awaitable<std::vector<uint8_t>> resolve(const Request& parent, const wire::Name& name,
+                                                uint16_t qtype) const override {
+    static constexpr uint8_t kMaxDepth = 4;
+    if (parent.depth >= kMaxDepth) co_return std::vector<uint8_t>{};
+    std::vector<uint8_t> packet(12, 0);
+    packet[0] = parent.packet.size() > 1 ? parent.packet[0] : 0;  // any ID will do; it never leaves
+    packet[1] = parent.packet.size() > 1 ? parent.packet[1] : 0;
+    packet[2] = 0x01;  // RD
+    packet[5] = 1;     // QDCOUNT
+    auto wire_name = name.wire();
+    packet.insert(packet.end(), wire_name.begin(), wire_name.end());
+    packet.push_back(static_cast<uint8_t>(qtype >> 8));
+    packet.push_back(static_cast<uint8_t>(qtype));
+    packet.push_back(0);
+    packet.push_back(1);  // IN
+    std::vector<uint8_t> storage(wire::kMaxMessage);
+    Request sub;
+    sub.packet = packet;
+    sub.response_storage = storage;
+    sub.transport = Transport::tcp;
+    sub.remote_addr = parent.remote_addr;
+    sub.remote_port = parent.remote_port;
+    sub.local_addr = parent.local_addr;
+    sub.local_port = parent.local_port;
+    sub.worker = parent.worker;
+    sub.server = parent.server;
+    sub.depth = static_cast<uint8_t>(parent.depth + 1);
+    co_await handle_query(sub, zones_);
+    auto reply = sub.response.data();
+    co_return std::vector<uint8_t>(reply.begin(), reply.end());
+  }
+
+ private:
+  const ZoneTable& zones_;
+};
+
 }  // namespace
 
 asio::awaitable<void> handle_query(Request& req, const ZoneTable& zones) {
+  // Lives in this coroutine's frame for as long as the chain runs.
+  ZoneResolver resolver(zones);
+  req.resolver = &resolver;
   wire::QueryStatus status = wire::parse_query(req.packet, req.query);
   req.max_size = req.transport == Transport::tcp ? wire::kMaxMessage : wire::kMaxUdpPlain;
   if (status == wire::QueryStatus::drop) {

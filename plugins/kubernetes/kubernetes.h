@@ -1,0 +1,78 @@
+// kubernetes: cluster DNS from the Kubernetes API (list + watch), to the
+// Kubernetes DNS specification 1.1.0 plus what CoreDNS serves. Informer
+// threads keep an object cache in step with the API server; a builder
+// thread turns each batch of changes into a new immutable Snapshot; DNS
+// workers answer from their own snapshot pointer, refreshed by comparing a
+// version number, and never wait for the API.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/plugin/plugin.h"
+#include "core/wire/name.h"
+#include "plugins/kubernetes/api_client.h"
+#include "plugins/kubernetes/cache.h"
+#include "plugins/kubernetes/informer.h"
+#include "plugins/kubernetes/snapshot.h"
+
+namespace skycore::plugins::kubernetes {
+
+enum class PodMode { disabled, insecure, verified };
+
+struct Config {
+  std::vector<wire::Name> zones;  // lowercased
+  ApiServer server;
+  BuildOptions build;
+  std::string labels;  // label selector for Services
+  PodMode pods = PodMode::disabled;
+  bool noendpoints = false;
+  bool legacy_service_names = false;
+  uint32_t ttl = 5;
+  bool fallthrough = false;
+  std::vector<wire::Name> fallthrough_zones;  // empty = every zone
+  std::chrono::milliseconds startup_timeout{5000};
+};
+
+class Kubernetes final : public Plugin {
+ public:
+  Kubernetes(Config cfg, size_t workers);
+  ~Kubernetes() override;
+  std::string_view name() const override { return "kubernetes"; }
+  asio::awaitable<Result> serve(Request& req, Next next) override;
+
+  void start();
+  void stop();
+  // Every watched resource listed once, or startup_timeout passed.
+  bool ready() const;
+
+ private:
+  struct alignas(64) WorkerView {
+    uint64_t version = ~0ull;
+    std::shared_ptr<const Snapshot> snapshot;
+  };
+  const Snapshot& view(uint16_t worker);
+  void build_loop();
+  bool falls_through(const wire::Name& qname) const;
+
+  Config cfg_;
+  wire::Name cluster_zone_;  // PTR targets live here: the first zone that is not a reverse zone
+  size_t resources_ = 0;     // how many lists make a full sync
+  ObjectCache cache_;
+  std::vector<std::unique_ptr<Informer>> informers_;
+  std::vector<WorkerView> views_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<uint64_t> version_{0};
+  std::atomic<bool> synced_{false};
+  std::chrono::steady_clock::time_point started_{};
+  std::atomic<bool> started_flag_{false};
+  std::thread builder_;
+  bool stopping_ = false;  // guarded by cache_.mutex()
+};
+
+}  // namespace skycore::plugins::kubernetes

@@ -1,0 +1,204 @@
+#include "plugins/kubernetes/objects.h"
+
+#include <Poco/JSON/Array.h>
+#include <asio/ip/address.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace skycore::plugins::kubernetes {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// JSON null, absent and the wrong type all read as "nothing here", as the
+// API server writes `null` for empty lists ("endpoints": null).
+Object::Ptr object(const Object::Ptr& o, const char* name) {
+  if (!o || !o->has(name) || o->isNull(name) || !o->isObject(name)) return nullptr;
+  return o->getObject(name);
+}
+Array::Ptr array(const Object::Ptr& o, const char* name) {
+  if (!o || !o->has(name) || o->isNull(name) || !o->isArray(name)) return nullptr;
+  return o->getArray(name);
+}
+std::string text(const Object::Ptr& o, const char* name) {
+  if (!o || !o->has(name) || o->isNull(name)) return {};
+  auto v = o->get(name);
+  return v.isString() ? v.extract<std::string>() : std::string();
+}
+std::optional<bool> flag(const Object::Ptr& o, const char* name) {
+  if (!o || !o->has(name) || o->isNull(name)) return std::nullopt;
+  auto v = o->get(name);
+  if (!v.isBoolean()) return std::nullopt;
+  return v.extract<bool>();
+}
+
+std::vector<Port> parse_ports(const Array::Ptr& list) {
+  std::vector<Port> out;
+  if (!list) return out;
+  for (size_t i = 0; i < list->size(); ++i) {
+    auto p = list->getObject(i);
+    if (!p) continue;
+    Port port;
+    port.name = lower(text(p, "name"));
+    port.protocol = lower(text(p, "protocol"));
+    if (port.protocol.empty()) port.protocol = "tcp";  // the API's default
+    int n = p->optValue<int>("port", 0);
+    if (n < 1 || n > 65535) continue;
+    port.port = static_cast<uint16_t>(n);
+    out.push_back(std::move(port));
+  }
+  return out;
+}
+
+bool names(const Object::Ptr& o, std::string& ns, std::string& name, std::string& why) {
+  auto meta = object(o, "metadata");
+  name = lower(text(meta, "name"));
+  ns = lower(text(meta, "namespace"));
+  if (name.empty()) {
+    why = "no metadata.name";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Ip> parse_ip(const std::string& s) {
+  asio::error_code ec;
+  auto a = asio::ip::make_address(s, ec);
+  if (ec) return std::nullopt;
+  Ip ip;
+  ip.v6 = a.is_v6();
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    std::memcpy(ip.bytes.data(), b.data(), 4);
+  } else {
+    auto b = a.to_v6().to_bytes();
+    std::memcpy(ip.bytes.data(), b.data(), 16);
+  }
+  return ip;
+}
+
+std::string dashed(const Ip& ip) {
+  std::string s;
+  if (ip.v6) {
+    std::array<uint8_t, 16> b;
+    std::memcpy(b.data(), ip.bytes.data(), 16);
+    s = asio::ip::address_v6(b).to_string();
+  } else {
+    std::array<uint8_t, 4> b;
+    std::memcpy(b.data(), ip.bytes.data(), 4);
+    s = asio::ip::address_v4(b).to_string();
+  }
+  std::replace(s.begin(), s.end(), ip.v6 ? ':' : '.', '-');
+  return s;
+}
+
+std::string object_key(const Object::Ptr& o) {
+  auto meta = object(o, "metadata");
+  return text(meta, "namespace") + "/" + text(meta, "name");
+}
+
+std::optional<Service> parse_service(const Object::Ptr& o, std::string& why) {
+  Service s;
+  if (!names(o, s.ns, s.name, why)) return std::nullopt;
+  auto spec = object(o, "spec");
+  if (!spec) {
+    why = "no spec";
+    return std::nullopt;
+  }
+  std::string type = text(spec, "type");
+  if (type == "ExternalName") {
+    s.kind = Service::Kind::external_name;
+    s.external_name = lower(text(spec, "externalName"));
+    while (!s.external_name.empty() && s.external_name.back() == '.') s.external_name.pop_back();
+    if (s.external_name.empty()) {
+      why = "ExternalName without spec.externalName";
+      return std::nullopt;
+    }
+  } else {
+    std::vector<std::string> ips;
+    if (auto list = array(spec, "clusterIPs"))
+      for (size_t i = 0; i < list->size(); ++i) ips.push_back(list->getElement<std::string>(i));
+    if (ips.empty()) ips.push_back(text(spec, "clusterIP"));
+    if (ips.front() == "None") {
+      s.kind = Service::Kind::headless;
+    } else {
+      for (const auto& t : ips)
+        if (auto ip = parse_ip(t)) s.cluster_ips.push_back(*ip);
+      // A Service still being allocated an address has none yet: it is
+      // skipped until it has one.
+      if (s.cluster_ips.empty()) {
+        why = "no clusterIP yet";
+        return std::nullopt;
+      }
+    }
+  }
+  s.ports = parse_ports(array(spec, "ports"));
+  s.publish_not_ready = flag(spec, "publishNotReadyAddresses").value_or(false);
+  if (auto ann = object(object(o, "metadata"), "annotations"))
+    if (text(ann, "service.alpha.kubernetes.io/tolerate-unready-endpoints") == "true") s.publish_not_ready = true;
+  return s;
+}
+
+std::optional<EndpointSlice> parse_endpoint_slice(const Object::Ptr& o, std::string& why) {
+  EndpointSlice s;
+  if (!names(o, s.ns, s.name, why)) return std::nullopt;
+  s.service = lower(text(object(object(o, "metadata"), "labels"), "kubernetes.io/service-name"));
+  if (s.service.empty()) {
+    why = "no kubernetes.io/service-name label";
+    return std::nullopt;
+  }
+  std::string type = text(o, "addressType");
+  if (type != "IPv4" && type != "IPv6") {
+    why = "addressType " + type + " is not served";  // FQDN slices
+    return std::nullopt;
+  }
+  s.ports = parse_ports(array(o, "ports"));
+  if (auto list = array(o, "endpoints")) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      auto e = list->getObject(i);
+      if (!e) continue;
+      Endpoint ep;
+      if (auto addrs = array(e, "addresses"))
+        for (size_t k = 0; k < addrs->size(); ++k)
+          if (auto ip = parse_ip(addrs->getElement<std::string>(k))) ep.addresses.push_back(*ip);
+      if (ep.addresses.empty()) continue;
+      ep.ready = flag(object(e, "conditions"), "ready").value_or(true);
+      ep.hostname = lower(text(e, "hostname"));
+      auto ref = object(e, "targetRef");
+      if (text(ref, "kind") == "Pod") ep.pod = lower(text(ref, "name"));
+      s.endpoints.push_back(std::move(ep));
+    }
+  }
+  return s;
+}
+
+std::optional<Pod> parse_pod(const Object::Ptr& o, std::string& why) {
+  Pod p;
+  if (!names(o, p.ns, p.name, why)) return std::nullopt;
+  auto status = object(o, "status");
+  if (auto list = array(status, "podIPs")) {
+    for (size_t i = 0; i < list->size(); ++i)
+      if (auto ip = parse_ip(text(list->getObject(i), "ip"))) p.ips.push_back(*ip);
+  }
+  if (p.ips.empty())
+    if (auto ip = parse_ip(text(status, "podIP"))) p.ips.push_back(*ip);
+  return p;
+}
+
+std::optional<Namespace> parse_namespace(const Object::Ptr& o, std::string& why) {
+  Namespace n;
+  std::string ns;
+  if (!names(o, ns, n.name, why)) return std::nullopt;
+  return n;
+}
+
+}  // namespace skycore::plugins::kubernetes

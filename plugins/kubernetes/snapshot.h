@@ -1,0 +1,75 @@
+// What the plugin answers from: an immutable index of DNS names (relative to
+// the cluster zone, e.g. "svc1.testns.svc") built from the watched objects.
+// Rebuilt whole on every batch of changes and swapped in atomically; DNS
+// workers look names up without locks or allocation.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "plugins/kubernetes/cache.h"
+#include "plugins/kubernetes/objects.h"
+
+namespace skycore::plugins::kubernetes {
+
+struct Srv {
+  uint16_t port = 0;
+  std::string target;  // relative to the zone
+  std::vector<Ip> addrs;  // the target's addresses, for the additional section
+};
+
+struct Node {
+  std::vector<Ip> addrs;   // A/AAAA
+  std::vector<Srv> srvs;   // SRV
+  std::string cname;       // an ExternalName's target (absolute, no trailing dot)
+};
+
+struct BuildOptions {
+  std::vector<std::string> namespaces;  // only these (empty = all)
+  bool endpoint_pod_names = false;
+  bool ignore_empty_service = false;
+  bool pods_verified = false;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct IpHash {
+  size_t operator()(const Ip& ip) const {
+    return std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(ip.bytes.data()), ip.v6 ? 16 : 4));
+  }
+};
+
+class Snapshot {
+ public:
+  Snapshot() = default;
+  Snapshot(const Objects& objects, const BuildOptions& options);
+
+  const Node* find(std::string_view name) const {
+    auto it = nodes_.find(name);
+    return it == nodes_.end() ? nullptr : &it->second;
+  }
+  // A name with nothing of its own but names below it (NODATA, not NXDOMAIN).
+  bool is_empty_non_terminal(std::string_view name) const { return ents_.find(name) != ents_.end(); }
+  bool has_namespace(std::string_view ns) const { return namespaces_.find(ns) != namespaces_.end(); }
+  // Names (relative to the zone) whose address is `ip`.
+  const std::vector<std::string>* reverse(const Ip& ip) const {
+    auto it = ptr_.find(ip);
+    return it == ptr_.end() ? nullptr : &it->second;
+  }
+  size_t size() const { return nodes_.size(); }
+
+ private:
+  Node& node(const std::string& name) { return nodes_[name]; }
+  std::unordered_map<std::string, Node, StringHash, std::equal_to<>> nodes_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> ents_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> namespaces_;
+  std::unordered_map<Ip, std::vector<std::string>, IpHash> ptr_;
+};
+
+}  // namespace skycore::plugins::kubernetes
