@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <malloc.h>
+
 #include <cstdio>
 
 #include "core/wire/header.h"
@@ -147,6 +149,9 @@ void Kubernetes::build_loop() {
     if (got) {
       std::atomic_store(&snapshot_, next);
       version_.fetch_add(1, std::memory_order_release);
+      // Parsing a large list leaves much freed heap behind; glibc keeps it
+      // unless asked. Rebuilds are rare, so returning it costs little.
+      malloc_trim(0);
       if (!synced_ && lists >= resources_) {
         synced_ = true;
         log("INFO", fmt::format("synced with {} ({} names)", cfg_.server.describe(), next->size()));
