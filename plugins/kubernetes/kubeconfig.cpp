@@ -165,7 +165,27 @@ class Yaml {
   }
 
   std::string scalar(std::string s, size_t line) const {
-    if (!s.empty() && s[0] != '"' && s[0] != '\'') {
+    if (!s.empty() && (s[0] == '"' || s[0] == '\'')) {
+      // A quoted scalar ends at its closing quote; a comment may follow.
+      size_t i = 1;
+      for (; i < s.size(); ++i) {
+        if (s[0] == '"' && s[i] == '\\') {
+          ++i;
+        } else if (s[i] == s[0]) {
+          if (s[0] == '\'' && i + 1 < s.size() && s[i + 1] == '\'') {
+            ++i;  // '' inside single quotes
+            continue;
+          }
+          break;
+        }
+      }
+      if (i >= s.size()) throw error(line, "unclosed quote");
+      std::string rest = s.substr(i + 1);
+      size_t more = rest.find_first_not_of(' ');
+      if (more != std::string::npos && rest[more] != '#') throw error(line, "text after a quoted value");
+      return unquote(s.substr(0, i + 1), line);
+    }
+    if (!s.empty()) {
       if (auto hash = s.find(" #"); hash != std::string::npos) s = s.substr(0, hash);  // a comment
       if (s == "|" || s == ">" || s == "|-" || s == ">-")
         throw error(line, "block scalars (| and >) are not supported in a kubeconfig");

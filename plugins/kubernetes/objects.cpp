@@ -184,6 +184,11 @@ std::optional<EndpointSlice> parse_endpoint_slice(const Object::Ptr& o, std::str
 std::optional<Pod> parse_pod(const Object::Ptr& o, std::string& why) {
   Pod p;
   if (!names(o, p.ns, p.name, why)) return std::nullopt;
+  // A pod being deleted no longer verifies its address (as CoreDNS).
+  if (!text(object(o, "metadata"), "deletionTimestamp").empty()) {
+    why = "being deleted";
+    return std::nullopt;
+  }
   auto status = object(o, "status");
   if (auto list = array(status, "podIPs")) {
     for (size_t i = 0; i < list->size(); ++i)
