@@ -163,7 +163,7 @@ void Kubernetes::build_loop() {
                                  cfg_.server.describe()));
     }
     // Coalesce bursts: a batch of watch events becomes one rebuild.
-    if (got) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (got) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
