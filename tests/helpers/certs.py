@@ -1,6 +1,7 @@
 """A throw-away PKI made with the openssl CLI: a CA, a server certificate
-for one DNS name, and a client certificate, all signed by that CA."""
+for one DNS name or IP address, and a client certificate, all signed by that CA."""
 
+import ipaddress
 import secrets
 import subprocess
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ def _signed(d, stem, subject, extensions, ca_pem, ca_key):
 
 
 def make_pki(directory, server_name):
+    """server_name: a DNS name, or an IP address (then the certificate holds an
+    IP subjectAltName, which is what clients check for an address)."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     ca_pem, ca_key = d / "ca.pem", d / "ca.key"
@@ -43,9 +46,13 @@ def make_pki(directory, server_name):
              "-subj", "/CN=skycore test CA",
              "-addext", "basicConstraints=critical,CA:TRUE",
              "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    try:
+        san = f"IP:{ipaddress.ip_address(server_name)}"
+    except ValueError:
+        san = f"DNS:{server_name}"
     server_cert, server_key = _signed(
         d, "server", f"/CN={server_name}",
-        f"subjectAltName=DNS:{server_name}\nextendedKeyUsage=serverAuth\n"
+        f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n"
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n", ca_pem, ca_key)
     client_cert, client_key = _signed(
         d, "client", "/CN=skycore test client",

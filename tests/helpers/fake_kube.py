@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""A fake Kubernetes API server for tests: list and watch over plain HTTP,
-speaking the wire protocol of the real kube-apiserver, standard library only.
+"""A fake Kubernetes API server for tests: list and watch over plain HTTP
+(or HTTPS, optionally requiring a client certificate), speaking the wire
+protocol of the real kube-apiserver, standard library only.
 
 Serves Namespaces, Services, Pods (core v1) and EndpointSlices
 (discovery.k8s.io/v1), cluster-wide and per namespace:
@@ -46,6 +47,7 @@ import select
 import signal
 import socket
 import socketserver
+import ssl
 import threading
 import time
 import uuid
@@ -56,6 +58,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
+HANDSHAKE_TIMEOUT = 5.0  # seconds a client may take to finish the TLS handshake
 
 
 @dataclass(frozen=True)
@@ -202,12 +205,30 @@ class FakeKube:
     many bytes, so events straddle chunks (a client must buffer up to "\\n").
     start_rv: the resourceVersion before the first object. verbose: log
     requests to stderr.
+
+    tls: None serves plain HTTP; (certfile, keyfile) serves HTTPS with that
+    PEM certificate chain and key (url then starts with https://). client_ca:
+    with tls, a PEM CA file; every connection must then present a client
+    certificate signed by it (ssl.CERT_REQUIRED). Handshakes that fail are
+    listed in tls_errors.
     """
 
     def __init__(self, port=0, token=None, history_limit=1000, bookmark_interval=1.0,
-                 start_rv=1000, chunk_size=None, verbose=False):
+                 start_rv=1000, chunk_size=None, verbose=False, tls=None, client_ca=None):
         self.port = port
         self.token = token
+        if client_ca is not None and tls is None:
+            raise ValueError("client_ca needs tls=(certfile, keyfile)")
+        self.tls = tls
+        self.client_ca = client_ca
+        self._ssl_context = None
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            if client_ca is not None:
+                ctx.load_verify_locations(cafile=str(client_ca))
+                ctx.verify_mode = ssl.CERT_REQUIRED
+            self._ssl_context = ctx
         self.history_limit = history_limit
         self.bookmark_interval = bookmark_interval
         self.chunk_size = chunk_size
@@ -223,17 +244,23 @@ class FakeKube:
         self._requests = []
         self._faults = []              # [remaining, status, match]
         self._open_watches = Counter()  # resource -> open watch streams
+        self._tls_errors = []
         self._httpd = None
 
     # -- lifecycle
 
     @property
     def url(self):
-        return f"http://{HOST}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{HOST}:{self.port}"
 
     def start(self):
         httpd = _Server((HOST, self.port), _Handler)
         httpd.kube = self
+        if self._ssl_context is not None:
+            # Accepted connections are wrapped too; each handshakes in its
+            # own handler thread, so a stalled client does not block accept().
+            httpd.socket = self._ssl_context.wrap_socket(
+                httpd.socket, server_side=True, do_handshake_on_connect=False)
         self.port = httpd.server_address[1]
         self._httpd = httpd
         # A short poll interval keeps stop() quick.
@@ -257,7 +284,9 @@ class FakeKube:
             conns = list(httpd.conns)
         for sock in conns:
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                # The plain socket's shutdown even for TLS ones: SSLSocket's
+                # would drop its SSL object under a thread still using it.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
                 pass
         # Watch threads notice within one wait slice; wait (bounded) so that
@@ -348,6 +377,13 @@ class FakeKube:
         with self._cond:
             self._requests.clear()
 
+    @property
+    def tls_errors(self):
+        """Why each failed TLS handshake failed (str(ssl.SSLError), e.g.
+        "... PEER_DID_NOT_RETURN_A_CERTIFICATE ..." or "... ALERT_UNKNOWN_CA ...")."""
+        with self._cond:
+            return list(self._tls_errors)
+
     def watchers(self, resource=None):
         """Open watch streams (of one resource, e.g. "services", or of all).
         Once counted, a watch is registered: any later change reaches it."""
@@ -432,6 +468,13 @@ class _Server(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
+    def handle_error(self, request, client_address):
+        # A failed TLS handshake (recorded in tls_errors) or a client that
+        # went away is part of what the tests do, not a fault of the fake.
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, OSError)):
+            return
+        super().handle_error(request, client_address)
+
 
 # ---------------------------------------------------------------- HTTP
 
@@ -441,9 +484,22 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60                   # idle keep-alive connections end on their own
 
     def setup(self):
-        super().setup()
         with self.server.conns_lock:
-            self.server.conns.add(self.connection)
+            self.server.conns.add(self.request)
+        if isinstance(self.request, ssl.SSLSocket):
+            try:
+                self.request.settimeout(HANDSHAKE_TIMEOUT)
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError) as e:
+                kube = self.server.kube
+                with kube._cond:
+                    kube._tls_errors.append(str(e))
+                if kube.verbose:
+                    sys.stderr.write(f"fake_kube: TLS handshake failed: {e}\n")
+                with self.server.conns_lock:
+                    self.server.conns.discard(self.request)
+                raise  # finish() is not called; the server closes the socket
+        super().setup()
         if self.server.stopping.is_set():
             self.connection.shutdown(socket.SHUT_RDWR)
 
@@ -687,11 +743,26 @@ class _Handler(BaseHTTPRequestHandler):
     def _client_gone(self):
         """True once the client has closed its end (a readable socket with
         nothing to read)."""
+        conn = self.connection
         try:
             poller = select.poll()  # not select(): it fails on descriptors >= 1024
-            poller.register(self.connection, select.POLLIN)
-            return bool(poller.poll(0)) and self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
+            poller.register(conn, select.POLLIN)
+            if not poller.poll(0):
+                return False
+            if not isinstance(conn, ssl.SSLSocket):
+                return conn.recv(1, socket.MSG_PEEK) == b""
+            # TLS cannot peek: readable bytes may be a record that carries no
+            # data (a close_notify, a key update). Read without blocking; a
+            # watch client sends nothing, so no request byte is lost.
+            timeout = conn.gettimeout()
+            conn.settimeout(0)
+            try:
+                return conn.recv(1) == b""
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                return False
+            finally:
+                conn.settimeout(timeout)
+        except OSError:  # ssl.SSLError included
             return True
 
 
@@ -706,10 +777,15 @@ def main(argv=None):
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
     ap.add_argument("--history-limit", type=int, default=1000)
     ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with these PEM files")
+    ap.add_argument("--client-ca", help="with --tls: require client certificates signed by this CA")
     args = ap.parse_args(argv)
+    if args.client_ca and not args.tls:
+        ap.error("--client-ca needs --tls")
 
     kube = FakeKube(port=args.port, token=args.token, history_limit=args.history_limit,
-                    bookmark_interval=args.bookmark_interval, verbose=args.verbose)
+                    bookmark_interval=args.bookmark_interval, verbose=args.verbose,
+                    tls=tuple(args.tls) if args.tls else None, client_ca=args.client_ca)
     for path in args.fixture:
         kube.load_fixture(path)
     kube.start()
