@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/app/flags.h"
+#include "core/app/supervisor.h"
 #include "core/app/version.h"
 #include "core/corefile/error.h"
 #include "core/corefile/parser.h"
@@ -18,13 +19,6 @@ using namespace skycore;
 
 namespace {
 
-// Without -conf and without ./Corefile, CoreDNS serves whoami on every name.
-corefile::Config load_config(const app::Flags& flags) {
-  if (!flags.conf.empty()) return corefile::parse_file(flags.conf);
-  if (std::filesystem::exists("Corefile")) return corefile::parse_file("Corefile");
-  return corefile::parse_string(". {\n    whoami\n}\n", "Corefile", ".");
-}
-
 void print_banner(const server::ServerPlan& plan) {
   std::string out;
   for (const auto& l : plan.listeners)
@@ -34,12 +28,14 @@ void print_banner(const server::ServerPlan& plan) {
   std::fflush(stdout);
 }
 
-int wait_for_stop_signal(const sigset_t& set) {
+// SIGUSR1 reloads the Corefile (as in CoreDNS); SIGINT/SIGTERM stop.
+int serve_until_stopped(const sigset_t& set, app::Supervisor& sup) {
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGINT || sig == SIGTERM) return sig;
-    // SIGHUP/SIGUSR1 are reserved for reload (not implemented yet): ignore.
+    if (sig == SIGUSR1) sup.reload();
+    // SIGHUP: ignored, as CoreDNS does.
   }
 }
 
@@ -68,17 +64,16 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::unique_ptr<server::Server> srv;
+  app::Supervisor sup(flags);
   try {
-    auto config = load_config(flags);
-    server::PlanOptions opts{flags.dns_port, flags.validate, server::usable_cpus()};
-    auto plan = server::build_plan(config, opts);
     if (flags.validate) {
+      auto config = app::load_config(flags);
+      server::PlanOptions opts{flags.dns_port, true, server::usable_cpus()};
+      server::build_plan(config, opts);
       if (!flags.quiet) fmt::print("{}: valid\n", flags.conf.empty() ? "Corefile" : flags.conf);
       return 0;
     }
-    srv = std::make_unique<server::Server>(std::move(plan), opts.workers);
-    srv->start();
+    sup.start();
   } catch (const corefile::Error& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 1;
@@ -90,11 +85,11 @@ int main(int argc, char** argv) {
   if (!flags.pidfile.empty()) {
     std::ofstream(flags.pidfile) << getpid() << "\n";
   }
-  if (!flags.quiet) print_banner(srv->plan());
+  if (!flags.quiet) print_banner(sup.plan());
 
-  int sig = wait_for_stop_signal(set);
+  int sig = serve_until_stopped(set, sup);
   if (!flags.quiet) fmt::print("[INFO] {} received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  srv->stop();
+  sup.stop();
   if (!flags.pidfile.empty()) std::filesystem::remove(flags.pidfile);
   return 0;
 }

@@ -4,14 +4,31 @@ namespace skycore {
 
 void MetricsHub::add(MetricsCollector c) {
   std::lock_guard lock(mu_);
-  collectors_.push_back(std::move(c));
+  collectors_.emplace_back(building_, std::move(c));
+}
+
+void MetricsHub::add_persistent(MetricsCollector c) {
+  std::lock_guard lock(mu_);
+  collectors_.emplace_back(kPersistent, std::move(c));
+}
+
+void MetricsHub::set_generations(uint64_t active, uint64_t building) {
+  std::lock_guard lock(mu_);
+  active_ = active;
+  building_ = building;
+}
+
+void MetricsHub::retain_only(uint64_t keep) {
+  std::lock_guard lock(mu_);
+  std::erase_if(collectors_, [keep](const auto& c) { return c.first != keep && c.first != kPersistent; });
 }
 
 std::vector<prometheus::MetricFamily> MetricsHub::collect() const {
   std::vector<prometheus::MetricFamily> raw;
   {
     std::lock_guard lock(mu_);
-    for (const auto& c : collectors_) c(raw);
+    for (const auto& [gen, c] : collectors_)
+      if (gen == active_ || gen == kPersistent) c(raw);
   }
   std::vector<prometheus::MetricFamily> merged;
   std::map<std::string, size_t> index;

@@ -16,15 +16,27 @@ namespace skycore {
 
 using MetricsCollector = std::function<void(std::vector<prometheus::MetricFamily>&)>;
 
+// Collectors belong to a configuration generation: a reload registers the
+// new configuration's collectors aside and switches to them in one step
+// (SharedServices::commit_generation), so a scrape never sees a half-built
+// set. Persistent collectors (build_info, reload counters) stay for the
+// process's life.
 class MetricsHub {
  public:
-  void add(MetricsCollector c);
-  // Everything the collectors report, one family per name.
+  void add(MetricsCollector c);             // to the generation being built
+  void add_persistent(MetricsCollector c);  // to every generation
+  // Everything the active generation's collectors report, one family per name.
   std::vector<prometheus::MetricFamily> collect() const;
 
+  void set_generations(uint64_t active, uint64_t building);
+  // Drops collectors of generations other than `keep`.
+  void retain_only(uint64_t keep);
+
  private:
+  static constexpr uint64_t kPersistent = ~0ull;
   mutable std::mutex mu_;  // scrape/setup only, never the data path
-  std::vector<MetricsCollector> collectors_;
+  std::vector<std::pair<uint64_t, MetricsCollector>> collectors_;
+  uint64_t active_ = 0, building_ = 0;
 };
 
 // Adds up series of `f` that have the same labels.

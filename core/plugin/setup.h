@@ -5,6 +5,7 @@
 // Errors are thrown as corefile::Error (setup time, never the data path).
 #pragma once
 #include <asio/any_io_executor.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -32,21 +33,87 @@ struct WorkerHooks {
   std::vector<WorkerStopHook> stop;
 };
 
-// What the blocks of one configuration share: the metrics hub, who reports
-// readiness, and process-level listeners (one metrics/health/ready server
-// per address even when several blocks ask for it).
+// What the server blocks share, for the life of the process: the metrics
+// hub, who reports readiness, and process-level listeners (one metrics /
+// health / ready server per address even when several blocks ask for it,
+// kept across reloads so they never stop answering).
+//
+// A reload builds the next configuration as a new *generation*: readiness
+// and metrics collectors registered during its setup stay invisible until
+// commit_generation() switches to them in one step (abandon_generation()
+// throws them away when the new Corefile fails). Objects a plugin must keep
+// across reloads (an HTTP API on a fixed port, a journal) live in `kept`:
+// claim them with keep(); those the new generation did not claim go at commit.
 struct SharedServices {
   MetricsHub metrics;
-  std::mutex mu;  // guards the two below; setup and scrape time only
-  std::vector<std::pair<std::string, std::function<bool()>>> readiness;  // (plugin, ready?)
-  std::map<std::string, std::shared_ptr<void>> listeners;                // "metrics@addr" -> server
+  std::mutex mu;  // guards everything below; setup, reload and scrape time only
+  struct Readiness {
+    std::string plugin;
+    std::function<bool()> ready;
+    uint64_t generation;
+  };
+  std::vector<Readiness> readiness;
+  std::map<std::string, std::shared_ptr<void>> listeners;  // "metrics@addr" -> server
   // Run on SIGTERM before the DNS listeners close (health's lameduck).
   std::vector<std::function<void()>> before_shutdown;
+
+  // Reports `plugin`'s readiness for the generation being set up.
+  void add_readiness(std::string plugin, std::function<bool()> ready);
+  // Plugins of the generation `g` (active(), or building() during a
+  // reload) that are not ready, sorted, without repeats.
+  std::vector<std::string> not_ready(uint64_t g);
+
+  // Returns the object kept under `key`, creating it with make() if there
+  // is none; either way it now belongs to the generation being built.
+  template <typename T, typename Make>
+  std::shared_ptr<T> keep(const std::string& key, Make&& make) {
+    std::lock_guard lock(mu);
+    auto& k = kept_[key];
+    if (!k.object) {
+      try {
+        k.object = make();
+      } catch (...) {
+        kept_.erase(key);
+        throw;
+      }
+      k.created = building_;
+    }
+    k.claimed = building_;
+    return std::static_pointer_cast<T>(k.object);
+  }
+
+  uint64_t active() {
+    std::lock_guard lock(mu);
+    return active_;
+  }
+  uint64_t building() {
+    std::lock_guard lock(mu);
+    return building_;
+  }
+  void begin_generation();
+  void commit_generation();
+  void abandon_generation();
+
+ private:
+  struct Kept {
+    std::shared_ptr<void> object;
+    uint64_t created = 0, claimed = 0;
+  };
+  std::map<std::string, Kept> kept_;
+  uint64_t active_ = 0, building_ = 0;
 };
 
 // Server-level settings a setup function may change for its block.
 struct BlockSettings {
   std::vector<std::string> bind_addresses;  // empty = all interfaces
+};
+
+// Process-level settings a directive in any block may set.
+struct ProcessSettings {
+  // `reload [INTERVAL [JITTER]]`: check the Corefile for changes this often.
+  bool reload = false;
+  std::chrono::milliseconds reload_interval{30000};
+  std::chrono::milliseconds reload_jitter{15000};
 };
 
 struct SetupContext {
@@ -62,6 +129,7 @@ struct SetupContext {
   // State shared by every block of this configuration; it never moves, so
   // hooks may keep pointers into it. Null in unit tests that need none.
   struct SharedServices* shared = nullptr;
+  ProcessSettings* process = nullptr;     // null only in unit tests
 
   // Zones of the block, as lowercased FQDNs ("example.org.", ".").
   std::vector<std::string> zones() const;

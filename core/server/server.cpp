@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <thread>
+
 namespace skycore::server {
 
 size_t usable_cpus() {
@@ -20,17 +22,44 @@ Server::Server(ServerPlan plan, size_t workers) : plan_(std::move(plan)) {
 
 Server::~Server() { stop(); }
 
-void Server::start() {
-  for (auto& w : workers_) w->bind(plan_.listeners);
+void Server::prepare(const Server* previous) {
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    const Worker* before = previous && i < previous->workers_.size() ? previous->workers_[i].get() : nullptr;
+    workers_[i]->bind(plan_.listeners, before);
+  }
+  prepared_ = true;  // from here on the shutdown hooks must run, even if serve() never does
   for (auto& hook : plan_.on_startup) hook();
+}
+
+void Server::serve() {
   for (auto& w : workers_) w->start();
   running_ = true;
 }
 
 void Server::stop() {
-  if (!running_) return;
+  if (running_)
+    for (auto& hook : plan_.shared->before_shutdown) hook();
+  shutdown();
+}
+
+void Server::drain_and_stop(std::chrono::milliseconds grace) {
+  if (running_) {
+    for (auto& w : workers_) w->begin_drain();
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < deadline) {
+      size_t busy = 0;
+      for (auto& w : workers_) busy += w->in_flight();
+      if (busy == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  shutdown();
+}
+
+void Server::shutdown() {
+  if (!prepared_) return;
+  prepared_ = false;
   running_ = false;
-  for (auto& hook : plan_.shared->before_shutdown) hook();
   for (auto& w : workers_) w->begin_stop();
   for (auto& w : workers_) w->join();
   for (auto& hook : plan_.on_shutdown) hook();

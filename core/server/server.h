@@ -1,6 +1,7 @@
 // The running DNS server: the plan (chains, zone tables) plus one worker per
 // CPU this process may use.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -16,8 +17,20 @@ class Server {
   ~Server();
   // Binds every listener on every worker, runs startup hooks, starts serving.
   // Throws std::system_error naming the address when a bind fails.
-  void start();
+  void start() {
+    prepare();
+    serve();
+  }
+  // A reload runs the two halves apart: prepare() binds (taking over the
+  // sockets `previous` listens on) and runs the startup hooks; serve()
+  // starts the workers once the new configuration is ready.
+  void prepare(const Server* previous = nullptr);
+  void serve();
+  // SIGTERM: the before-shutdown hooks (lameduck), then stop.
   void stop();
+  // After a reload: stop reading, give queries in flight up to `grace`,
+  // then stop (no lameduck: the new server goes on answering).
+  void drain_and_stop(std::chrono::milliseconds grace);
   const ServerPlan& plan() const { return plan_; }
 
  private:
@@ -25,6 +38,8 @@ class Server {
   TcpLimits limits_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool running_ = false;
+  bool prepared_ = false;
+  void shutdown();
 };
 
 size_t usable_cpus();

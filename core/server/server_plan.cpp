@@ -37,7 +37,7 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
     corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));
     SetupContext ctx{cursor,          effective,          rt->settings,           plan.on_startup,
                      plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks,
-                     plan.shared.get()};
+                     plan.shared.get(),  &plan.process};
     if (auto p = entry.setup(ctx)) {
       rt->directives.emplace_back(entry.name);
       plugins.push_back(std::move(p));
@@ -61,6 +61,7 @@ ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t p
 
 ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options) {
   ServerPlan plan;
+  plan.shared = options.shared ? options.shared : std::make_shared<SharedServices>();
   for (const auto& block : config.blocks) {
     auto rt = setup_block(block, options, plan);
     std::vector<std::string> addrs = rt->settings.bind_addresses;

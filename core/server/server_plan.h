@@ -33,13 +33,17 @@ struct ServerPlan {
   std::vector<std::function<void()>> on_startup;
   std::vector<std::function<void()>> on_shutdown;
   WorkerHooks worker_hooks;
-  std::unique_ptr<SharedServices> shared = std::make_unique<SharedServices>();
+  ProcessSettings process;
+  // The process's shared services (kept across reloads): from PlanOptions,
+  // or made here when none was given (tests, -validate).
+  std::shared_ptr<SharedServices> shared;
 };
 
 struct PlanOptions {
   uint16_t default_port = 53;  // for keys that name no port (-dns.port)
   bool validate_only = false;  // -validate: setup without side effects
   size_t workers = 1;          // worker threads the server will run
+  std::shared_ptr<SharedServices> shared;  // null: a fresh one
 };
 
 // Runs every plugin's setup. Throws corefile::Error with file:line for any

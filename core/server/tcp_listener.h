@@ -21,6 +21,11 @@ class TcpConnectionSet {
   bool make_room();
   void add(std::weak_ptr<TcpConnection> c) { conns_.push_back(std::move(c)); }
   void close_all();
+  // Connections still open (for a reload's drain).
+  size_t open() {
+    prune();
+    return conns_.size();
+  }
 
  private:
   void prune();

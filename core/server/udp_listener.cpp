@@ -60,6 +60,13 @@ void send_batch(int fd, mmsghdr* msgs, size_t n) {
 
 }  // namespace
 
+void UdpListener::drain() {
+  draining_ = true;
+  asio::error_code ec;
+  sock_.cancel(ec);  // ends the reader's wait; the socket stays open for replies
+  slot_freed_.cancel();
+}
+
 UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker)
     : sock_(sock), spec_(spec), slots_(new Slot[kSlots]), slot_freed_(sock.get_executor()) {
   auto local = sock_.local_endpoint();
@@ -146,7 +153,7 @@ asio::awaitable<void> UdpListener::run() {
   auto ex = co_await asio::this_coro::executor;
   for (size_t i = 0; i < kSlots; ++i) asio::co_spawn(ex, slot_loop(&slots_[i]), asio::detached);
 
-  while (sock_.is_open()) {
+  while (sock_.is_open() && !draining_) {
     if (free_.empty()) {  // every slot waits on something: let the kernel queue
       co_await slot_freed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;

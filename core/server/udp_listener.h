@@ -30,8 +30,14 @@ class UdpListener {
   static constexpr size_t kSlots = 256;  // queries in flight per worker and socket
 
   UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker);
-  // Starts the slot coroutines and reads until the socket is closed.
+  // Starts the slot coroutines and reads until the socket is closed or
+  // drain() is called.
   asio::awaitable<void> run();
+  // Stops reading (a reload's new server reads the same socket now);
+  // queries in flight still answer through this socket. Worker thread only.
+  void drain();
+  // Queries still being answered. Worker thread only.
+  size_t busy() const { return kSlots - free_.size(); }
 
  private:
   struct Slot {
@@ -64,6 +70,7 @@ class UdpListener {
   asio::ip::address local_addr_;
   uint16_t local_port_ = 0;
   bool closing_ = false;
+  bool draining_ = false;
 };
 
 }  // namespace skycore::server

@@ -4,6 +4,10 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <future>
 
 #include "core/server/udp_listener.h"
 
@@ -14,8 +18,26 @@ Worker::Worker(uint16_t index, const TcpLimits& limits, size_t tcp_cap, const Wo
 
 Worker::~Worker() { stop(); }
 
-void Worker::bind(const std::vector<ListenerSpec>& listeners) {
+void Worker::bind(const std::vector<ListenerSpec>& listeners, const Worker* previous) {
   for (const auto& spec : listeners) {
+    if (previous) {
+      auto same = std::find_if(previous->bound_.begin(), previous->bound_.end(), [&](const Bound& b) {
+        return b.spec->address == spec.address && b.spec->port == spec.port;
+      });
+      if (same != previous->bound_.end()) {
+        int ufd = ::dup(same->udp->native_handle());
+        int tfd = ufd < 0 ? -1 : ::dup(same->tcp->native_handle());
+        if (ufd < 0 || tfd < 0) {
+          if (ufd >= 0) ::close(ufd);
+          throw std::system_error(errno, std::generic_category(), fmt::format("listen {}", spec.label));
+        }
+        Bound b{&spec, nullptr, nullptr, nullptr};
+        b.udp = std::make_unique<asio::ip::udp::socket>(io_, same->udp->local_endpoint().protocol(), ufd);
+        b.tcp = std::make_unique<asio::ip::tcp::acceptor>(io_, same->tcp->local_endpoint().protocol(), tfd);
+        bound_.push_back(std::move(b));
+        continue;
+      }
+    }
     // "All interfaces" is a dual-stack socket when the host has IPv6.
     std::vector<asio::ip::address> candidates;
     if (spec.address.empty()) {
@@ -67,6 +89,31 @@ void Worker::begin_stop() {
     tcp_conns_.close_all();
     for (const auto& hook : hooks_.stop) hook(index_);
   });
+}
+
+void Worker::begin_drain() {
+  if (!thread_.joinable() || stopping_) return;
+  asio::post(io_, [this] {
+    asio::error_code ec;
+    for (auto& b : bound_) {
+      if (b.udp_listener) b.udp_listener->drain();
+      b.tcp->close(ec);  // only this descriptor: the new worker's accepts on its own
+    }
+  });
+}
+
+size_t Worker::in_flight() {
+  if (!thread_.joinable() || stopping_) return 0;
+  auto done = std::make_shared<std::promise<size_t>>();
+  auto result = done->get_future();
+  asio::post(io_, [this, done] {
+    size_t n = tcp_conns_.open();
+    for (auto& b : bound_)
+      if (b.udp_listener) n += b.udp_listener->busy();
+    done->set_value(n);
+  });
+  if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return 1;  // busy enough to wait
+  return result.get();
 }
 
 void Worker::join() {

@@ -19,14 +19,22 @@ class Worker {
  public:
   Worker(uint16_t index, const TcpLimits& limits, size_t tcp_cap, const WorkerHooks& hooks);
   ~Worker();
-  // Binds this worker's sockets; throws std::system_error (with the address) on failure.
-  void bind(const std::vector<ListenerSpec>& listeners);
+  // Binds this worker's sockets; throws std::system_error (with the address)
+  // on failure. With `previous` (a reload), addresses it already listens on
+  // are taken over: the new sockets are dup()s of its sockets, so not one
+  // datagram or connection queued in the kernel is lost in the switch.
+  void bind(const std::vector<ListenerSpec>& listeners, const Worker* previous = nullptr);
   void start();
   void stop() { begin_stop(); join(); }
   // Closes the listeners and runs the plugins' stop hooks on the worker's
   // thread; in-flight queries finish or fail, then the thread ends.
   void begin_stop();
   void join();
+  // A reload's first step for the old worker: stop reading and accepting
+  // (the new worker reads the same sockets), let queries in flight finish.
+  void begin_drain();
+  // UDP queries in flight plus open TCP connections (asks the worker's thread).
+  size_t in_flight();
 
  private:
   uint16_t index_;

@@ -42,8 +42,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto e = std::make_unique<Erratic>(cfg);
   if (ctx.shared) {
     Erratic* raw = e.get();
-    std::lock_guard lock(ctx.shared->mu);
-    ctx.shared->readiness.emplace_back("erratic", [raw] { return raw->ready(); });
+    ctx.shared->add_readiness("erratic", [raw] { return raw->ready(); });
   }
   return e;
 }

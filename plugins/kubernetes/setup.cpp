@@ -175,8 +175,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   if (ctx.validate_only) return plugin;
   Kubernetes* raw = plugin.get();
   if (ctx.shared) {
-    std::lock_guard lock(ctx.shared->mu);
-    ctx.shared->readiness.emplace_back("kubernetes", [raw] { return raw->ready(); });
+    ctx.shared->add_readiness("kubernetes", [raw] { return raw->ready(); });
   }
   ctx.on_startup.push_back([raw] { raw->start(); });
   ctx.on_shutdown.push_back([raw] { raw->stop(); });

@@ -8,13 +8,13 @@
 namespace skycore::plugins::metrics {
 namespace {
 
-// skycore_build_info once per configuration; skycore_plugin_enabled per block.
+// skycore_build_info once per process; skycore_plugin_enabled per block and configuration.
 void add_static_families(SharedServices& shared, const SetupContext& ctx) {
   {
     std::lock_guard lock(shared.mu);
     if (!shared.listeners.count("build_info")) {
       shared.listeners["build_info"] = std::make_shared<int>(0);
-      shared.metrics.add([](std::vector<prometheus::MetricFamily>& out) {
+      shared.metrics.add_persistent([](std::vector<prometheus::MetricFamily>& out) {
         auto f = gauge_family("skycore_build_info", "A metric with a constant '1' value labeled by version and revision.");
         add_value(f, {{"version", kVersion}, {"revision", kRevision}}, 1);
         out.push_back(std::move(f));

@@ -27,16 +27,10 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     std::lock_guard lock(shared->mu);
     auto& slot = shared->listeners["ready@" + addr];
     if (slot) return;
+    // The listener outlives reloads; it reports the active configuration.
     slot = std::make_shared<ProbeServer>(addr, "/ready", [shared]() -> std::pair<int, std::string> {
-      std::vector<std::string> waiting;
-      {
-        std::lock_guard l(shared->mu);
-        for (const auto& [name, is_ready] : shared->readiness)
-          if (!is_ready() && std::find(waiting.begin(), waiting.end(), name) == waiting.end())
-            waiting.push_back(name);
-      }
+      std::vector<std::string> waiting = shared->not_ready(shared->active());
       if (waiting.empty()) return {200, "OK"};
-      std::sort(waiting.begin(), waiting.end());
       std::string body;
       for (const auto& n : waiting) body += (body.empty() ? "" : ",") + n;
       return {503, body};

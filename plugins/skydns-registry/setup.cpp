@@ -8,6 +8,9 @@
 #include "plugins/skydns-registry/etcd_store.h"
 #include "plugins/skydns-registry/http_api.h"
 #include "plugins/skydns-registry/skydns_registry.h"
+#include "plugins/skydns-registry/upkeep.h"
+
+#include <mutex>
 
 namespace skycore::plugins::skydns_registry {
 namespace {
@@ -95,6 +98,59 @@ Options parse(SetupContext& ctx) {
   return o;
 }
 
+// What one registry runs besides answering: its store, HTTP API and upkeep
+// thread. It is kept across reloads (SharedServices::keep, one per API
+// address), so a reload never reopens the journal or rebinds the API port.
+struct Core {
+  std::string identity;  // store, API address, secret and catalogue, as configured
+  std::shared_ptr<Registry> registry;
+  std::shared_ptr<HttpApi> api;
+  std::unique_ptr<Upkeep> upkeep;
+  std::once_flag started;
+
+  void start() {
+    std::call_once(started, [this] {
+      registry->start_watching();
+      api->start();
+      upkeep->start();
+    });
+  }
+  ~Core() {  // also for a Core whose making failed half-way
+    if (upkeep) upkeep->stop();
+    if (api) api->stop();
+    if (registry) registry->stop_watching();
+  }
+};
+
+std::string identity_of(const Options& o) {
+  std::string store = o.store == "file" ? "file " + std::filesystem::absolute(o.path).string() : o.store;
+  for (const auto& e : o.etcd) store += fmt::format(" {}:{}", e.host, e.port);
+  if (o.store == "etcd") store += " prefix " + o.prefix;
+  return fmt::format("{}|{}|{}|{}", store, o.api, o.secret, o.catalogue);
+}
+
+std::shared_ptr<Core> make_core(const Options& o) {
+  auto core = std::make_shared<Core>();
+  core->identity = identity_of(o);
+  try {
+    std::unique_ptr<Store> store;
+    if (o.store == "memory") store = std::make_unique<MemoryStore>();
+    else if (o.store == "etcd") store = make_etcd_store({o.etcd, o.prefix, o.zones.front()});
+    else store = make_file_store(o.path);
+    core->registry = std::make_shared<Registry>(std::move(store));
+    core->registry->load(WallClock::now());
+  } catch (const std::exception& e) {  // an unreadable journal must not start half empty
+    throw corefile::Error(o.file, o.line, fmt::format("skydns-registry: {}", e.what()));
+  }
+  if (!o.catalogue.empty()) core->registry->set_catalogue(read_catalogue(o.catalogue, WallClock::now()));
+  core->api = std::make_shared<HttpApi>(*core->registry, o.api, o.secret);
+  core->registry->on_removed([weak = std::weak_ptr<HttpApi>(core->api)](const Service& s) {
+    if (auto a = weak.lock()) a->notify_removed(s);
+  });
+  core->upkeep = std::make_unique<Upkeep>(core->registry, o.catalogue);
+  return core;
+}
+
 }  // namespace
 
 // Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN;
@@ -105,37 +161,19 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     return std::make_unique<SkydnsRegistry>(o.zones, std::make_shared<Registry>(std::make_unique<MemoryStore>()),
                                             ctx.workers);
   }
-  std::shared_ptr<Registry> registry;
-  try {
-    std::unique_ptr<Store> store;
-    if (o.store == "memory") store = std::make_unique<MemoryStore>();
-    else if (o.store == "etcd") store = make_etcd_store({o.etcd, o.prefix, o.zones.front()});
-    else store = make_file_store(o.path);
-    registry = std::make_shared<Registry>(std::move(store));
-    registry->load(WallClock::now());
-  } catch (const std::exception& e) {  // an unreadable journal must not start half empty
-    throw corefile::Error(o.file, o.line, fmt::format("skydns-registry: {}", e.what()));
+  std::shared_ptr<Core> core;
+  if (ctx.shared) {
+    core = ctx.shared->keep<Core>("skydns-registry@" + o.api, [&] { return make_core(o); });
+    if (core->identity != identity_of(o))
+      throw corefile::Error(o.file, o.line,
+                            fmt::format("skydns-registry: the store, secret and services of the API on {} "
+                                        "cannot change while skycore runs; restart it",
+                                        o.api));
+  } else {
+    core = make_core(o);
   }
-  auto plugin = std::make_unique<SkydnsRegistry>(o.zones, registry, ctx.workers);
-  if (!o.catalogue.empty()) {
-    registry->set_catalogue(read_catalogue(o.catalogue, WallClock::now()));
-    plugin->watch_catalogue(o.catalogue);
-  }
-  auto api = std::make_shared<HttpApi>(*registry, o.api, o.secret);
-  registry->on_removed([weak = std::weak_ptr<HttpApi>(api)](const Service& s) {
-    if (auto a = weak.lock()) a->notify_removed(s);
-  });
-  SkydnsRegistry* p = plugin.get();
-  ctx.on_startup.push_back([api, p, registry] {
-    registry->start_watching();
-    api->start();
-    p->start_purging();
-  });
-  ctx.on_shutdown.push_back([api, p, registry] {
-    p->stop_purging();
-    api->stop();
-    registry->stop_watching();
-  });
+  auto plugin = std::make_unique<SkydnsRegistry>(o.zones, core->registry, ctx.workers, core);
+  ctx.on_startup.push_back([core] { core->start(); });
   return plugin;
 }
 

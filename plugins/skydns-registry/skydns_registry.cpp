@@ -7,10 +7,9 @@
 namespace skycore::plugins::skydns_registry {
 
 SkydnsRegistry::SkydnsRegistry(std::vector<wire::Name> zones, std::shared_ptr<Registry> registry,
-                               size_t workers)
-    : zones_(std::move(zones)), registry_(std::move(registry)), views_(std::max<size_t>(workers, 1)) {}
-
-SkydnsRegistry::~SkydnsRegistry() { stop_purging(); }
+                               size_t workers, std::shared_ptr<void> keep)
+    : zones_(std::move(zones)), registry_(std::move(registry)), views_(std::max<size_t>(workers, 1)),
+      keep_(std::move(keep)) {}
 
 const Snapshot& SkydnsRegistry::view(uint16_t worker) {
   WorkerView& v = views_[worker < views_.size() ? worker : 0];
@@ -43,38 +42,6 @@ asio::awaitable<Result> SkydnsRegistry::serve(Request& req, Next next) {
   std::span<const std::string_view> used(labels.data(), n);
   uint16_t rcode = answer(req, *zone, used, snap, serial, WallClock::now());
   co_return Result::written(name(), rcode);
-}
-
-void SkydnsRegistry::start_purging() {
-  purger_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
-      lock.unlock();
-      try {
-        registry_->purge_expired(WallClock::now());
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "[ERROR] plugin/skydns-registry: purge: %s\n", e.what());
-      }
-      if (catalogue_ && catalogue_->changed()) {
-        try {
-          registry_->set_catalogue(read_catalogue(catalogue_->path(), WallClock::now()));
-        } catch (const std::exception& e) {  // keep serving the previous catalogue
-          std::fprintf(stdout, "[ERROR] plugin/skydns-registry: %s\n", e.what());
-          std::fflush(stdout);
-        }
-      }
-      lock.lock();
-    }
-  });
-}
-
-void SkydnsRegistry::stop_purging() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (purger_.joinable()) purger_.join();
 }
 
 }  // namespace skycore::plugins::skydns_registry

@@ -20,18 +20,13 @@ namespace skycore::plugins::skydns_registry {
 
 class SkydnsRegistry final : public Plugin {
  public:
-  SkydnsRegistry(std::vector<wire::Name> zones, std::shared_ptr<Registry> registry, size_t workers);
-  ~SkydnsRegistry() override;
+  // `keep` holds whatever must live as long as this plugin (the registry's
+  // API and upkeep, shared with the next configuration after a reload).
+  SkydnsRegistry(std::vector<wire::Name> zones, std::shared_ptr<Registry> registry, size_t workers,
+                 std::shared_ptr<void> keep = nullptr);
   std::string_view name() const override { return "skydns-registry"; }
   asio::awaitable<Result> serve(Request& req, Next next) override;
 
-  // Re-reads the catalogue when its file changes (checked with the purge);
-  // a broken edit is logged with FILE:LINE and the previous one kept.
-  void watch_catalogue(std::string path) { catalogue_ = std::make_unique<CatalogueWatch>(std::move(path)); }
-
-  // Expired services are purged (and their callbacks fired) once a second.
-  void start_purging();
-  void stop_purging();
 
  private:
   struct alignas(64) WorkerView {  // one cache line per worker: no false sharing
@@ -43,11 +38,7 @@ class SkydnsRegistry final : public Plugin {
   std::vector<wire::Name> zones_;
   std::shared_ptr<Registry> registry_;
   std::vector<WorkerView> views_;
-  std::unique_ptr<CatalogueWatch> catalogue_;
-  std::thread purger_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  std::shared_ptr<void> keep_;
 };
 
 }  // namespace skycore::plugins::skydns_registry
