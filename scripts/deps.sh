@@ -19,7 +19,7 @@ need_packages() {
 
 BUILD_PACKAGES=(g++ cmake make libasio-dev libfmt-dev libtomlplusplus-dev libpoco-dev
                 prometheus-cpp-dev doctest-dev libssl-dev)
-TEST_PACKAGES=(python3 python3-dnspython python3-pytest knot-dnsutils unbound openssl etcd-server
+TEST_PACKAGES=(python3 python3-dnspython python3-pytest knot-dnsutils dnsperf unbound openssl etcd-server
                python3-prometheus-client prometheus curl)
 
 # Configures and builds into $1 (default build/) with the Release type.

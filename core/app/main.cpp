@@ -29,12 +29,12 @@ void print_banner(const server::ServerPlan& plan) {
 }
 
 // SIGUSR1 reloads the Corefile (as in CoreDNS); SIGINT/SIGTERM stop.
-int serve_until_stopped(const sigset_t& set, app::Supervisor& sup) {
+int serve_until_stopped(const sigset_t& set, app::Supervisor& sup, bool quiet) {
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGINT || sig == SIGTERM) return sig;
-    if (sig == SIGUSR1) sup.reload();
+    if (sig == SIGUSR1 && sup.reload() && !quiet) print_banner(sup.plan());  // as CoreDNS does
     // SIGHUP: ignored, as CoreDNS does.
   }
 }
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   }
   if (!flags.quiet) print_banner(sup.plan());
 
-  int sig = serve_until_stopped(set, sup);
+  int sig = serve_until_stopped(set, sup, flags.quiet);
   if (!flags.quiet) fmt::print("[INFO] {} received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   sup.stop();
   if (!flags.pidfile.empty()) std::filesystem::remove(flags.pidfile);

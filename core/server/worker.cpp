@@ -103,7 +103,7 @@ void Worker::begin_drain() {
 }
 
 size_t Worker::in_flight() {
-  if (!thread_.joinable() || stopping_) return 0;
+  if (!thread_.joinable() || stopping_ || io_.stopped()) return 0;
   auto done = std::make_shared<std::promise<size_t>>();
   auto result = done->get_future();
   asio::post(io_, [this, done] {
@@ -112,8 +112,13 @@ size_t Worker::in_flight() {
       if (b.udp_listener) n += b.udp_listener->busy();
     done->set_value(n);
   });
-  if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return 1;  // busy enough to wait
-  return result.get();
+  // The thread ends by itself once nothing is left to do (every listener
+  // drained): then nothing is in flight either.
+  for (int i = 0; i < 100; ++i) {
+    if (result.wait_for(std::chrono::milliseconds(20)) == std::future_status::ready) return result.get();
+    if (io_.stopped()) return 0;
+  }
+  return 1;  // no answer for 2 s: busy enough to wait for
 }
 
 void Worker::join() {
