@@ -391,13 +391,6 @@ def gke_kubeconfig(path, server, token):
     return path
 
 
-GKE_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "kubeconfig.cpp's YAML subset has no multi-line plain scalars: a GKE user's folded "
-    "installHint gives 'Corefile:3: kubernetes: <file>:N: unexpected indentation' for the "
-    "whole file, whichever context is chosen"))
-
-
-@GKE_XFAIL
 def test_kubeconfig_with_gke_user_other_context(fake_kube, start_server, tmp_path):
     """A ~/.kube/config holding a GKE cluster and the one we want."""
     kube = fake_kube(token=TOKEN)
@@ -528,15 +521,9 @@ def test_endpoint_with_tls_foreign_client_certificate_is_refused(fake_kube, star
     assert any("CERTIFICATE_VERIFY_FAILED" in e for e in kube.tls_errors), kube.tls_errors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ApiSession's constructor (make_tls/load_pem) throws for unusable PEM data, and "
-    "Informer::run() creates the session outside its try: std::terminate, skycore dies "
-    "with SIGABRT (exit -6), stderr 'terminate called after throwing an instance of "
-    "std::runtime_error / what(): unusable client key (or it does not match the "
-    "certificate)' or 'terminate called recursively'"))
 @pytest.mark.parametrize("case", ["ca-data-not-pem", "client-key-mismatch", "tls-key-mismatch"])
 def test_unusable_pem_is_an_error_not_a_crash(fake_kube, start_server, tmp_path, pki, other_pki, case):
-    """Either start-up fails (exit 1, `Corefile:3: kubernetes: ...` naming the
+    """Either start-up fails (exit 1, `Corefile:LINE: kubernetes: ...` naming the
     problem) or skycore keeps running and logs it; it must not crash."""
     kube = tls_fake(fake_kube, pki, client_ca=pki.ca)
     good_user = {"client-certificate-data": b64(pki.client_cert), "client-key-data": b64(pki.client_key)}
@@ -558,8 +545,10 @@ def test_unusable_pem_is_an_error_not_a_crash(fake_kube, start_server, tmp_path,
          what="skycore to exit or log the error")
     if not srv.running():
         assert srv.proc.returncode == 1, (srv.proc.returncode, srv.stderr())
-        # start_server names the Corefile by its absolute path
-        assert "/Corefile:3: kubernetes:" in srv.stderr() and reason in srv.stderr(), srv.stderr()
+        # start_server names the Corefile by its absolute path; the error
+        # points at the option that named the bad data.
+        line = 5 if case == "tls-key-mismatch" else 4
+        assert f"/Corefile:{line}: kubernetes:" in srv.stderr() and reason in srv.stderr(), srv.stderr()
     else:
         srv.wait_ready()
         assert_never_resolves(srv, "[ERROR] plugin/kubernetes:")
@@ -602,25 +591,26 @@ CONFIG_ERRORS = [
          "Corefile:5: kubernetes: endpoint 'ftp://x' is not an http:// or https:// URL"),
     case("endpoint-and-kubeconfig", ["kubeconfig @DIR@/good.yaml", "endpoint http://127.0.0.1:9"],
          "Corefile:5: kubernetes: use endpoint or kubeconfig, not both"),
-    # Errors found while reading the kubeconfig point at the directive's line.
+    # Errors found while reading the kubeconfig point at its line.
     case("kubeconfig-missing", ["ttl 30", "kubeconfig missing.yaml"],
-         "Corefile:3: kubernetes: cannot read 'missing.yaml'"),
+         "Corefile:5: kubernetes: cannot read 'missing.yaml'"),
     case("kubeconfig-exec", ["ttl 30", "kubeconfig @DIR@/exec.yaml"],
-         "Corefile:3: kubernetes: @DIR@/exec.yaml: user 'eks-user': exec and auth-provider credentials are "
+         "Corefile:5: kubernetes: @DIR@/exec.yaml: user 'eks-user': exec and auth-provider credentials are "
          "not supported; use a token or a client certificate"),
     case("kubeconfig-exec-gke", ["ttl 30", "kubeconfig @DIR@/gke.yaml"],
-         "Corefile:3: kubernetes: @DIR@/gke.yaml: user 'gke_proj_europe-west1_prod': exec and "
-         "auth-provider credentials are not supported; use a token or a client certificate",
-         marks=GKE_XFAIL),
+         "Corefile:5: kubernetes: @DIR@/gke.yaml: user 'gke_proj_europe-west1_prod': exec and "
+         "auth-provider credentials are not supported; use a token or a client certificate"),
     case("kubeconfig-no-such-context", ["ttl 30", "kubeconfig @DIR@/good.yaml staging"],
-         "Corefile:3: kubernetes: @DIR@/good.yaml: no context 'staging'"),
+         "Corefile:5: kubernetes: @DIR@/good.yaml: no context 'staging'"),
     case("kubeconfig-cert-without-key", ["ttl 30", "kubeconfig @DIR@/nokey.yaml"],
-         "Corefile:3: kubernetes: @DIR@/nokey.yaml: user 'kind-test': a client certificate needs its key "
+         "Corefile:5: kubernetes: @DIR@/nokey.yaml: user 'kind-test': a client certificate needs its key "
          "and the other way round"),
     case("ignore-what", ["endpoint http://127.0.0.1:9", "ignore nothing"],
          "Corefile:5: kubernetes: ignore 'nothing': only empty_service"),
     case("tls-without-endpoint", ["ttl 30", "tls a.crt a.key ca.crt"],
-         "Corefile:3: kubernetes: tls needs an https endpoint"),
+         "Corefile:5: kubernetes: tls needs an https endpoint"),
+    case("tls-with-http-endpoint", ["endpoint http://127.0.0.1:9", "tls a.crt a.key ca.crt"],
+         "Corefile:5: kubernetes: tls needs an https endpoint"),
     case("startup-timeout", ["endpoint http://127.0.0.1:9", "startup_timeout soon"],
          "Corefile:5: kubernetes: startup_timeout 'soon' is not a duration"),
 ]
@@ -655,7 +645,7 @@ def test_corefile_error_kubernetes_twice(tmp_path, port, validate):
     assert p.stderr.strip() == "Corefile:6: plugin 'kubernetes' can only be used once per server block"
 
 
-def test_corefile_options_accepted(tmp_path, port):
+def test_corefile_options_accepted(tmp_path, port, pki):
     """The counterpart of the errors above: every option in a valid form
     (limits included) passes -validate, so the errors come from the values."""
     _bad_kubeconfigs(tmp_path)
@@ -679,8 +669,9 @@ def test_corefile_options_accepted(tmp_path, port):
             "        ttl 0\n"
             "    }\n}\n")
     (tmp_path / "Corefile").write_text(text)
-    for name in ("a.crt", "a.key", "ca.crt"):
-        (tmp_path / name).write_text("-validate reads these files but does not parse them\n")
+    # -validate loads the certificates and key, so they must be real ones.
+    for name, src in (("a.crt", pki.client_cert), ("a.key", pki.client_key), ("ca.crt", pki.ca)):
+        shutil.copy(src, tmp_path / name)
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert (p.returncode, p.stderr) == (0, ""), p.stderr
     assert p.stdout.strip() == "Corefile: valid"

@@ -113,12 +113,12 @@ void Informer::run() {
   bool relist = true, failing = false;
   auto backoff = std::chrono::milliseconds(500);
   while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      session_ = std::make_shared<ApiSession>(server_);
-    }
     try {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+        session_ = std::make_shared<ApiSession>(server_);
+      }
       if (relist) {
         list(rv);
         relist = false;

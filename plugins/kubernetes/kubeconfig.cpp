@@ -121,7 +121,17 @@ class Yaml {
         else
           n.map.emplace_back(key, Node{});
       } else {
-        n.map.emplace_back(key, Node{scalar(rest.substr(start), l.number), {}, {}});
+        std::string value = scalar(rest.substr(start), l.number);
+        // A long plain value folded onto more-indented lines (as go-yaml
+        // writes a GKE user's installHint): joined with single spaces.
+        while (pos_ < lines_.size() && lines_[pos_].indent > indent) {
+          const std::string& more = lines_[pos_].text;
+          if (rest[start] == '"' || rest[start] == '\'' || more.rfind("- ", 0) == 0 || is_mapping_line(more))
+            throw error(lines_[pos_].number, "unexpected indentation");
+          value += " " + more;
+          ++pos_;
+        }
+        n.map.emplace_back(key, Node{value, {}, {}});
       }
     }
     return n;

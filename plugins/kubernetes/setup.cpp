@@ -40,7 +40,7 @@ struct Parsed {
   Config cfg;
   std::string endpoint, tls_cert, tls_key, tls_ca, kubeconfig, context;
   std::string file;
-  int line = 0, endpoint_line = 0;
+  int line = 0, endpoint_line = 0, tls_line = 0, kubeconfig_line = 0;
 };
 
 Parsed parse(SetupContext& ctx) {
@@ -72,11 +72,13 @@ Parsed parse(SetupContext& ctx) {
         p.endpoint_line = line;
       } else if (prop == "tls") {
         want(3, 3);
+        p.tls_line = line;
         p.tls_cert = args[0];
         p.tls_key = args[1];
         p.tls_ca = args[2];
       } else if (prop == "kubeconfig") {
         want(1, 2);
+        p.kubeconfig_line = line;
         p.kubeconfig = args[0];
         if (args.size() == 2) p.context = args[1];
       } else if (prop == "namespaces") {
@@ -131,8 +133,8 @@ Parsed parse(SetupContext& ctx) {
     for (const auto& z : ctx.zones()) cfg.zones.push_back(*wire::Name::from_text(z));
   if (!p.endpoint.empty() && !p.kubeconfig.empty())
     throw corefile::Error(p.file, p.endpoint_line, "kubernetes: use endpoint or kubeconfig, not both");
-  if (!p.tls_cert.empty() && p.endpoint.empty())
-    throw corefile::Error(p.file, p.line, "kubernetes: tls needs an https endpoint");
+  if (!p.tls_cert.empty() && (p.endpoint.empty() || p.endpoint.rfind("https://", 0) != 0))
+    throw corefile::Error(p.file, p.tls_line, "kubernetes: tls needs an https endpoint");
   return p;
 }
 
@@ -152,6 +154,8 @@ std::string read_text(const std::string& path) {
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   Parsed p = parse(ctx);
   Config& cfg = p.cfg;
+  // Errors in what an option names (a file, a certificate) point at that option.
+  int blame = p.kubeconfig_line ? p.kubeconfig_line : p.tls_line ? p.tls_line : p.endpoint_line ? p.endpoint_line : p.line;
   try {
     if (!p.endpoint.empty()) {
       std::string why;
@@ -166,10 +170,13 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     } else if (!ctx.validate_only) {
       cfg.server = in_cluster_config();
     }
+    // Certificates and keys are loaded now, so a bad one is a start-up
+    // error with its line rather than a failure on every connection.
+    if (cfg.server.https) ApiSession check(cfg.server);
   } catch (const corefile::Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw corefile::Error(p.file, p.line, fmt::format("kubernetes: {}", e.what()));
+    throw corefile::Error(p.file, blame, fmt::format("kubernetes: {}", e.what()));
   }
   auto plugin = std::make_unique<Kubernetes>(std::move(cfg), ctx.workers);
   if (ctx.validate_only) return plugin;
