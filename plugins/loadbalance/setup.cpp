@@ -11,9 +11,9 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto& c = ctx.cursor;
   while (c.next()) {
     auto args = c.remaining_args();
-    if (args.size() > 1) throw c.arg_err();
     if (!args.empty() && args[0] != "round_robin")
       throw c.err(fmt::format("loadbalance: unknown policy '{}' (only round_robin; weighted is not supported)", args[0]));
+    if (args.size() > 1) throw c.arg_err();
     if (c.next_block()) throw c.unknown_property();
   }
   return std::make_unique<Loadbalance>(ctx.workers);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <vector>
 
@@ -106,7 +107,13 @@ void Loop::probe() {
     if (::poll(&p, 1, 2000) == 1) {
       uint8_t buf[512];
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n >= 2 && buf[0] == q[0] && buf[1] == q[1]) break;  // answered: no loop
+      if (n >= 2 && buf[0] == q[0] && buf[1] == q[1]) {
+        // Answered: no loop so far. A loop through a slow upstream may
+        // still bring the query back; watch 2 s more, as CoreDNS does.
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_; });
+        break;
+      }
     }
   }
   ::close(fd);
