@@ -1,0 +1,68 @@
+#include "plugins/hosts/watched_file.h"
+
+#include <cerrno>
+#include <cstdio>
+
+namespace skycore::plugins::hosts {
+
+WatchedFile::WatchedFile(std::string path, std::vector<wire::Name> zones, bool reverse)
+    : path_(std::move(path)),
+      zones_(std::move(zones)),
+      reverse_(reverse),
+      table_(std::make_shared<const HostsTable>()) {}
+
+void WatchedFile::reload() {
+  FileRead r = read_if_changed(path_, stamp_);
+  if (r.status == FileRead::Status::unchanged) {
+    state_ = State::ok;  // e.g. the very file that was moved away is back
+    return;
+  }
+  if (r.status == FileRead::Status::failed) {
+    bool missing_at_start = state_ == State::unknown && r.err_no == ENOENT;
+    if (state_ != State::failing && !missing_at_start) {
+      std::fprintf(stdout, "[ERROR] plugin/hosts: %s; keeping the previous entries\n",
+                   r.error.c_str());
+      std::fflush(stdout);
+    }
+    state_ = State::failing;
+    return;
+  }
+  auto table = std::make_shared<const HostsTable>(parse_hosts(r.text, {zones_, reverse_}));
+  std::atomic_store(&table_, std::shared_ptr<const HostsTable>(std::move(table)));
+  version_.fetch_add(1, std::memory_order_release);
+  stamp_ = r.stamp;
+  state_ = State::ok;
+  reload_ts_.store(double(r.stamp.mtime_ns) / 1e9, std::memory_order_relaxed);
+}
+
+void WatchedFile::start(std::chrono::milliseconds every) {
+  if (every.count() <= 0 || thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this, every] {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, every, [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        reload();
+      } catch (const std::exception& e) {  // out of memory while parsing: keep serving
+        std::fprintf(stdout, "[ERROR] plugin/hosts: reading '%s': %s\n", path_.c_str(), e.what());
+        std::fflush(stdout);
+      }
+      lock.lock();
+    }
+  });
+}
+
+void WatchedFile::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace skycore::plugins::hosts

@@ -1,0 +1,57 @@
+// The hosts file's entries, re-read on a background thread when the file's
+// modification time or size changes (CoreDNS's check), and published as an
+// immutable table that workers pick up by comparing one version number.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "plugins/hosts/hosts_file.h"
+#include "plugins/hosts/hosts_table.h"
+
+namespace skycore::plugins::hosts {
+
+class WatchedFile {
+ public:
+  WatchedFile(std::string path, std::vector<wire::Name> zones, bool reverse);
+  ~WatchedFile() { stop(); }
+
+  // Reads the file if it changed since the last good read. When it cannot be
+  // read the previous entries stay and one [ERROR] is logged per failure
+  // streak (none for a file already missing at start: setup warned about
+  // it). Not to be called from two threads at once.
+  void reload();
+  // Calls reload() every `every` on its own thread until stop(); 0: never.
+  void start(std::chrono::milliseconds every);
+  void stop();
+
+  std::shared_ptr<const HostsTable> table() const { return std::atomic_load(&table_); }
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  const std::string& path() const { return path_; }
+  // The file's modification time at the last good read (seconds), 0 before.
+  double reload_timestamp() const { return reload_ts_.load(std::memory_order_relaxed); }
+
+ private:
+  enum class State { unknown, ok, failing };
+
+  const std::string path_;
+  const std::vector<wire::Name> zones_;
+  const bool reverse_;
+  std::shared_ptr<const HostsTable> table_;
+  std::atomic<uint64_t> version_{0};
+  std::atomic<double> reload_ts_{0};
+  FileStamp stamp_;  // reload() only
+  State state_ = State::unknown;
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+}  // namespace skycore::plugins::hosts
