@@ -7,6 +7,7 @@ namespace skycore::corefile {
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   if (s.empty()) return std::nullopt;
+  if (s == "0") return std::chrono::milliseconds(0);  // Go allows a bare zero, and only that
   double total_ms = 0;
   while (!s.empty()) {
     size_t i = 0;

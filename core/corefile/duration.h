@@ -1,6 +1,6 @@
 // Durations as CoreDNS Corefiles write them (Go's time.ParseDuration subset):
 // one or more NUMBER UNIT pairs, NUMBER possibly fractional, UNIT one of
-// ms, s, m, h — "500ms", "0.5s", "10s", "1h30m". Shared by every plugin's
+// ms, s, m, h — "500ms", "0.5s", "10s", "1h30m" — or a bare "0". Shared by every plugin's
 // setup so they all accept the same spellings.
 #pragma once
 #include <chrono>

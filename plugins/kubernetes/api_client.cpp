@@ -198,30 +198,38 @@ void ApiSession::authorize(Poco::Net::HTTPRequest& req) const {
   req.set("User-Agent", "skycore");
 }
 
+ApiSession::Active::Active(ApiSession& owner, Poco::Net::HTTPClientSession* s) : owner_(owner) {
+  std::lock_guard lock(owner_.mu_);
+  stopped = owner_.aborted_;
+  if (!stopped) owner_.active_ = s;
+}
+
+ApiSession::Active::~Active() {
+  std::lock_guard lock(owner_.mu_);
+  owner_.active_ = nullptr;
+}
+
+std::istream& ApiSession::request(Poco::Net::HTTPClientSession& s, const std::string& path, const char* what) {
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  authorize(req);
+  s.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = s.receiveResponse(resp);
+  if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    throw ApiError(static_cast<int>(resp.getStatus()),
+                   fmt::format("{} {}: {} {}", what, path, static_cast<int>(resp.getStatus()), status_message(body)));
+  }
+  return in;
+}
+
 Poco::JSON::Object::Ptr ApiSession::get(const std::string& path) {
   auto session = connect(kListTimeout);
-  {
-    std::lock_guard lock(mu_);
-    if (aborted_) throw std::runtime_error("stopped");
-    active_ = session.get();
-  }
-  struct Clear {
-    ApiSession* self;
-    ~Clear() {
-      std::lock_guard lock(self->mu_);
-      self->active_ = nullptr;
-    }
-  } clear{this};
+  Active active(*this, session.get());
+  if (active.stopped) throw std::runtime_error("stopped");
   try {
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    authorize(req);
-    session->sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session->receiveResponse(resp);
+    std::istream& in = request(*session, path, "GET");
     std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-      throw ApiError(static_cast<int>(resp.getStatus()),
-                     fmt::format("GET {}: {} {}", path, static_cast<int>(resp.getStatus()), status_message(body)));
     return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
   } catch (const Poco::Exception& e) {
     throw std::runtime_error(fmt::format("GET {}: {}", path, e.displayText()));
@@ -230,29 +238,10 @@ Poco::JSON::Object::Ptr ApiSession::get(const std::string& path) {
 
 void ApiSession::watch(const std::string& path, const std::function<void(const Poco::JSON::Object::Ptr&)>& on_event) {
   auto session = connect(kWatchTimeout);
-  {
-    std::lock_guard lock(mu_);
-    if (aborted_) return;
-    active_ = session.get();
-  }
-  struct Clear {
-    ApiSession* self;
-    ~Clear() {
-      std::lock_guard lock(self->mu_);
-      self->active_ = nullptr;
-    }
-  } clear{this};
+  Active active(*this, session.get());
+  if (active.stopped) return;
   try {
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    authorize(req);
-    session->sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session->receiveResponse(resp);
-    if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-      std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      throw ApiError(static_cast<int>(resp.getStatus()),
-                     fmt::format("watch {}: {} {}", path, static_cast<int>(resp.getStatus()), status_message(body)));
-    }
+    std::istream& in = request(*session, path, "watch");
     std::string line;
     while (std::getline(in, line)) {
       if (line.empty() || line == "\r") continue;

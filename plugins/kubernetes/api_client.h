@@ -61,6 +61,20 @@ class ApiSession {
  private:
   std::unique_ptr<Poco::Net::HTTPClientSession> connect(int read_timeout_s);
   void authorize(Poco::Net::HTTPRequest& req) const;
+  // Sends GET path on `s`; returns the body stream of a 200 answer, else
+  // throws ApiError with the Status message (`what` names the call).
+  std::istream& request(Poco::Net::HTTPClientSession& s, const std::string& path, const char* what);
+  // The session abort() shuts down, while this lives; `stopped` if abort()
+  // came first.
+  class Active {
+   public:
+    Active(ApiSession& owner, Poco::Net::HTTPClientSession* s);
+    ~Active();
+    bool stopped = false;
+
+   private:
+    ApiSession& owner_;
+  };
 
   ApiServer server_;
   Poco::Net::Context::Ptr tls_;

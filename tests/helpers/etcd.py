@@ -11,12 +11,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from helpers.process import ChildServer
 from helpers.skycore import free_port, poll
 
 ETCD = Path("/usr/bin/etcd")
 HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 
 
 def _b64(text):
@@ -31,7 +31,7 @@ def _prefix_end(prefix):
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-class Etcd:
+class Etcd(ChildServer):
     def __init__(self, workdir):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -75,21 +75,6 @@ class Etcd:
         except (OSError, ValueError):
             return False
 
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(STOP_TIMEOUT)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # --- the v3 JSON gateway --------------------------------------------------
 

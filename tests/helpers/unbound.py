@@ -13,12 +13,12 @@ import dns.message
 import dns.query
 import dns.rcode
 
+from helpers.process import ChildServer
 from helpers.skycore import free_port, poll
 
 UNBOUND = Path("/usr/sbin/unbound")
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
-STOP_TIMEOUT = 5.0
 
 CONFIG = """\
 server:
@@ -50,7 +50,7 @@ TLS = """\
 """
 
 
-class Unbound:
+class Unbound(ChildServer):
     """unbound on 127.0.0.1:port. With tls=(key, pem) that port speaks DoT only."""
 
     def __init__(self, workdir, tls=None):
@@ -100,18 +100,3 @@ class Unbound:
             return False
         return r.rcode() == dns.rcode.NOERROR
 
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(STOP_TIMEOUT)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
