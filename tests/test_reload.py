@@ -169,10 +169,14 @@ def test_the_registry_keeps_its_services_and_api_across_reloads(start_server):
     assert api.get("u1").status == 200  # the same API, the same registry
     assert api.put("u2", svc(host="10.0.0.2")).status == 201
     assert udp(query("u2.skydns.local.", "A"), srv.port).answer[0][0].address == "10.0.0.2"
-    # Changing the store would need a second journal: refused while running.
+    # Changing the store would need a second journal: refused while running;
+    # so is moving the API to another port with the same journal.
     edit(srv, block("skydns.local", reg.replace("}", "    store memory\n}")))
     srv.send_signal(signal.SIGUSR1)
-    srv.wait_stdout("cannot change while skycore runs")
+    srv.wait_stdout("changing those needs a restart")
+    edit(srv, block("skydns.local", reg.replace(str(api_port), str(free_port()))))
+    srv.send_signal(signal.SIGUSR1)
+    srv.wait_stdout("is used by the API on 127.0.0.1:")
     assert api.get("u2").status == 200
     # And a restart still finds everything acknowledged (the journal was never reopened twice).
     assert srv.stop() == 0
@@ -180,3 +184,25 @@ def test_the_registry_keeps_its_services_and_api_across_reloads(start_server):
     srv.start()
     api.wait_ready()
     assert api.get("u1").status == 200 and api.get("u2").status == 200
+
+
+def test_a_reload_moves_and_closes_endpoints_it_no_longer_names(start_server):
+    mport, rport, rport2 = free_port(), free_port(), free_port()
+    srv = start_server(block("a.test", f"whoami\nprometheus 127.0.0.1:{mport}\nready 127.0.0.1:{rport}"))
+    poll(lambda: try_get(rport, "/ready") == (200, "OK"), 5, what="ready")
+    edit(srv, block("a.test", f"whoami\nready 127.0.0.1:{rport2}"))
+    reload_and_wait(srv, 1)
+    assert try_get(rport2, "/ready") == (200, "OK")
+    poll(lambda: try_get(rport, "/ready") is None and try_get(mport, "/metrics") is None, 5,
+         what="the old ready and metrics endpoints to close")
+
+
+def test_query_logging_goes_on_after_reloads(start_server):
+    srv = start_server(block("a.test", "whoami\nlog"))
+    udp(query("before.a.test.", "A"), srv.port)
+    srv.wait_stdout("before.a.test.")
+    for n in (1, 2):
+        edit(srv, block("a.test", "whoami\nlog") + block(f"z{n}.test"))
+        reload_and_wait(srv, n)
+        udp(query(f"after{n}.a.test.", "A"), srv.port)
+        srv.wait_stdout(f"after{n}.a.test.")

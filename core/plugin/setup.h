@@ -82,6 +82,14 @@ struct SharedServices {
     return std::static_pointer_cast<T>(k.object);
   }
 
+  // The object kept under `key`, or null; does not claim it.
+  template <typename T>
+  std::shared_ptr<T> find_kept(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = kept_.find(key);
+    return it == kept_.end() ? nullptr : std::static_pointer_cast<T>(it->second.object);
+  }
+
   uint64_t active() {
     std::lock_guard lock(mu);
     return active_;

@@ -13,6 +13,7 @@ namespace {
 
 struct Health {
   std::atomic<bool> lameduck{false};
+  std::atomic<int64_t> lameduck_ms{0};  // the latest configuration's
   std::unique_ptr<ProbeServer> server;
 };
 
@@ -47,22 +48,29 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   }
   if (ctx.validate_only || !ctx.shared) return nullptr;
   SharedServices* shared = ctx.shared;
+  // One endpoint per address, kept across reloads while a configuration
+  // names it (SharedServices::keep); the lameduck is the latest one asked for.
   ctx.on_startup.push_back([shared, addr, lameduck] {
-    std::lock_guard lock(shared->mu);
-    auto& slot = shared->listeners["health@" + addr];
-    if (slot) return;  // another block asked for the same endpoint
-    auto h = std::make_shared<Health>();
-    Health* raw = h.get();
-    h->server = std::make_unique<ProbeServer>(addr, "/health", [raw]() -> std::pair<int, std::string> {
-      if (raw->lameduck.load()) return {503, "lameduck\n"};
-      return {200, "OK"};
-    });
-    slot = h;
-    if (lameduck.count() > 0)
-      shared->before_shutdown.push_back([raw, lameduck] {
-        raw->lameduck = true;
-        std::this_thread::sleep_for(lameduck);
+    bool made = false;
+    auto h = shared->keep<Health>("health@" + addr, [&] {
+      made = true;
+      auto h = std::make_shared<Health>();
+      Health* raw = h.get();
+      h->server = std::make_unique<ProbeServer>(addr, "/health", [raw]() -> std::pair<int, std::string> {
+        if (raw->lameduck.load()) return {503, "lameduck\n"};
+        return {200, "OK"};
       });
+      return h;
+    });
+    if (lameduck.count() > h->lameduck_ms.load()) h->lameduck_ms = lameduck.count();
+    if (!made) return;
+    std::lock_guard lock(shared->mu);
+    shared->before_shutdown.push_back([weak = std::weak_ptr<Health>(h)] {
+      auto h = weak.lock();  // gone if a reload dropped this endpoint
+      if (!h || h->lameduck_ms.load() <= 0) return;
+      h->lameduck = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(h->lameduck_ms.load()));
+    });
   });
   return nullptr;
 }

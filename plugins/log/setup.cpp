@@ -6,20 +6,22 @@
 namespace skycore::plugins::log {
 namespace {
 
-// One sink per configuration, shared by every block's log plugin.
+// One sink per configuration, shared by every block's log plugin. Not one
+// per process: its rings have a single writer each (worker i), and during
+// a reload the old and the new configuration's worker i both log. The old
+// sink drains and ends with the old configuration.
 std::shared_ptr<LineSink> shared_sink(SetupContext& ctx) {
   if (!ctx.shared) return std::make_shared<LineSink>(ctx.workers);
-  std::lock_guard lock(ctx.shared->mu);
-  auto& slot = ctx.shared->listeners["log-sink"];
-  if (!slot) {
-    auto sink = std::make_shared<LineSink>(ctx.workers);
-    slot = sink;
-    if (!ctx.validate_only) {
-      ctx.on_startup.push_back([sink] { sink->start(); });
-      ctx.on_shutdown.push_back([sink] { sink->stop(); });
-    }
+  bool made = false;
+  auto sink = ctx.shared->keep<LineSink>("log-sink@" + std::to_string(ctx.shared->building()), [&] {
+    made = true;
+    return std::make_shared<LineSink>(ctx.workers);
+  });
+  if (made && !ctx.validate_only) {  // the first block to log starts and stops it
+    ctx.on_startup.push_back([sink] { sink->start(); });
+    ctx.on_shutdown.push_back([sink] { sink->stop(); });
   }
-  return std::static_pointer_cast<LineSink>(slot);
+  return sink;
 }
 
 uint8_t parse_class(corefile::TokenCursor& c, const std::string& v) {

@@ -35,19 +35,20 @@ std::string civet_address(const std::string& addr) {
   return a->host + ":" + port;
 }
 
+// One endpoint per address for the process; kept across reloads while a
+// configuration names it, closed by the first reload that no longer does.
 void ensure_endpoint(SharedServices& shared, const std::string& addr) {
-  std::lock_guard lock(shared.mu);
-  auto key = "metrics@" + addr;
-  if (shared.listeners.count(key)) return;
-  auto ep = std::make_shared<Endpoint>();
-  ep->collectable = std::make_shared<HubCollectable>(shared.metrics);
-  try {
-    ep->exposer = std::make_unique<prometheus::Exposer>(civet_address(addr), 2);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("metrics: cannot listen on " + addr + ": " + e.what());
-  }
-  ep->exposer->RegisterCollectable(ep->collectable, "/metrics");
-  shared.listeners[key] = ep;
+  shared.keep<Endpoint>("metrics@" + addr, [&] {
+    auto ep = std::make_shared<Endpoint>();
+    ep->collectable = std::make_shared<HubCollectable>(shared.metrics);
+    try {
+      ep->exposer = std::make_unique<prometheus::Exposer>(civet_address(addr), 2);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("metrics: cannot listen on " + addr + ": " + e.what());
+    }
+    ep->exposer->RegisterCollectable(ep->collectable, "/metrics");
+    return ep;
+  });
 }
 
 }  // namespace skycore::plugins::metrics

@@ -24,16 +24,16 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   if (ctx.validate_only || !ctx.shared) return nullptr;
   SharedServices* shared = ctx.shared;
   ctx.on_startup.push_back([shared, addr] {
-    std::lock_guard lock(shared->mu);
-    auto& slot = shared->listeners["ready@" + addr];
-    if (slot) return;
-    // The listener outlives reloads; it reports the active configuration.
-    slot = std::make_shared<ProbeServer>(addr, "/ready", [shared]() -> std::pair<int, std::string> {
-      std::vector<std::string> waiting = shared->not_ready(shared->active());
-      if (waiting.empty()) return {200, "OK"};
-      std::string body;
-      for (const auto& n : waiting) body += (body.empty() ? "" : ",") + n;
-      return {503, body};
+    // One endpoint per address, kept across reloads while a configuration
+    // names it; it reports the active configuration's plugins.
+    shared->keep<ProbeServer>("ready@" + addr, [&] {
+      return std::make_shared<ProbeServer>(addr, "/ready", [shared]() -> std::pair<int, std::string> {
+        std::vector<std::string> waiting = shared->not_ready(shared->active());
+        if (waiting.empty()) return {200, "OK"};
+        std::string body;
+        for (const auto& n : waiting) body += (body.empty() ? "" : ",") + n;
+        return {503, body};
+      });
     });
   });
   return nullptr;

@@ -103,6 +103,7 @@ Options parse(SetupContext& ctx) {
 // address), so a reload never reopens the journal or rebinds the API port.
 struct Core {
   std::string identity;  // store, API address, secret and catalogue, as configured
+  std::string api_address;
   std::shared_ptr<Registry> registry;
   std::shared_ptr<HttpApi> api;
   std::unique_ptr<Upkeep> upkeep;
@@ -132,6 +133,7 @@ std::string identity_of(const Options& o) {
 std::shared_ptr<Core> make_core(const Options& o) {
   auto core = std::make_shared<Core>();
   core->identity = identity_of(o);
+  core->api_address = o.api;
   try {
     std::unique_ptr<Store> store;
     if (o.store == "memory") store = std::make_unique<MemoryStore>();
@@ -163,12 +165,22 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   }
   std::shared_ptr<Core> core;
   if (ctx.shared) {
-    core = ctx.shared->keep<Core>("skydns-registry@" + o.api, [&] { return make_core(o); });
+    // One core per API address (its port can be bound once) and per journal
+    // (two stores on one file would corrupt it); a reload may not change
+    // what a running core was made from.
+    const std::string journal_key =
+        o.store == "file" ? "skydns-registry journal " + std::filesystem::absolute(o.path).string() : "";
+    if (!journal_key.empty())
+      if (auto owner = ctx.shared->find_kept<Core>(journal_key); owner && owner->api_address != o.api)
+        throw corefile::Error(o.file, o.line,
+                              fmt::format("skydns-registry: the journal {} is used by the API on {}; changing "
+                                          "that needs a restart", o.path, owner->api_address));
+    core = ctx.shared->keep<Core>("skydns-registry api " + o.api, [&] { return make_core(o); });
     if (core->identity != identity_of(o))
       throw corefile::Error(o.file, o.line,
-                            fmt::format("skydns-registry: the store, secret and services of the API on {} "
-                                        "cannot change while skycore runs; restart it",
-                                        o.api));
+                            fmt::format("skydns-registry: the API on {} runs with another store, secret or "
+                                        "services file; changing those needs a restart", o.api));
+    if (!journal_key.empty()) ctx.shared->keep<Core>(journal_key, [&] { return core; });
   } else {
     core = make_core(o);
   }
