@@ -28,14 +28,19 @@ void print_banner(const server::ServerPlan& plan) {
   std::fflush(stdout);
 }
 
-// SIGUSR1 reloads the Corefile (as in CoreDNS); SIGINT/SIGTERM stop.
+// As CoreDNS: SIGUSR1 reloads the Corefile; SIGINT/SIGTERM stop (after the
+// lameduck), SIGQUIT stops at once; SIGHUP and SIGUSR2 (CoreDNS's binary
+// upgrade, which skycore does not do) are logged and ignored.
 int serve_until_stopped(const sigset_t& set, app::Supervisor& sup, bool quiet) {
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
-    if (sig == SIGINT || sig == SIGTERM) return sig;
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGQUIT) return sig;
     if (sig == SIGUSR1 && sup.reload() && !quiet) print_banner(sup.plan());  // as CoreDNS does
-    // SIGHUP: ignored, as CoreDNS does.
+    if (sig == SIGUSR2 || sig == SIGHUP) {
+      std::fprintf(stdout, "[INFO] %s received and ignored\n", sig == SIGUSR2 ? "SIGUSR2" : "SIGHUP");
+      std::fflush(stdout);
+    }
   }
 }
 
@@ -60,7 +65,7 @@ int main(int argc, char** argv) {
   // Block the stop signals before any thread starts so only sigwait sees them.
   sigset_t set;
   sigemptyset(&set);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set, s);
+  for (int s : {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -88,8 +93,9 @@ int main(int argc, char** argv) {
   if (!flags.quiet) print_banner(sup.plan());
 
   int sig = serve_until_stopped(set, sup, flags.quiet);
-  if (!flags.quiet) fmt::print("[INFO] {} received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  sup.stop();
+  if (!flags.quiet)
+    fmt::print("[INFO] {} received, shutting down\n", sig == SIGINT ? "SIGINT" : sig == SIGQUIT ? "SIGQUIT" : "SIGTERM");
+  sup.stop(sig != SIGQUIT);
   if (!flags.pidfile.empty()) std::filesystem::remove(flags.pidfile);
   return 0;
 }

@@ -138,14 +138,14 @@ bool Supervisor::reload() {
   return true;
 }
 
-void Supervisor::stop() {
+void Supervisor::stop(bool lameduck) {
   {
     std::lock_guard lock(mu_);
     stop_watch_ = true;
   }
   cv_.notify_all();
   if (watcher_.joinable()) watcher_.join();
-  if (server_) server_->stop();
+  if (server_) server_->stop(lameduck);
   server_.reset();
 }
 

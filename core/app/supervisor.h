@@ -34,7 +34,8 @@ class Supervisor {
   void start();
   // Swaps in the Corefile as it is now. False (logged) when it is rejected.
   bool reload();
-  void stop();
+  // `lameduck`: run the before-shutdown hooks (health's lameduck) first.
+  void stop(bool lameduck = true);
   const server::ServerPlan& plan() const { return server_->plan(); }
 
  private:

@@ -33,4 +33,26 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   return std::chrono::milliseconds(static_cast<long long>(total_ms));
 }
 
+std::string format_duration(std::chrono::milliseconds d) {
+  long long ms = d.count();
+  if (ms == 0) return "0s";
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  std::string out;
+  if (ms >= 3'600'000) {
+    out += std::to_string(ms / 3'600'000) + "h";
+    ms %= 3'600'000;
+  }
+  if (ms >= 60'000 || !out.empty()) {
+    out += std::to_string(ms / 60'000) + "m";
+    ms %= 60'000;
+  }
+  std::string secs = std::to_string(ms / 1000);
+  if (ms % 1000) {
+    std::string frac = std::to_string(1000 + ms % 1000).substr(1);  // 3 digits
+    while (frac.back() == '0') frac.pop_back();
+    secs += "." + frac;
+  }
+  return out + secs + "s";
+}
+
 }  // namespace skycore::corefile

@@ -5,10 +5,13 @@
 #pragma once
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace skycore::corefile {
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// Go's way of printing one: "5s", "1.5s", "500ms", "1m30s".
+std::string format_duration(std::chrono::milliseconds d);
 
 }  // namespace skycore::corefile

@@ -5,6 +5,7 @@
 // Errors are thrown as corefile::Error (setup time, never the data path).
 #pragma once
 #include <asio/any_io_executor.hpp>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -56,6 +57,9 @@ struct SharedServices {
   std::map<std::string, std::shared_ptr<void>> listeners;  // "metrics@addr" -> server
   // Run on SIGTERM before the DNS listeners close (health's lameduck).
   std::vector<std::function<void()>> before_shutdown;
+  // Set on SIGTERM before those run: /ready answers 503 from then on, as in
+  // CoreDNS, so load balancers stop sending while the lameduck lasts.
+  std::atomic<bool> shutting_down{false};
 
   // Reports `plugin`'s readiness for the generation being set up.
   void add_readiness(std::string plugin, std::function<bool()> ready);

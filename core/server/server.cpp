@@ -36,9 +36,16 @@ void Server::serve() {
   running_ = true;
 }
 
-void Server::stop() {
-  if (running_)
-    for (auto& hook : plan_.shared->before_shutdown) hook();
+void Server::stop(bool lameduck) {
+  if (running_ && lameduck) {
+    plan_.shared->shutting_down = true;
+    std::vector<std::function<void()>> hooks;
+    {
+      std::lock_guard lock(plan_.shared->mu);
+      hooks = plan_.shared->before_shutdown;
+    }
+    for (auto& hook : hooks) hook();
+  }
   shutdown();
 }
 

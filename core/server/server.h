@@ -26,8 +26,8 @@ class Server {
   // starts the workers once the new configuration is ready.
   void prepare(const Server* previous = nullptr);
   void serve();
-  // SIGTERM: the before-shutdown hooks (lameduck), then stop.
-  void stop();
+  // SIGTERM: the before-shutdown hooks (lameduck) unless told not to, then stop.
+  void stop(bool lameduck = true);
   // After a reload: stop reading, give queries in flight up to `grace`,
   // then stop (no lameduck: the new server goes on answering).
   void drain_and_stop(std::chrono::milliseconds grace);

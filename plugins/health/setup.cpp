@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <thread>
 
@@ -13,7 +14,8 @@ namespace {
 
 struct Health {
   std::atomic<bool> lameduck{false};
-  std::atomic<int64_t> lameduck_ms{0};  // the latest configuration's
+  std::atomic<int64_t> lameduck_ms{0};  // the latest configuration's (the longest of its blocks')
+  uint64_t lameduck_generation = ~0ull;  // which configuration set it; under SharedServices::mu
   std::unique_ptr<ProbeServer> server;
 };
 
@@ -56,19 +58,27 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
       made = true;
       auto h = std::make_shared<Health>();
       Health* raw = h.get();
+      // As CoreDNS: /health answers 200 OK during the lameduck too; the
+      // lameduck only delays the shutdown while clients move away.
       h->server = std::make_unique<ProbeServer>(addr, "/health", [raw]() -> std::pair<int, std::string> {
-        if (raw->lameduck.load()) return {503, "lameduck\n"};
         return {200, "OK"};
       });
       return h;
     });
-    if (lameduck.count() > h->lameduck_ms.load()) h->lameduck_ms = lameduck.count();
-    if (!made) return;
+    const uint64_t generation = shared->building();
     std::lock_guard lock(shared->mu);
+    if (h->lameduck_generation != generation || lameduck.count() > h->lameduck_ms.load()) {
+      h->lameduck_ms = lameduck.count();
+      h->lameduck_generation = generation;
+    }
+    if (!made) return;
     shared->before_shutdown.push_back([weak = std::weak_ptr<Health>(h)] {
       auto h = weak.lock();  // gone if a reload dropped this endpoint
       if (!h || h->lameduck_ms.load() <= 0) return;
       h->lameduck = true;
+      std::fprintf(stdout, "[INFO] plugin/health: Going into lameduck mode for %s\n",
+                   corefile::format_duration(std::chrono::milliseconds(h->lameduck_ms.load())).c_str());
+      std::fflush(stdout);
       std::this_thread::sleep_for(std::chrono::milliseconds(h->lameduck_ms.load()));
     });
   });

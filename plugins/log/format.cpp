@@ -45,16 +45,20 @@ struct Out {
   }
 };
 
+// As CoreDNS (RFC 3986): IPv6 addresses in brackets, "[::1]".
 void put_address(Out& o, const asio::ip::address& a) {
   char tmp[INET6_ADDRSTRLEN];
   if (a.is_v4()) {
     auto b = a.to_v4().to_bytes();
     inet_ntop(AF_INET, b.data(), tmp, sizeof tmp);
+    o.put(tmp);
   } else {
     auto b = a.to_v6().to_bytes();
     inet_ntop(AF_INET6, b.data(), tmp, sizeof tmp);
+    o.put("[");
+    o.put(tmp);
+    o.put("]");
   }
-  o.put(tmp);
 }
 
 void put_flags(Out& o, uint16_t f) {
@@ -103,7 +107,9 @@ std::vector<Part> parse_format(std::string_view format) {
         parts.push_back({k.field, {}});
         known = true;
       }
-    if (!known) add_literal(parts, s.substr(open, close - open + 1));
+    // {/label} is CoreDNS's metadata; skycore has none, and CoreDNS prints
+    // "-" for a label nobody set. Other unknown names stay as written.
+    if (!known) add_literal(parts, name.starts_with("/") ? std::string_view("-") : s.substr(open, close - open + 1));
     s.remove_prefix(close + 1);
   }
   return parts;
@@ -153,7 +159,10 @@ size_t render(const std::vector<Part>& parts, const Request& req, const Outcome&
       case Field::proto: w.put(req.proto_name()); break;
       case Field::size: w.fmt("{}", req.packet.size()); break;
       case Field::do_bit: w.put(q.edns.do_bit ? "true" : "false"); break;
-      case Field::bufsize: w.fmt("{}", q.edns.present ? q.edns.udp_size : 512); break;
+      // What the client can take, as CoreDNS's state.Size(): 65535 over TCP.
+      case Field::bufsize:
+        w.fmt("{}", req.transport == Transport::tcp ? 65535 : q.edns.present ? std::max<uint16_t>(q.edns.udp_size, 512) : 512);
+        break;
       case Field::rcode:
         if (const char* rc = wire::rcode_name(o.rcode)) w.put(rc);
         else w.fmt("RCODE{}", o.rcode);
@@ -173,7 +182,7 @@ size_t render(const std::vector<Part>& parts, const Request& req, const Outcome&
         break;
       }
       case Field::local: put_address(w, req.local_addr); break;
-      case Field::opcode: w.put(wire::opcode_name(q.opcode)); break;
+      case Field::opcode: w.fmt("{}", q.opcode); break;  // a number, as CoreDNS prints it
     }
   }
   out[w.n] = '\n';

@@ -28,6 +28,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     // names it; it reports the active configuration's plugins.
     shared->keep<ProbeServer>("ready@" + addr, [&] {
       return std::make_shared<ProbeServer>(addr, "/ready", [shared]() -> std::pair<int, std::string> {
+        if (shared->shutting_down) return {503, "shutting down"};
         std::vector<std::string> waiting = shared->not_ready(shared->active());
         if (waiting.empty()) return {200, "OK"};
         std::string body;

@@ -19,3 +19,13 @@ TEST_CASE("durations are spelled as in CoreDNS Corefiles") {
   CHECK_FALSE(parse_duration("1d"));
   CHECK_FALSE(parse_duration("1.2.3s"));
 }
+
+TEST_CASE("durations print as Go prints them") {
+  using skycore::corefile::format_duration;
+  CHECK(format_duration(5s) == "5s");
+  CHECK(format_duration(1500ms) == "1.5s");
+  CHECK(format_duration(500ms) == "500ms");
+  CHECK(format_duration(90s) == "1m30s");
+  CHECK(format_duration(3600s) == "1h0m0s");
+  CHECK(format_duration(0ms) == "0s");
+}

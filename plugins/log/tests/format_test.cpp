@@ -30,8 +30,11 @@ TEST_CASE("the default line is CoreDNS's common log format") {
   CHECK(std::string(buf.data(), n) ==
         "[INFO] 127.0.0.1:50759 - 29008 \"A IN example.org. udp 40 false 1232\" NOERROR qr,rd,ra " +
             std::to_string(req.response.size() + 11) + " 0.000237s\n");  // + the OPT the core adds
-  n = render(parse_format("{>opcode} {unknown} {local}"), req, o, buf);
-  CHECK(std::string(buf.data(), n) == "[INFO] QUERY {unknown} 0.0.0.0\n");
+  n = render(parse_format("{>opcode} {unknown} {local} {/kubernetes/client-namespace}"), req, o, buf);
+  CHECK(std::string(buf.data(), n) == "[INFO] 0 {unknown} 0.0.0.0 -\n");
+  req.remote_addr = asio::ip::make_address("::1");
+  n = render(parse_format("{remote}"), req, o, buf);
+  CHECK(std::string(buf.data(), n) == "[INFO] [::1]\n");
   // The core's bare answer when no plugin wrote one.
   auto bare = outcome_of(req, Result::unanswered("x", wire::rcode::SERVFAIL), std::chrono::seconds(1));
   n = render(parse_format("{rcode} {>rflags} {rsize} {duration}"), req, bare, buf);
