@@ -390,6 +390,15 @@ def test_dns_over_tls_to_unbound(start_server, dot_unbound, send):
     assert a_addresses(r) == ["192.0.2.55"]
 
 
+def test_dns_over_tls_with_only_a_ca(start_server, dot_unbound):
+    """`tls CA`: one argument is the CA file (as in CoreDNS), no client certificate."""
+    u, pki = dot_unbound
+    srv = start_server(corefile(f"example.test tls://{u.address} {{\n"
+                                f"        tls {pki.ca}\n        tls_servername dns.example.test\n    }}"))
+    r = udp(query("www.example.test"), srv.port, timeout=5)
+    assert a_addresses(r) == ["192.0.2.55"]
+
+
 def test_dns_over_tls_wrong_servername_fails(start_server, dot_unbound):
     u, pki = dot_unbound
     srv = start_server(dot_corefile(u, pki, "wrong.example.test"))

@@ -78,9 +78,15 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
     auto args = c.remaining_args();
     if (args.size() > 3) throw c.arg_err();
     cfg.tls.configured = true;
-    if (args.size() > 0) cfg.tls.cert = args[0];
-    if (args.size() > 1) cfg.tls.key = args[1];
-    if (args.size() > 2) cfg.tls.ca = args[2];
+    // As CoreDNS: one argument is the CA; two a client certificate and key;
+    // three all of them.
+    if (args.size() == 1) {
+      cfg.tls.ca = args[0];
+    } else {
+      if (args.size() > 0) cfg.tls.cert = args[0];
+      if (args.size() > 1) cfg.tls.key = args[1];
+      if (args.size() > 2) cfg.tls.ca = args[2];
+    }
     for (const auto& f : args)
       if (!std::filesystem::exists(f)) throw c.err(fmt::format("forward: tls: cannot read '{}'", f));
   } else if (prop == "tls_servername") {
