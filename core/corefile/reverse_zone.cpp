@@ -103,4 +103,10 @@ std::optional<std::vector<std::string>> reverse_zones(std::string_view cidr) {
   return std::nullopt;
 }
 
+std::vector<std::string> zone_names(std::string_view text) {
+  if (text.find('/') != std::string_view::npos)
+    if (auto rev = reverse_zones(text)) return *rev;
+  return {std::string(text)};
+}
+
 }  // namespace skycore::corefile

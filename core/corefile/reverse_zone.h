@@ -21,4 +21,9 @@ namespace skycore::corefile {
 // Returns nullopt when `cidr` is not an address/length pair.
 std::optional<std::vector<std::string>> reverse_zones(std::string_view cidr);
 
+// A zone as a plugin's arguments may name it (CoreDNS's plugin.Host
+// normalisation): a CIDR stands for its reverse zones, anything else for
+// itself, unchanged.
+std::vector<std::string> zone_names(std::string_view text);
+
 }  // namespace skycore::corefile

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/corefile/reverse_zone.h"
 #include "core/corefile/duration.h"
 
 #include <algorithm>
@@ -60,7 +61,8 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
       if (cfg.success.min_ttl > ttl) cfg.success.min_ttl = ttl;
       if (cfg.denial.min_ttl > ttl) cfg.denial.min_ttl = ttl;
     }
-    for (; i < args.size(); ++i) cfg.zones.push_back(zone(c, args[i]));
+    for (; i < args.size(); ++i)
+      for (const auto& z : corefile::zone_names(args[i])) cfg.zones.push_back(zone(c, z));
     while (c.next_block()) {
       const std::string prop = c.val();
       if (prop == "success") parse_kind(c, cfg.success);
@@ -98,7 +100,8 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
         KindConfig* k = a[0] == "success" ? &cfg.success : a[0] == "denial" ? &cfg.denial : nullptr;
         if (!k) throw c.err(fmt::format("cache: disable: unknown type '{}'", a[0]));
         if (a.size() == 1) k->disabled_everywhere = true;
-        for (size_t z = 1; z < a.size(); ++z) k->disabled_zones.push_back(zone(c, a[z]));
+        for (size_t z = 1; z < a.size(); ++z)
+          for (const auto& name : corefile::zone_names(a[z])) k->disabled_zones.push_back(zone(c, name));
       } else if (prop == "keepttl") {
         if (c.next_arg()) throw c.arg_err();
         cfg.keepttl = true;

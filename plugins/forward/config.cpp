@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/corefile/reverse_zone.h"
 #include "core/corefile/duration.h"
 #include "core/corefile/port.h"
 
@@ -46,7 +47,8 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
   if (prop == "except") {
     auto args = c.remaining_args();
     if (args.empty()) throw c.arg_err();
-    for (const auto& a : args) cfg.except.push_back(parse_zone(c, a));
+    for (const auto& a : args)
+      for (const auto& z : corefile::zone_names(a)) cfg.except.push_back(parse_zone(c, z));
   } else if (prop == "force_tcp") {
     cfg.force_tcp = true;
   } else if (prop == "prefer_udp") {
@@ -162,7 +164,8 @@ Config parse_config(corefile::TokenCursor& c) {
   Config cfg;
   if (!c.next_arg()) throw c.arg_err();
   cfg.from_text = c.val();
-  cfg.from = parse_zone(c, c.val());
+  // A CIDR names its reverse zones; CoreDNS forwards only the first of them.
+  cfg.from = parse_zone(c, corefile::zone_names(c.val()).front());
   cfg.from_text = cfg.from.to_text();
   auto targets = c.remaining_args();
   if (targets.empty()) throw c.arg_err();

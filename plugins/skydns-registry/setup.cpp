@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/plugin/http_probe.h"
+#include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
 #include "plugins/skydns-registry/etcd_store.h"
 #include "plugins/skydns-registry/http_api.h"
@@ -37,10 +38,12 @@ Options parse(SetupContext& ctx) {
     o.file = c.file();
     o.line = c.line();
     for (const auto& a : c.remaining_args()) {
-      auto n = wire::Name::from_text(a);
-      if (!n) throw c.err(fmt::format("skydns-registry: '{}' is not a domain name", a));
-      n->lowercase();
-      o.zones.push_back(*n);
+      for (const auto& z : corefile::zone_names(a)) {
+        auto n = wire::Name::from_text(z);
+        if (!n) throw c.err(fmt::format("skydns-registry: '{}' is not a domain name", a));
+        n->lowercase();
+        o.zones.push_back(*n);
+      }
     }
     while (c.next_block()) {
       std::string prop = c.val();

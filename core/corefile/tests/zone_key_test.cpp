@@ -131,6 +131,14 @@ TEST_CASE("zone keys: IPv6 CIDRs become ip6.arpa zones on nibble boundaries") {
   }
 }
 
+TEST_CASE("zone_names: a CIDR is its reverse zones, a name itself") {
+  using skycore::corefile::zone_names;
+  CHECK(zone_names("10.0.0.0/8") == std::vector<std::string>{"10.in-addr.arpa."});
+  CHECK(zone_names("10.0.0.0/15").size() == 2);
+  CHECK(zone_names("example.org") == std::vector<std::string>{"example.org"});
+  CHECK(zone_names("not/a-cidr") == std::vector<std::string>{"not/a-cidr"});
+}
+
 TEST_CASE("reverse_zones rejects what is not a CIDR") {
   CHECK_FALSE(reverse_zones("example.org").has_value());
   CHECK_FALSE(reverse_zones("10.0.0.0/-1").has_value());

@@ -94,3 +94,11 @@ TEST_CASE("forward: configuration errors name the line") {
   CHECK(error_of("forward . 1.2.3.4 {\n expire 10\n}") == "Corefile:3: forward: '10' is not a duration");
   CHECK(error_of("forward . 1.2.3.4:0").find("not an IP address") != std::string::npos);
 }
+
+TEST_CASE("forward: a CIDR names its reverse zones (FROM: the first, as CoreDNS; except: all)") {
+  auto c = parse("forward 10.0.0.0/8 127.0.0.1 {\n except 172.16.0.0/15 \n}");
+  CHECK(c.from.to_text() == "10.in-addr.arpa.");
+  REQUIRE(c.except.size() == 2);
+  CHECK(c.except[0].to_text() == "16.172.in-addr.arpa.");
+  CHECK(c.except[1].to_text() == "17.172.in-addr.arpa.");
+}
