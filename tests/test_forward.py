@@ -221,6 +221,15 @@ def test_next_servfail_hands_query_to_whoami(start_server, upstream, send):
     assert upstream_questions(upstream) == ["sf.example.org."]  # it was asked first
 
 
+def test_next_with_no_plugin_after_keeps_the_upstream_answer(start_server, upstream):
+    """CoreDNS only hands on to another forward; with nothing after, the
+    upstream's NXDOMAIN is the answer (not a SERVFAIL for "no next plugin")."""
+    srv = start_server(f"example.org:@PORT@ {{\n    bind 127.0.0.1\n    forward . {upstream.address} {{\n"
+                       "        next NXDOMAIN\n    }\n}\n")
+    r = udp(query("nx-nothing-after.example.org"), srv.port)
+    assert r.rcode() == dns.rcode.NXDOMAIN
+
+
 # 6. except and FROM
 
 
