@@ -134,3 +134,13 @@ TEST_CASE("cache hits over UDP allocate nothing per query") {
   std::string body = " cache\n forward . 127.0.0.1:" + std::to_string(up.port) + "\n";
   CHECK(allocations_per_run(body.c_str(), 1000, 3000) == 0);
 }
+
+// hosts answering several addresses, shuffled in place by loadbalance.
+TEST_CASE("hosts answers shuffled by loadbalance allocate nothing per query") {
+  const char* body =
+      " loadbalance\n"
+      " hosts /nonexistent/hosts {\n"
+      "  192.0.2.1 whoami.example.org\n  192.0.2.2 whoami.example.org\n  192.0.2.3 whoami.example.org\n"
+      "  reload 0\n }\n";
+  CHECK(allocations_per_run(body, 1000, 3000) == 0);
+}
