@@ -210,15 +210,18 @@ def test_upstream_servfail_passes_through(start_server, upstream, send):
 
 
 @SEND
-def test_next_servfail_hands_query_to_whoami(start_server, upstream, send):
+def test_next_only_hands_on_to_another_forward(start_server, upstream, send):
+    """As CoreDNS: `next` is ignored when the plugin after forward is not a
+    forward (here whoami): the upstream's SERVFAIL is the answer."""
     upstream.mode = "servfail"
     srv = start_server(corefile(f"example.org {upstream.address} {{\n        next SERVFAIL\n    }}"))
     upstream.reset()
     q = query("sf.example.org")
     r = send(q, srv.port)
     assert r.id == q.id
-    assert is_whoami(r), r.to_text()
-    assert upstream_questions(upstream) == ["sf.example.org."]  # it was asked first
+    assert r.rcode() == dns.rcode.SERVFAIL
+    assert not is_whoami(r), r.to_text()
+    assert upstream_questions(upstream) == ["sf.example.org."]
 
 
 def test_next_with_no_plugin_after_keeps_the_upstream_answer(start_server, upstream):
@@ -228,6 +231,21 @@ def test_next_with_no_plugin_after_keeps_the_upstream_answer(start_server, upstr
                        "        next NXDOMAIN\n    }\n}\n")
     r = udp(query("nx-nothing-after.example.org"), srv.port)
     assert r.rcode() == dns.rcode.NXDOMAIN
+
+
+def test_several_forwards_in_one_block_split_by_domain(start_server, upstream):
+    """CoreDNS's split DNS: forward lines are tried in order; a name outside
+    one's FROM goes to the next; `next NXDOMAIN` hands on to the next forward."""
+    with Upstream(answer_ip="192.0.2.2") as other:
+        srv = start_server(f".:@PORT@ {{\n    bind 127.0.0.1\n"
+                           f"    forward lab.example.local {upstream.address} {{\n        next NXDOMAIN\n    }}\n"
+                           f"    forward . {other.address}\n}}\n")
+        assert a_addresses(udp(query("db.lab.example.local"), srv.port)) == ["192.0.2.1"]
+        assert a_addresses(udp(query("www.example.org"), srv.port)) == ["192.0.2.2"]
+        before = other.queries()
+        r = udp(query("nx-host.lab.example.local"), srv.port)
+        assert r.rcode() == dns.rcode.NXDOMAIN
+        assert other.queries() == before + 1  # the first forward's NXDOMAIN went on to the second
 
 
 # 6. except and FROM

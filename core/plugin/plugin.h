@@ -19,8 +19,6 @@ class Next {
   Next(const Chain* chain, size_t index) : chain_(chain), index_(index) {}
   // Runs the rest of the chain. Past the end: SERVFAIL, "no next plugin found".
   asio::awaitable<Result> operator()(Request& req) const;
-  // True when no plugin follows (calling would answer SERVFAIL).
-  bool at_end() const;
 
  private:
   const Chain* chain_;
@@ -46,7 +44,5 @@ class Chain {
   friend class Next;
   std::vector<std::unique_ptr<Plugin>> plugins_;
 };
-
-inline bool Next::at_end() const { return index_ >= chain_->size(); }
 
 }  // namespace skycore

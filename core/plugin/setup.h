@@ -142,6 +142,9 @@ struct SetupContext {
   // hooks may keep pointers into it. Null in unit tests that need none.
   struct SharedServices* shared = nullptr;
   ProcessSettings* process = nullptr;     // null only in unit tests
+  // More plugins for the chain, right after the one setup returns (several
+  // `forward` lines in one block each become a plugin, in order).
+  std::vector<std::unique_ptr<Plugin>>* more = nullptr;
 
   // Zones of the block, as lowercased FQDNs ("example.org.", ".").
   std::vector<std::string> zones() const;

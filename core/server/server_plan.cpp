@@ -35,12 +35,14 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
   for (const auto& entry : compiled_plugins()) {
     if (!corefile::has_directive(block, entry.name)) continue;
     corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));
+    std::vector<std::unique_ptr<Plugin>> more;
     SetupContext ctx{cursor,          effective,          rt->settings,           plan.on_startup,
                      plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks,
-                     plan.shared.get(),  &plan.process};
+                     plan.shared.get(),  &plan.process,    &more};
     if (auto p = entry.setup(ctx)) {
       rt->directives.emplace_back(entry.name);
       plugins.push_back(std::move(p));
+      for (auto& m : more) plugins.push_back(std::move(m));
     }
   }
   rt->chain = std::make_unique<Chain>(std::move(plugins));

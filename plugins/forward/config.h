@@ -43,7 +43,8 @@ struct Config {
   Policy policy = Policy::random;
   size_t max_concurrent = 0;        // 0: unlimited
   TlsSettings tls;
-  std::vector<uint16_t> next_rcodes;  // these upstream rcodes go to the next plugin
+  std::vector<uint16_t> next_rcodes;  // these upstream rcodes go to the next forward
+  bool forward_follows = false;       // another forward of the block comes next (set by setup)
   milliseconds try_timeout{2'000};    // one upstream attempt
   milliseconds total_timeout{5'000};  // the whole query
 };

@@ -160,9 +160,9 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
                                           : req.response_buffer().first(r.len);
     uint16_t rcode = wire::HeaderView{reply.data()}.rcode();
     u.counters.rcodes[rcode].fetch_add(1, std::memory_order_relaxed);
-    // `next RCODE...`: another plugin may try; with none after us the
-    // upstream's answer stands (CoreDNS does not turn it into SERVFAIL).
-    if (!next.at_end() &&
+    // `next RCODE...`: the block's next forward tries; with none after us
+    // the upstream's answer stands, as in CoreDNS.
+    if (cfg_.forward_follows &&
         std::find(cfg_.next_rcodes.begin(), cfg_.next_rcodes.end(), rcode) != cfg_.next_rcodes.end()) {
       req.response.start_response(req.query, req.packet);  // the next plugin starts afresh
       co_return co_await next(req);
