@@ -45,6 +45,17 @@ struct Request {
   const InternalResolver* resolver = nullptr;
   uint8_t depth = 0;
 
+  // Who asked and where, for a request made on another's behalf (a cache
+  // refresh, an internal lookup): peers, worker and listener label.
+  void copy_origin(const Request& o) {
+    remote_addr = o.remote_addr;
+    remote_port = o.remote_port;
+    local_addr = o.local_addr;
+    local_port = o.local_port;
+    worker = o.worker;
+    server = o.server;
+  }
+
   const char* proto_name() const { return transport == Transport::udp ? "udp" : "tcp"; }
 };
 

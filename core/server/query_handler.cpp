@@ -54,12 +54,7 @@ class ZoneResolver final : public InternalResolver {
     sub.packet = packet;
     sub.response_storage = storage;
     sub.transport = Transport::tcp;
-    sub.remote_addr = parent.remote_addr;
-    sub.remote_port = parent.remote_port;
-    sub.local_addr = parent.local_addr;
-    sub.local_port = parent.local_port;
-    sub.worker = parent.worker;
-    sub.server = parent.server;
+    sub.copy_origin(parent);
     sub.depth = static_cast<uint8_t>(parent.depth + 1);
     co_await handle_query(sub, zones_);
     auto reply = sub.response.data();

@@ -79,13 +79,8 @@ void Cache::refresh_in_background(const Request& req, const Key& key, Next next,
   Request& r = job->req;
   r.packet = job->packet;
   r.query = req.query;
-  r.remote_addr = req.remote_addr;
-  r.remote_port = req.remote_port;
-  r.local_addr = req.local_addr;
-  r.local_port = req.local_port;
+  r.copy_origin(req);
   r.transport = req.transport;
-  r.worker = req.worker;
-  r.server = req.server;
   r.zone = req.zone;
   r.max_size = wire::kMaxMessage;
   r.response_storage = job->out;
