@@ -359,3 +359,24 @@ def test_startup_timeout_serves_what_there_is(start_server, upstream):
     srv = start_server(corefile(kube.url, upstream.port, "startup_timeout 1s"))
     poll(lambda: ask(srv, f"svc1.{NS}").rcode() == dns.rcode.NXDOMAIN, 5, what="serving after startup_timeout")
     srv.wait_stdout("starting to serve before the first sync")
+
+
+def test_a_reload_keeps_answering_until_the_new_configuration_has_synced(own_cluster):
+    """The new configuration's informers list the cluster again; while they
+    do (here slowed down by failing lists), the old one keeps answering."""
+    import signal
+    import time
+    kube, srv = own_cluster("ttl 30")
+    text = srv.corefile.read_text()
+    kube.fail_next(3, 500, match="/api/v1/services")  # the new informer's first lists fail
+    srv.corefile.write_text(text.replace("ttl 30", "ttl 10"))
+    srv.send_signal(signal.SIGUSR1)
+    answers = []
+    deadline = time.monotonic() + 20
+    while "Reloading complete" not in srv.stdout():
+        r = ask(srv, f"svc1.{NS}")
+        answers.append((r.rcode(), r.answer[0].ttl if r.answer else None))
+        assert time.monotonic() < deadline, "the reload never completed"
+    assert all(rc == dns.rcode.NOERROR for rc, _ in answers), answers[-5:]
+    assert {ttl for _, ttl in answers} <= {30, 10}
+    poll(lambda: ask(srv, f"svc1.{NS}").answer[0].ttl == 10, 2, what="the new ttl")
