@@ -8,7 +8,9 @@ import dns.rcode
 import pytest
 
 from helpers.dnsclient import HOST, answers_udp, assert_answers, query, udp
-from helpers.skycore import SOURCE, poll, run_skycore
+from helpers.http import try_get
+from helpers.skycore import SOURCE, free_port, poll, run_skycore
+from helpers.skydns import Api
 
 WHOAMI = """\
 .:@PORT@ {
@@ -223,7 +225,25 @@ def test_corefile_example_runs_as_shipped(start_server):
     assert ":1053" in text and "bind 127.0.0.1" in text
     p = run_skycore(["-validate", "-conf", str(SOURCE / "Corefile.example")])
     assert p.returncode == 0, p.stderr
+    # Fixed ports become free ones; the journal goes to the server's own directory.
+    ports = {}
+    for fixed in ("8053", "9153", "8080", "8181"):
+        assert f"127.0.0.1:{fixed}" in text, fixed
+        ports[fixed] = free_port()
+        text = text.replace(f"127.0.0.1:{fixed}", f"127.0.0.1:{ports[fixed]}")
+    assert "store file build/skydns-registry.journal" in text
+    text = text.replace("build/skydns-registry.journal", "skydns-registry.journal")
     srv = start_server(text.replace(":1053", ":@PORT@"))
     r = udp(query("whoami.example.org"), srv.port)
     assert r.rcode() == dns.rcode.NOERROR
     assert any(rr.to_text() == "127.0.0.1" for rrset in r.additional for rr in rrset)
+    # The registry example from the file's comments.
+    api = Api(ports["8053"])
+    api.wait_ready()
+    assert api.put("1001", {"Name": "db", "Version": "1.0", "Environment": "production", "Region": "east",
+                            "Host": "127.0.0.2", "Port": 5432, "TTL": 60}).status == 201
+    r = udp(query("db.production.skydns.local", "SRV"), srv.port)
+    assert [rd.port for rrset in r.answer for rd in rrset] == [5432]
+    poll(lambda: try_get(ports["8181"], "/ready") == (200, "OK"), 5, what="ready")
+    assert try_get(ports["8080"], "/health") == (200, "OK")
+    assert "skycore_dns_requests_total" in try_get(ports["9153"], "/metrics")[1]
