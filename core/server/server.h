@@ -34,9 +34,12 @@ class Server {
   const ServerPlan& plan() const { return plan_; }
 
  private:
-  ServerPlan plan_;
+  // Declared before plan_, so destroyed after it: the plugins' per-worker
+  // state (forward's sockets and timers) belongs to the workers' io_contexts
+  // and must go while those still exist.
   TcpLimits limits_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  ServerPlan plan_;
   bool running_ = false;
   bool prepared_ = false;
   void shutdown();
