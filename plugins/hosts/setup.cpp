@@ -71,7 +71,6 @@ std::chrono::milliseconds parse_reload(corefile::TokenCursor& c,
                                        const std::vector<std::string>& args) {
   if (args.size() != 1) throw c.err("hosts: reload needs a duration (zero seconds to disable)");
   const std::string& a = args[0];
-  if (a == "0") return std::chrono::milliseconds(0);  // Go's ParseDuration takes a bare 0
   if (a.starts_with('-'))
     throw c.err(fmt::format("hosts: invalid negative duration for reload '{}'", a));
   auto d = corefile::parse_duration(a);
