@@ -15,11 +15,6 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-std::string dashed(std::string s) {
-  std::replace(s.begin(), s.end(), '.', '-');
-  return s;
-}
-
 std::vector<std::string> split_path(std::string_view rest) {
   std::vector<std::string> parts;
   while (true) {

@@ -213,22 +213,21 @@ std::vector<Service> Registry::query(const std::string& pattern, WallClock::time
   return out;
 }
 
-std::map<std::string, size_t> Registry::count_by_region(WallClock::time_point now) const {
+std::map<std::string, size_t> Registry::count_by(std::string Service::*field, WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   std::map<std::string, size_t> out;
   for (const auto* m : {&services_, &catalogue_})
     for (const auto& [uuid, e] : *m)
-      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[e->service.region];
+      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[e->service.*field];
   return out;
 }
 
+std::map<std::string, size_t> Registry::count_by_region(WallClock::time_point now) const {
+  return count_by(&Service::region, now);
+}
+
 std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_point now) const {
-  std::lock_guard lock(mu_);
-  std::map<std::string, size_t> out;
-  for (const auto* m : {&services_, &catalogue_})
-    for (const auto& [uuid, e] : *m)
-      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[e->service.environment];
-  return out;
+  return count_by(&Service::environment, now);
 }
 
 std::vector<Service> Registry::purge_expired(WallClock::time_point now) {

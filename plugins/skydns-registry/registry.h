@@ -45,6 +45,9 @@ class Registry final : private StoreEvents {
   std::vector<Service> query(const std::string& pattern, WallClock::time_point now) const;
   std::map<std::string, size_t> count_by_region(WallClock::time_point now) const;
   std::map<std::string, size_t> count_by_environment(WallClock::time_point now) const;
+  // Live services (registered, or from the catalogue unless a registration
+  // has that uuid) counted by one of their fields.
+  std::map<std::string, size_t> count_by(std::string Service::*field, WallClock::time_point now) const;
 
   // Replaces the static catalogue (services FILE.toml): served beside the
   // registered services, never journaled; a registered uuid wins.

@@ -8,13 +8,12 @@
 #include "core/wire/name.h"
 
 namespace skycore::plugins::skydns_registry {
-namespace {
-
-
 std::string dashed(std::string s) {
   std::replace(s.begin(), s.end(), '.', '-');
   return s;
 }
+
+namespace {
 
 // A DNS label as SkyDNS names need it: letters, digits, dashes and
 // underscores, 1..63 octets ("*" and "any" are reserved for wildcards).

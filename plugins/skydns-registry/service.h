@@ -52,5 +52,7 @@ bool host_is_ip(const Service& s);
 
 // ASCII lowercase: names, uuids and JSON/TOML field names compare this way.
 std::string lower(std::string_view s);
+// Dots turned into dashes, as host and version labels are written.
+std::string dashed(std::string s);
 
 }  // namespace skycore::plugins::skydns_registry
