@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "core/plugin/zone_soa.h"
 #include "core/wire/header.h"
 #include "core/wire/reader.h"
 #include "core/wire/record.h"
@@ -202,14 +203,8 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
   const uint32_t ttl = cfg_.ttl;
   w.set_flag(wire::flag::AA);
 
-  auto add_soa = [&] {
-    wire::Name mname = *zone, rname = *zone;
-    mname.prepend_label("dns");
-    mname.prepend_label("ns");
-    rname.prepend_label("hostmaster");
-    w.add_soa(wire::Section::authority, *zone, ttl, mname, rname,
-              static_cast<uint32_t>(version_.load(std::memory_order_relaxed)), 7200, 1800, 86400, ttl);
-  };
+  const auto serial = static_cast<uint32_t>(version_.load(std::memory_order_relaxed));
+  auto add_soa = [&] { add_zone_soa(w, wire::Section::authority, *zone, *zone, ttl, serial, ttl); };
   auto nodata = [&] {
     add_soa();
     return Result::written(name(), wire::rcode::NOERROR);
@@ -225,19 +220,11 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
   const size_t above = req.query.qname_lower.label_count() - zone->label_count();
   if (above == 0) {  // the apex: SOA and NS, NODATA for the rest
     if (qtype == wire::rrtype::SOA) {
-      wire::Name mname = *zone, rname = *zone;
-      mname.prepend_label("dns");
-      mname.prepend_label("ns");
-      rname.prepend_label("hostmaster");
-      w.add_soa(wire::Section::answer, qname, ttl, mname, rname,
-                static_cast<uint32_t>(version_.load(std::memory_order_relaxed)), 7200, 1800, 86400, ttl);
+      add_zone_soa(w, wire::Section::answer, qname, *zone, ttl, serial, ttl);
       co_return Result::written(name(), wire::rcode::NOERROR);
     }
     if (qtype == wire::rrtype::NS) {
-      wire::Name ns = *zone;
-      ns.prepend_label("dns");
-      ns.prepend_label("ns");
-      w.add_name_rr(wire::Section::answer, qname, wire::rrtype::NS, ttl, ns);
+      w.add_name_rr(wire::Section::answer, qname, wire::rrtype::NS, ttl, zone_ns_name(*zone));
       co_return Result::written(name(), wire::rcode::NOERROR);
     }
     co_return nodata();

@@ -1,5 +1,6 @@
 #include "plugins/skydns-registry/answer.h"
 
+#include "core/plugin/zone_soa.h"
 #include "core/wire/header.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -10,12 +11,7 @@ uint32_t ttl_of(const Service& s, WallClock::time_point now) {
 }
 
 void add_soa(Request& req, const wire::Name& zone, uint32_t serial) {
-  wire::Name mname = zone, rname = zone;
-  mname.prepend_label("dns");
-  mname.prepend_label("ns");
-  rname.prepend_label("hostmaster");
-  req.response.add_soa(wire::Section::authority, zone, kSoaTtl, mname, rname, serial, 7200, 1800,
-                       86400, kSoaTtl);
+  add_zone_soa(req.response, wire::Section::authority, zone, zone, kSoaTtl, serial, kSoaTtl);
 }
 
 void add_address(Request& req, wire::Section sec, const wire::Name& owner, const Entry& e, uint32_t ttl) {
@@ -205,17 +201,9 @@ uint16_t answer(Request& req, const wire::Name& zone, std::span<const std::strin
 
   if (labels.empty()) {  // the zone apex
     if (qtype == wire::rrtype::SOA) {
-      wire::Name mname = zone, rname = zone;
-      mname.prepend_label("dns");
-      mname.prepend_label("ns");
-      rname.prepend_label("hostmaster");
-      w.add_soa(wire::Section::answer, req.query.qname, kSoaTtl, mname, rname, serial, 7200, 1800,
-                86400, kSoaTtl);
+      add_zone_soa(w, wire::Section::answer, req.query.qname, zone, kSoaTtl, serial, kSoaTtl);
     } else if (qtype == wire::rrtype::NS) {
-      wire::Name ns = zone;
-      ns.prepend_label("dns");
-      ns.prepend_label("ns");
-      w.add_name_rr(wire::Section::answer, req.query.qname, wire::rrtype::NS, kSoaTtl, ns);
+      w.add_name_rr(wire::Section::answer, req.query.qname, wire::rrtype::NS, kSoaTtl, zone_ns_name(zone));
     } else {
       add_soa(req, zone, serial);
     }
