@@ -296,6 +296,25 @@ def register_services(api_port, total, names, threads=4):
     return per * threads / elapsed
 
 
+def registration_run(binary, regdir, store_line, total, names):
+    """Starts skycore (on CPU 0) with a registry using `store_line`, PUTs
+    `total` services and stops it. -> (Corefile path, DNS port, registrations/s)."""
+    os.makedirs(regdir, exist_ok=True)
+    api, port = free_port(), free_port()
+    conf = os.path.join(regdir, "Corefile")
+    with open(conf, "w") as f:
+        f.write(f"skydns.local:{port} {{\n    bind 127.0.0.1\n    skydns-registry {{\n"
+                f"        api 127.0.0.1:{api}\n        {store_line}\n    }}\n}}\n")
+    proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_answering(port)
+        return conf, port, register_services(api, total, names)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def kube_fixture(path, services=10000, per_service=5, namespaces=100):
     """A cluster of `services` ClusterIP Services (one named port) across
     `namespaces`, each with one EndpointSlice of `per_service` ready endpoints."""
@@ -378,22 +397,8 @@ def main():
             print_table("cost of counting and logging (same run)", rows)
         if "registry" in cases:
             total, names = 10000, 2000  # 5 instances per service name
-            api = free_port()
-            port = free_port()
             regdir = os.path.join(work, "registry")
-            os.makedirs(regdir, exist_ok=True)
-            conf = os.path.join(regdir, "Corefile")
-            with open(conf, "w") as f:
-                f.write(f"skydns.local:{port} {{\n    bind 127.0.0.1\n    skydns-registry {{\n"
-                        f"        api 127.0.0.1:{api}\n        store file {regdir}/journal\n    }}\n}}\n")
-            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                wait_answering(port)
-                rate = register_services(api, total, names)
-            finally:
-                proc.terminate()
-                proc.wait(10)
+            conf, port, rate = registration_run(binary, regdir, f"store file {regdir}/journal", total, names)
             srv_file = os.path.join(work, "srv.txt")
             with open(srv_file, "w") as f:
                 f.writelines(f"svc{i}.production.skydns.local SRV\n" for i in range(names))
@@ -407,21 +412,10 @@ def main():
             sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
             from helpers.etcd import Etcd
             etcd = Etcd(os.path.join(work, "etcd")).start()
-            api, port = free_port(), free_port()
-            regdir = os.path.join(work, "registry-etcd")
-            os.makedirs(regdir, exist_ok=True)
-            conf = os.path.join(regdir, "Corefile")
-            with open(conf, "w") as f:
-                f.write(f"skydns.local:{port} {{\n    bind 127.0.0.1\n    skydns-registry {{\n"
-                        f"        api 127.0.0.1:{api}\n        store etcd {etcd.endpoint}\n    }}\n}}\n")
-            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                wait_answering(port)
-                rate = register_services(api, 2000, 400)
+                _, _, rate = registration_run(binary, os.path.join(work, "registry-etcd"),
+                                              f"store etcd {etcd.endpoint}", 2000, 400)
             finally:
-                proc.terminate()
-                proc.wait(10)
                 etcd.stop()
             print(f"\nregistrations (PUT, etcd store: lease + put, 4 keep-alive clients): {rate:.0f}/s")
         if "kubernetes" in cases:
