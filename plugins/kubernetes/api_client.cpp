@@ -134,39 +134,13 @@ std::optional<ApiServer> parse_server_url(const std::string& url, std::string& w
     why = fmt::format("'{}': a path after the host is not supported", url);
     return std::nullopt;
   }
-  std::string port;
-  if (!rest.empty() && rest.front() == '[') {
-    auto close = rest.find(']');
-    if (close == std::string::npos) {
-      why = fmt::format("'{}': unclosed '['", url);
-      return std::nullopt;
-    }
-    s.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') {
-        why = fmt::format("'{}': junk after ']'", url);
-        return std::nullopt;
-      }
-      port = rest.substr(close + 2);
-    }
-  } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    s.host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  } else {
-    s.host = rest;
-  }
-  if (!port.empty() || (!rest.empty() && rest.back() == ':')) {
-    auto p = corefile::parse_port(port);
-    if (!p) {
-      why = fmt::format("'{}': bad port", url);
-      return std::nullopt;
-    }
-    s.port = *p;
-  }
-  if (s.host.empty()) {
-    why = fmt::format("'{}' has no host", url);
+  auto hp = corefile::split_host_port(rest);
+  if (!hp) {
+    why = fmt::format("'{}': not HOST[:PORT] after the scheme", url);
     return std::nullopt;
   }
+  s.host = hp->host;
+  if (hp->port) s.port = *hp->port;
   return s;
 }
 

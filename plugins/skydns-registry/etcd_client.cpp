@@ -76,30 +76,9 @@ std::optional<EtcdEndpoint> parse_etcd_endpoint(const std::string& text) {
   if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
   else if (rest.find("://") != std::string::npos) return std::nullopt;
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
-  EtcdEndpoint e;
-  std::string port;
-  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
-    auto close = rest.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    e.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') return std::nullopt;
-      port = rest.substr(close + 2);
-    }
-  } else if (std::count(rest.begin(), rest.end(), ':') == 1) {
-    auto colon = rest.find(':');
-    e.host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  } else {
-    e.host = rest;  // a name, an IPv4 address or a bare IPv6 address
-  }
-  if (!port.empty() || (rest.size() && rest.back() == ':')) {
-    auto p = corefile::parse_port(port);
-    if (!p) return std::nullopt;
-    e.port = *p;
-  }
-  if (e.host.empty() || e.host.find('/') != std::string::npos) return std::nullopt;
-  return e;
+  auto hp = corefile::split_host_port(rest);
+  if (!hp || hp->host.find('/') != std::string::npos) return std::nullopt;
+  return EtcdEndpoint{hp->host, hp->port.value_or(2379)};
 }
 
 std::string prefix_end(std::string prefix) {
