@@ -211,13 +211,14 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
   };
 
   // Labels of the name, left to right (views into the lowercased name).
-  std::array<std::string_view, 40> all;
+  // A name has at most 127 labels (255 bytes), so every label fits: no
+  // index below can run past the array, whatever a client sends.
+  std::array<std::string_view, 128> all;
   auto wire_name = req.query.qname_lower.wire();
-  size_t count = req.query.qname_lower.label_count();
-  if (count > all.size()) count = all.size();
+  const size_t count = std::min(req.query.qname_lower.label_count(), all.size());
   for (size_t i = 0, k = 0; k < count; ++k, i += wire_name[i] + 1)
     all[k] = {reinterpret_cast<const char*>(&wire_name[i + 1]), wire_name[i]};
-  const size_t above = req.query.qname_lower.label_count() - zone->label_count();
+  const size_t above = count - zone->label_count();
   if (above == 0) {  // the apex: SOA and NS, NODATA for the rest
     if (qtype == wire::rrtype::SOA) {
       add_zone_soa(w, wire::Section::answer, qname, *zone, ttl, serial, ttl);
