@@ -257,3 +257,22 @@ def test_tool_records_follow_etcd(etcd, tool_records):
     etcd.kv_delete("/coredns/local/skydns/web/a")
     poll(lambda: is_nxdomain(tool_records, "a.web"), 3, what="the deleted record")
     assert answers_a(tool_records, "web") == ["10.1.0.2"]
+
+
+def test_records_already_in_etcd_at_start_up_are_served(etcd, shared):
+    """Data that exists before skycore starts: on bdc9ee5 the first record
+    written by another tool crashed the server while the initial list was
+    applied, before it served anything."""
+    etcd.kv_put("/before/local/skydns/production/legacy/x1", {"host": "10.1.2.3", "port": 8080})
+    etcd.kv_put("/before/local/skydns/production/legacy/x2", {"host": "10.1.2.4", "port": 8080})
+    etcd.kv_put("/before/local/skydns/production/db/1-0-2/east/10-0-0-1/u1",
+                {"host": "10.0.0.1", "port": 5432, "ttl": 300})
+    try:
+        (srv, api), = shared(etcd, "/before", 1)
+        assert answers_a(srv, "legacy.production") == ["10.1.2.3", "10.1.2.4"]
+        assert records(srv, "x1.legacy.production", "SRV") == [f"10 100 8080 x1.legacy.production.{ZONE}."]
+        assert answers_a(srv, "u1") == ["10.0.0.1"]
+        assert srv.running()
+    finally:
+        for k in ("legacy/x1", "legacy/x2", "db/1-0-2/east/10-0-0-1/u1"):
+            etcd.kv_delete(f"/before/local/skydns/production/{k}")

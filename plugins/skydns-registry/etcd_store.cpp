@@ -89,7 +89,12 @@ class EtcdStore final : public Store {
     if (watcher_.joinable()) return;
     stopping_ = false;
     // Other tools' records found by load() go in before the watch starts.
-    for (auto& r : initial_records_) events.apply_record(r->key, std::move(r));
+    // The key is copied first: arguments are evaluated in any order, and
+    // moving the pointer before reading r->key dereferenced null.
+    for (auto& r : initial_records_) {
+      const std::string key = r->key;
+      events.apply_record(key, std::move(r));
+    }
     initial_records_.clear();
     watcher_ = std::thread([this, &events] { watch_loop(events); });
   }
