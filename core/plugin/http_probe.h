@@ -1,15 +1,12 @@
 // A tiny HTTP endpoint for probes (health, ready): GET PATH answers with the
-// status and body a callback gives, on a Poco HTTP server of its own threads.
+// status and body a callback gives, on an HttpServer of its own (one thread,
+// event-driven, so idle or slow clients never delay a kubelet's probe).
 #pragma once
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
-
-namespace Poco::Net {
-class HTTPServer;
-}
 
 namespace skycore {
 
@@ -22,11 +19,12 @@ class ProbeServer {
   ~ProbeServer();
 
  private:
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<class HttpServer> server_;
 };
 
 // HOST:PORT as listen options write it: an empty host means all
-// interfaces, "[v6]" loses its brackets. nullopt if the port is not 1..65535.
+// interfaces, "[v6]" loses its brackets. HOST is an IP literal or localhost;
+// nullopt for anything else or a port that is not 1..65535.
 struct ListenAddress {
   std::string host;
   uint16_t port = 0;

@@ -1,53 +1,45 @@
 #include "plugins/metrics/exposition.h"
 
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
 #include "core/plugin/http_probe.h"
-
-#include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
-
+#include "core/plugin/http_server.h"
 
 namespace skycore::plugins::metrics {
 namespace {
 
-class HubCollectable final : public prometheus::Collectable {
- public:
-  explicit HubCollectable(const MetricsHub& hub) : hub_(hub) {}
-  std::vector<prometheus::MetricFamily> Collect() const override { return hub_.collect(); }
-
- private:
-  const MetricsHub& hub_;
-};
-
-struct Endpoint {
-  std::shared_ptr<HubCollectable> collectable;
-  std::unique_ptr<prometheus::Exposer> exposer;
-};
+// Prometheus' text format, as CoreDNS's exposer serves it. On skycore's own
+// HttpServer: a scrape is answered on the listener's I/O thread, and idle
+// or slow clients cannot take the few threads a scrape needs.
+HttpResponse scrape(const MetricsHub& hub, const HttpRequest& req) {
+  auto path = std::string_view(req.target).substr(0, req.target.find('?'));
+  if (path != "/metrics") return HttpResponse{404, "text/plain; charset=utf-8", "404 page not found\n", {}};
+  if (req.method != "GET" && req.method != "HEAD") {
+    HttpResponse r{405, "text/plain; charset=utf-8", "method not allowed\n", {}};
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, hub.collect());
+  return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(out).str(), {}};
+}
 
 }  // namespace
-
-std::string civet_address(const std::string& addr) {
-  auto a = split_listen_address(addr);
-  if (!a) return {};
-  std::string port = std::to_string(a->port);
-  if (a->host.empty()) return port;  // civetweb: all interfaces
-  if (a->host == "localhost") return "127.0.0.1:" + port;
-  if (a->host.find(':') != std::string::npos) return "[" + a->host + "]:" + port;
-  return a->host + ":" + port;
-}
 
 // One endpoint per address for the process; kept across reloads while a
 // configuration names it, closed by the first reload that no longer does.
 void ensure_endpoint(SharedServices& shared, const std::string& addr) {
-  shared.keep<Endpoint>("metrics@" + addr, [&] {
-    auto ep = std::make_shared<Endpoint>();
-    ep->collectable = std::make_shared<HubCollectable>(shared.metrics);
+  shared.keep<HttpServer>("metrics@" + addr, [&] {
+    const MetricsHub& hub = shared.metrics;
+    HttpLimits limits;
+    limits.max_body = 0;
     try {
-      ep->exposer = std::make_unique<prometheus::Exposer>(civet_address(addr), 2);
+      return std::make_shared<HttpServer>(addr, limits, [&hub](const HttpRequest& req) { return scrape(hub, req); });
     } catch (const std::exception& e) {
       throw std::runtime_error("metrics: cannot listen on " + addr + ": " + e.what());
     }
-    ep->exposer->RegisterCollectable(ep->collectable, "/metrics");
-    return ep;
   });
 }
 

@@ -7,10 +7,6 @@
 
 namespace skycore::plugins::metrics {
 
-// "localhost:9153" -> "127.0.0.1:9153", ":9153" -> "9153" (all interfaces),
-// as civetweb wants it; empty if the address is not HOST:PORT.
-std::string civet_address(const std::string& addr);
-
 // Starts the endpoint for `addr` unless this configuration already has one.
 // Throws std::runtime_error when it cannot listen.
 void ensure_endpoint(SharedServices& shared, const std::string& addr);

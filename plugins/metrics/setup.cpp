@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "core/app/version.h"
+#include "core/plugin/http_probe.h"
 #include "core/plugin/setup.h"
 #include "plugins/metrics/exposition.h"
 #include "plugins/metrics/metrics.h"
@@ -48,7 +49,8 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     if (++seen > 1) throw c.err(fmt::format("plugin '{}' can only be used once per server block", c.val()));
     if (c.next_arg()) {
       addr = c.val();
-      if (civet_address(addr).empty()) throw c.err(fmt::format("metrics: '{}' is not HOST:PORT", addr));
+      if (!valid_listen_address(addr))
+        throw c.err(fmt::format("metrics: '{}' is not HOST:PORT (HOST an IP address or localhost)", addr));
     }
     if (c.next_arg()) throw c.arg_err();
     if (c.next_block()) throw c.unknown_property();

@@ -4,7 +4,8 @@
 // (by an HTTP DELETE to Reply:Port) when a service goes away.
 //
 // Every reply is JSON; every error is {"error": "reason"}. The API runs on
-// its own Poco threads and never lets an exception reach Poco.
+// its own HttpServer (core/plugin/http_server.h) and a pool of four threads
+// for the routes; no exception leaves a route.
 #pragma once
 #include <memory>
 #include <string>

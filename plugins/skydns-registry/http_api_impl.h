@@ -1,15 +1,13 @@
 // The inside of HttpApi, shared by its routes (http_api.cpp) and its HTTP
 // server glue (http_server.cpp). Not for other users.
 #pragma once
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
-
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/plugin/http_server.h"
 #include "plugins/skydns-registry/callback_sender.h"
 #include "plugins/skydns-registry/http_api.h"
 
@@ -56,9 +54,7 @@ class HttpApi::Impl {
   std::mutex callbacks_mu_;
   std::map<std::string, std::vector<CallbackTarget>> callbacks_;  // by service uuid
   CallbackSender sender_;
-  // The pool outlives the server that runs on it.
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<HttpServer> server_;
 
  private:
   Reply upsert(Service s, WallClock::time_point now, bool replace);

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/plugin/http_probe.h"
 #include "core/plugin/metrics.h"
 #include "plugins/metrics/dns_stats.h"
 #include "plugins/metrics/exposition.h"
@@ -40,11 +41,15 @@ TEST_CASE("the hub merges families by name and adds up repeated series") {
 
 TEST_CASE("metrics addresses and type slots") {
   using namespace skycore::plugins::metrics;
-  CHECK(civet_address("localhost:9153") == "127.0.0.1:9153");
-  CHECK(civet_address(":9153") == "9153");
-  CHECK(civet_address("10.0.0.1:80") == "10.0.0.1:80");
-  CHECK(civet_address("nonsense").empty());
-  CHECK(civet_address("host:99999").empty());
+  CHECK(valid_listen_address("localhost:9153"));
+  CHECK(valid_listen_address(":9153"));
+  CHECK(valid_listen_address("10.0.0.1:80"));
+  CHECK(valid_listen_address("[::1]:80"));
+  CHECK_FALSE(valid_listen_address("::1:80"));
+  CHECK_FALSE(valid_listen_address("999.0.0.1:9153"));  // was 231.0.0.1 (octets wrapped)
+  CHECK_FALSE(valid_listen_address("example.org:9153"));
+  CHECK_FALSE(valid_listen_address("nonsense"));
+  CHECK_FALSE(valid_listen_address("host:99999"));
   CHECK(std::string(type_slot_name(type_slot(1))) == "A");
   CHECK(std::string(type_slot_name(type_slot(50))) == "NSEC3");
   CHECK(std::string(type_slot_name(type_slot(65280))) == "other");

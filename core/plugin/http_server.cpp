@@ -1,0 +1,372 @@
+#include "core/plugin/http_server.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <list>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "core/plugin/http_probe.h"
+
+namespace skycore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::ip::tcp;
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
+    else out += c;
+  }
+  return out;
+}
+
+enum class Phase { idle, head, body, handling, writing };
+
+}  // namespace
+
+HttpResponse http_json_error(int status, std::string_view reason) {
+  return HttpResponse{status, "application/json", "{\"error\":\"" + json_escape(reason) + "\"}", {}};
+}
+
+struct HttpServer::Impl {
+  struct Conn {
+    explicit Conn(tcp::socket s) : sock(std::move(s)), timer(sock.get_executor()) {}
+    tcp::socket sock;
+    asio::steady_timer timer;
+    Clock::time_point deadline = Clock::time_point::max();
+    Phase phase = Phase::idle;
+    Clock::time_point since = Clock::now();
+    bool listed = true;
+    std::list<std::shared_ptr<Conn>>::iterator pos;
+
+    void enter(Phase p, std::chrono::milliseconds limit) {
+      phase = p;
+      since = Clock::now();
+      deadline = limit.count() > 0 ? since + limit : Clock::time_point::max();
+      timer.expires_at(deadline);  // wakes the watchdog to look again
+    }
+    void close() {
+      asio::error_code ec;
+      sock.shutdown(tcp::socket::shutdown_both, ec);
+      sock.close(ec);
+      timer.cancel();
+    }
+  };
+
+  Impl(HttpLimits l, Handler h) : limits(l), handler(std::move(h)), acceptor(io) {
+    if (limits.handler_threads > 0) pool = std::make_unique<asio::thread_pool>(limits.handler_threads);
+  }
+
+  HttpLimits limits;
+  Handler handler;
+  asio::io_context io{1};
+  tcp::acceptor acceptor;
+  std::unique_ptr<asio::thread_pool> pool;
+  std::list<std::shared_ptr<Conn>> conns;  // I/O thread only
+  std::thread thread;
+
+  void unlist(Conn& c) {
+    if (!c.listed) return;
+    c.listed = false;
+    conns.erase(c.pos);
+  }
+
+  // At the cap: the connection idle longest goes first, then the one that has
+  // spent longest sending its head (a slow or dripping client). Connections
+  // whose request is being answered are never cut off.
+  bool evict_one() {
+    Conn* victim = nullptr;
+    for (Phase p : {Phase::idle, Phase::head}) {
+      for (auto& c : conns)
+        if (c->phase == p && (!victim || c->since < victim->since)) victim = c.get();
+      if (victim) break;
+    }
+    if (!victim) return false;
+    victim->close();
+    unlist(*victim);
+    return true;
+  }
+
+  asio::awaitable<void> accept_loop() {
+    while (acceptor.is_open()) {
+      asio::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!acceptor.is_open()) co_return;
+        // EMFILE and friends: wait a little rather than spin.
+        asio::steady_timer t(io, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      if (conns.size() >= limits.max_connections && !evict_one()) {
+        s.close(ec);  // every slot is answering a request: refuse this one
+        continue;
+      }
+      s.set_option(tcp::no_delay(true), ec);
+      auto c = std::make_shared<Conn>(std::move(s));
+      conns.push_back(c);
+      c->pos = std::prev(conns.end());
+      asio::co_spawn(io, watchdog(c), asio::detached);
+      asio::co_spawn(io, serve(c), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> watchdog(std::shared_ptr<Conn> c) {
+    asio::error_code ec;
+    while (c->sock.is_open()) {
+      c->timer.expires_at(c->deadline);
+      co_await c->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (c->sock.is_open() && Clock::now() >= c->deadline) c->close();
+    }
+  }
+
+  // Reads more bytes into buf; false when the connection is gone.
+  static asio::awaitable<bool> read_more(Conn& c, std::string& buf) {
+    char chunk[4096];
+    asio::error_code ec;
+    size_t n = co_await c.sock.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || n == 0) co_return false;
+    buf.append(chunk, n);
+    co_return true;
+  }
+
+  asio::awaitable<void> write(Conn& c, const std::string& bytes) {
+    c.enter(Phase::writing, limits.write_timeout);
+    asio::error_code ec;
+    co_await asio::async_write(c.sock, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) c.close();
+  }
+
+  static std::string serialize(const HttpResponse& r, bool head_only, bool close) {
+    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
+                                  reason_phrase(r.status), r.content_type, r.body.size());
+    for (const auto& [k, v] : r.headers) out += fmt::format("{}: {}\r\n", k, v);
+    if (close) out += "Connection: close\r\n";
+    out += "\r\n";
+    if (!head_only) out += r.body;
+    return out;
+  }
+
+  // Answers an error and closes. The unread rest of the request is drained
+  // briefly first, so the close does not reset the connection before the
+  // client has read why.
+  asio::awaitable<void> refuse(Conn& c, const HttpResponse& r) {
+    co_await write(c, serialize(r, false, true));
+    if (!c.sock.is_open()) co_return;
+    asio::error_code ec;
+    c.sock.shutdown(tcp::socket::shutdown_send, ec);
+    c.enter(Phase::writing, std::chrono::milliseconds(1000));
+    std::string sink;
+    for (size_t drained = 0; drained < 256 * 1024 && co_await read_more(c, sink); sink.clear()) drained += sink.size();
+    c.close();
+  }
+
+  // The body after the head, by Content-Length or chunked; buf holds what
+  // was read past the head and keeps what follows the body (pipelining).
+  asio::awaitable<std::optional<HttpError>> read_body(Conn& c, HttpRequest& req, std::string& buf) {
+    c.enter(Phase::body, limits.body_timeout);
+    if (req.content_length) {
+      size_t want = *req.content_length;
+      while (buf.size() < want)
+        if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+      req.body = buf.substr(0, want);
+      buf.erase(0, want);
+      co_return std::nullopt;
+    }
+    // chunked: size [;ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF
+    size_t pos = 0;
+    while (true) {
+      size_t eol;
+      while ((eol = buf.find("\r\n", pos)) == std::string::npos) {
+        if (buf.size() - pos > 1024) co_return HttpError{400, "malformed chunk"};
+        if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+      }
+      std::string_view line(buf.data() + pos, eol - pos);
+      line = line.substr(0, line.find(';'));
+      size_t size = 0;
+      auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
+      if (ec != std::errc() || p != line.data() + line.size() || line.empty())
+        co_return ec == std::errc::result_out_of_range ? HttpError{413, body_too_large(limits.max_body)}
+                                                       : HttpError{400, "malformed chunk"};
+      pos = eol + 2;
+      if (size == 0) {  // trailers, ignored, up to the blank line
+        while (true) {
+          while ((eol = buf.find("\r\n", pos)) == std::string::npos) {
+            if (buf.size() - pos > limits.max_head) co_return HttpError{431, "trailers too large"};
+            if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+          }
+          bool blank = eol == pos;
+          pos = eol + 2;
+          if (blank) break;
+        }
+        buf.erase(0, pos);
+        co_return std::nullopt;
+      }
+      if (size > limits.max_body - req.body.size()) co_return HttpError{413, body_too_large(limits.max_body)};
+      while (buf.size() < pos + size + 2)
+        if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+      if (buf.compare(pos + size, 2, "\r\n") != 0) co_return HttpError{400, "malformed chunk"};
+      req.body.append(buf, pos, size);
+      pos += size + 2;
+    }
+  }
+
+  asio::awaitable<HttpResponse> call(const HttpRequest& req) {
+    auto run = [this, &req]() -> HttpResponse {
+      try {
+        return handler(req);
+      } catch (const std::exception&) {
+        return http_json_error(500, "internal error");
+      }
+    };
+    if (!pool) co_return run();
+    co_return co_await asio::co_spawn(
+        pool->get_executor(), [&]() -> asio::awaitable<HttpResponse> { co_return run(); }, asio::use_awaitable);
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Conn> c) {
+    std::string buf;
+    bool first = true;
+    while (c->sock.is_open()) {
+      // The head: idle (keep-alive) until its first byte, then head_timeout
+      // for the rest; a new connection gets head_timeout from the start.
+      if (buf.empty() && !first) {
+        c->enter(Phase::idle, limits.idle_timeout);
+        if (!co_await read_more(*c, buf)) break;
+      }
+      c->enter(first && buf.empty() ? Phase::idle : Phase::head, limits.head_timeout);
+      first = false;
+      size_t end, scanned = 0;
+      while ((end = buf.find("\r\n\r\n", scanned)) == std::string::npos) {
+        if (buf.size() > limits.max_head) break;
+        scanned = buf.size() < 3 ? 0 : buf.size() - 3;
+        if (!co_await read_more(*c, buf)) break;
+        c->phase = Phase::head;
+      }
+      if (!c->sock.is_open()) break;
+      if (end == std::string::npos || end > limits.max_head) {
+        if (buf.size() > limits.max_head) co_await refuse(*c, http_json_error(431, "request head too large"));
+        break;
+      }
+      HttpRequest req;
+      auto err = parse_http_head(std::string_view(buf).substr(0, end), limits.max_body, req);
+      buf.erase(0, end + 4);
+      if (err) {
+        co_await refuse(*c, http_json_error(err->status, err->reason));
+        break;
+      }
+      if (req.expect_continue && (req.chunked || req.content_length.value_or(0) > buf.size())) {
+        co_await write(*c, "HTTP/1.1 100 Continue\r\n\r\n");
+        if (!c->sock.is_open()) break;
+      }
+      if (req.chunked || req.content_length.value_or(0) > 0) {
+        auto body_err = co_await read_body(*c, req, buf);
+        if (body_err) {
+          if (body_err->status) co_await refuse(*c, http_json_error(body_err->status, body_err->reason));
+          break;
+        }
+      }
+      c->enter(Phase::handling, std::chrono::milliseconds(0));
+      HttpResponse resp = co_await call(req);
+      if (!c->sock.is_open()) break;
+      co_await write(*c, serialize(resp, req.method == "HEAD", !req.keep_alive));
+      if (!req.keep_alive) {
+        c->close();
+        break;
+      }
+    }
+    c->close();
+    unlist(*c);
+  }
+};
+
+HttpServer::HttpServer(const std::string& addr, HttpLimits limits, Handler handler)
+    : impl_(std::make_unique<Impl>(limits, std::move(handler))) {
+  auto a = split_listen_address(addr);
+  if (!a) throw std::runtime_error("want HOST:PORT, got " + addr);
+  try {
+    asio::ip::address ip;
+    if (a->host.empty()) {
+      ip = asio::ip::address_v4::any();
+    } else {
+      asio::error_code ec;
+      ip = asio::ip::make_address(a->host, ec);
+      if (ec) {
+        tcp::resolver r(impl_->io);
+        auto results = r.resolve(a->host, "", tcp::resolver::numeric_service);
+        if (results.empty()) throw std::runtime_error("cannot resolve " + a->host);
+        ip = results.begin()->endpoint().address();
+      }
+    }
+    tcp::endpoint ep(ip, a->port);
+    impl_->acceptor.open(ep.protocol());
+    // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second server on
+    // the same port must fail, not share it.
+    impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    impl_->acceptor.bind(ep);
+    impl_->acceptor.listen(128);
+  } catch (const std::system_error& e) {
+    throw std::runtime_error("cannot listen on " + addr + ": " + e.code().message());
+  }
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+HttpServer::~HttpServer() {
+  asio::post(impl_->io, [this] {
+    asio::error_code ec;
+    impl_->acceptor.close(ec);
+    for (auto& c : impl_->conns) c->close();
+  });
+  if (impl_->pool) impl_->pool->join();
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+uint16_t HttpServer::port() const {
+  asio::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+}  // namespace skycore

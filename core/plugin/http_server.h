@@ -1,0 +1,62 @@
+// skycore's own HTTP/1.1 listener for health, ready, metrics and the
+// registry API. Event-driven on one thread, so idle or slow clients cost a
+// socket and a little memory, never a thread: every phase has a deadline
+// (the whole head, the body, each response write, keep-alive idle), the
+// number of connections is capped, and at the cap the longest-idle
+// connection (or the slowest one still sending its head) is closed to make
+// room for the new one. Handlers that block (a disk fsync, an etcd round
+// trip) run on a small pool of their own so they never stall the I/O.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/plugin/http_request.h"
+
+namespace skycore {
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra fields (Allow, ...)
+};
+
+// {"error": reason} with `status`, the body every 4xx/5xx of the registry
+// API and of the listener itself carries.
+HttpResponse http_json_error(int status, std::string_view reason);
+
+struct HttpLimits {
+  size_t max_connections = 512;
+  std::chrono::milliseconds head_timeout{5000};   // from the first wait to the blank line
+  std::chrono::milliseconds idle_timeout{15000};  // keep-alive: between requests
+  std::chrono::milliseconds body_timeout{10000};
+  std::chrono::milliseconds write_timeout{10000};
+  size_t max_head = 16 * 1024;
+  size_t max_body = 64 * 1024;
+  size_t handler_threads = 0;  // 0: run the handler on the I/O thread (it must not block)
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // ADDR is HOST:PORT (empty host: all interfaces). Listens at once; throws
+  // std::runtime_error when it cannot.
+  HttpServer(const std::string& addr, HttpLimits limits, Handler handler);
+  ~HttpServer();  // closes every connection and joins its threads
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  uint16_t port() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skycore
