@@ -508,15 +508,15 @@ def write(tmp_path, body):
 
 @pytest.mark.parametrize("body,message", [
     ("        bogus", "Corefile:4: unknown property 'bogus'"),
-    ("        success 0", "Corefile:4: cache: capacity must be at least 1"),
+    ("        success 0", "Corefile:4: cache: capacity: 0 is out of range (1 to 100000000)"),
     ("        denial 10 5 10", "Corefile:4: cache: MINTTL is larger than TTL"),
-    ("        prefetch 1 1m 200%", "Corefile:4: cache: prefetch percentage above 100%"),
-    ("        prefetch 0", "Corefile:4: cache: prefetch amount must be positive"),
+    ("        prefetch 1 1m 200%", "Corefile:4: cache: prefetch percentage: 200 is out of range (0 to 100)"),
+    ("        prefetch 0", "Corefile:4: cache: prefetch amount: 0 is out of range"),
     ("        serve_stale 1h later", "Corefile:4: cache: serve_stale: unknown mode 'later'"),
-    ("        servfail 10m", "Corefile:4: cache: servfail is capped at 5m"),
+    ("        servfail 10m", "Corefile:4: cache: servfail: 10m is out of range (0s to 5m0s)"),
     ("        disable everything", "Corefile:4: cache: disable: unknown type 'everything'"),
     ("        keepttl always", "Corefile:4:"),
-    ("        success 10 1x", "Corefile:4: cache: '1x' is not a number"),
+    ("        success 10 1x", "Corefile:4: cache: TTL: '1x' is not a number"),
 ], ids=["unknown", "capacity0", "minttl", "percentage", "prefetch0", "stale_mode", "servfail",
         "disable", "keepttl_arg", "bad_number"])
 def test_bad_cache_block_is_rejected(tmp_path, body, message):

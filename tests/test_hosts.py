@@ -295,7 +295,7 @@ def test_corefile_reload_swaps_the_entries_and_metrics_count_them(start_server, 
 @pytest.mark.parametrize("body,message", [
     ("    hosts {\n        ttl 0\n    }", "Corefile:4: hosts: ttl '0' is invalid"),
     ("    hosts {\n        ttl x\n    }", "Corefile:4: hosts: ttl 'x' is not a number of seconds"),
-    ("    hosts {\n\n        reload 5y\n    }", "Corefile:5: hosts: invalid duration for reload '5y'"),
+    ("    hosts {\n\n        reload 5y\n    }", "Corefile:5: hosts: reload: '5y' is not a duration"),
     ("    hosts {\n        10.0.0.1\n    }", "Corefile:4: hosts: '10.0.0.1' needs one or more names"),
     ("    hosts {\n        tll 30\n    }", "Corefile:4: hosts: 'tll' is neither a property nor an IP address"),
     ("    hosts {\n        fallthrough\n        10.0.0.1 a.example.org\n    }",

@@ -612,7 +612,7 @@ CONFIG_ERRORS = [
     case("tls-with-http-endpoint", ["endpoint http://127.0.0.1:9", "tls a.crt a.key ca.crt"],
          "Corefile:5: kubernetes: tls needs an https endpoint"),
     case("startup-timeout", ["endpoint http://127.0.0.1:9", "startup_timeout soon"],
-         "Corefile:5: kubernetes: startup_timeout 'soon' is not a duration"),
+         "Corefile:5: kubernetes: startup_timeout: 'soon' is not a duration"),
 ]
 
 

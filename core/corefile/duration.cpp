@@ -4,6 +4,9 @@
 #include <string>
 
 namespace skycore::corefile {
+namespace {
+constexpr double kMaxMs = 9223372036854.775807;  // INT64_MAX nanoseconds
+}
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   if (s.empty()) return std::nullopt;
@@ -29,6 +32,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
     else if (s.starts_with("h")) scale = 3'600'000, s.remove_prefix(1);
     else return std::nullopt;  // a number needs a unit, as in Go
     total_ms += value * scale;
+    // Go refuses what does not fit int64 nanoseconds (about 2,562,047h);
+    // so does this, before the cast below could wrap to a negative value.
+    if (!(total_ms <= kMaxMs)) return std::nullopt;
   }
   return std::chrono::milliseconds(static_cast<long long>(total_ms));
 }

@@ -96,24 +96,19 @@ class Parser {
     return !block.key_tokens.empty();
   }
 
-  // "a,b," gives keys a and b and returns true: another key must follow.
+  // As Caddy: a trailing comma means another key follows (maybe on the next
+  // line) and is dropped; any other comma stays in the key, where zone
+  // validation refuses it (",." is not the root zone, "a,b.org" not two).
   static bool split_keys(const Token& tok, std::vector<Token>& out) {
     if (tok.quoted) {
       if (!tok.text.empty()) out.push_back(tok);  // Caddy skips a typed ""
       return false;
     }
-    size_t start = 0;
-    while (start <= tok.text.size()) {
-      size_t comma = tok.text.find(',', start);
-      if (comma == std::string::npos) comma = tok.text.size();
-      if (comma > start) {
-        Token key = tok;
-        key.text = tok.text.substr(start, comma - start);
-        out.push_back(std::move(key));
-      }
-      start = comma + 1;
-    }
-    return !tok.text.empty() && tok.text.back() == ',';
+    bool another = !tok.text.empty() && tok.text.back() == ',';
+    Token key = tok;
+    if (another) key.text.pop_back();
+    if (!key.text.empty()) out.push_back(std::move(key));
+    return another;
   }
 
   void add_zone_keys(ServerBlock& block) {

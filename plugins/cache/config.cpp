@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/corefile/reverse_zone.h"
-#include "core/corefile/duration.h"
+#include "core/corefile/bounded_args.h"
 
 #include <algorithm>
 #include <charconv>
@@ -11,24 +11,29 @@
 namespace skycore::plugins::cache {
 namespace {
 
-bool is_number(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+// "30", "-1", "+5": written as a number, so meant as one (never a zone).
+bool looks_numeric(const std::string& s) {
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  return i < s.size() && std::all_of(s.begin() + i, s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
 }
 
-uint64_t number(corefile::TokenCursor& c, const std::string& s) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) throw c.err(fmt::format("cache: '{}' is not a number", s));
-  return v;
+// TTLs are 31-bit (RFC 2181 8); capacities are bounded so the store's
+// shards can be sized at start-up without running out of memory.
+constexpr int64_t kMaxTtl = 2147483647;
+constexpr int64_t kMaxCapacity = 100'000'000;
+
+seconds ttl(corefile::TokenCursor& c, std::string_view what, const std::string& s, int64_t lo = 0) {
+  return seconds(corefile::bounded_int(c, what, s, lo, kMaxTtl));
 }
 
-seconds duration(corefile::TokenCursor& c, const std::string& s) {
-  auto d = corefile::parse_duration(s);
-  if (!d) throw c.err(fmt::format("cache: '{}' is not a duration", s));
-  return std::chrono::duration_cast<seconds>(*d);
+seconds duration(corefile::TokenCursor& c, std::string_view what, const std::string& s,
+                 std::chrono::milliseconds hi = corefile::kMaxSetupDuration) {
+  return std::chrono::duration_cast<seconds>(corefile::bounded_duration(c, what, s, std::chrono::milliseconds(0), hi));
 }
 
 wire::Name zone(corefile::TokenCursor& c, const std::string& s) {
+  if (looks_numeric(s))
+    throw c.err(fmt::format("cache: '{}' is not a zone (only the first argument may be the TTL)", s));
   auto n = wire::Name::from_text(s);
   if (!n) throw c.err(fmt::format("cache: '{}' is not a domain name", s));
   n->lowercase();
@@ -39,10 +44,9 @@ wire::Name zone(corefile::TokenCursor& c, const std::string& s) {
 void parse_kind(corefile::TokenCursor& c, KindConfig& k) {
   auto args = c.remaining_args();
   if (args.empty() || args.size() > 3) throw c.arg_err();
-  k.capacity = number(c, args[0]);
-  if (k.capacity == 0) throw c.err("cache: capacity must be at least 1");
-  if (args.size() > 1) k.max_ttl = seconds(number(c, args[1]));
-  if (args.size() > 2) k.min_ttl = seconds(number(c, args[2]));
+  k.capacity = static_cast<size_t>(corefile::bounded_int(c, "cache: capacity", args[0], 1, kMaxCapacity));
+  if (args.size() > 1) k.max_ttl = ttl(c, "cache: TTL", args[1]);
+  if (args.size() > 2) k.min_ttl = ttl(c, "cache: MINTTL", args[2]);
   if (k.min_ttl > k.max_ttl) throw c.err("cache: MINTTL is larger than TTL");
 }
 
@@ -55,8 +59,8 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
     if (++seen > 1) throw c.err("plugin 'cache' can only be used once per server block");
     auto args = c.remaining_args();
     size_t i = 0;
-    if (i < args.size() && is_number(args[i])) {  // cache TTL: the max TTL of both kinds
-      auto ttl = seconds(number(c, args[i++]));
+    if (i < args.size() && looks_numeric(args[i])) {  // cache TTL: the max TTL of both kinds
+      auto ttl = ::skycore::plugins::cache::ttl(c, "cache: TTL", args[i++], 1);  // CoreDNS: not zero or negative
       cfg.success.max_ttl = cfg.denial.max_ttl = ttl;
       if (cfg.success.min_ttl > ttl) cfg.success.min_ttl = ttl;
       if (cfg.denial.min_ttl > ttl) cfg.denial.min_ttl = ttl;
@@ -70,20 +74,19 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
       else if (prop == "prefetch") {
         auto a = c.remaining_args();
         if (a.empty() || a.size() > 3) throw c.arg_err();
-        cfg.prefetch_amount = number(c, a[0]);
-        if (cfg.prefetch_amount == 0) throw c.err("cache: prefetch amount must be positive");
+        cfg.prefetch_amount = static_cast<uint64_t>(corefile::bounded_int(c, "cache: prefetch amount", a[0], 1, kMaxTtl));
         for (size_t k = 1; k < a.size(); ++k) {
           if (a[k].ends_with('%')) {
-            cfg.prefetch_percentage = static_cast<unsigned>(number(c, a[k].substr(0, a[k].size() - 1)));
-            if (cfg.prefetch_percentage > 100) throw c.err("cache: prefetch percentage above 100%");
+            cfg.prefetch_percentage =
+                static_cast<unsigned>(corefile::bounded_int(c, "cache: prefetch percentage", a[k].substr(0, a[k].size() - 1), 0, 100));
           } else {
-            cfg.prefetch_window = duration(c, a[k]);
+            cfg.prefetch_window = duration(c, "cache: prefetch", a[k]);
           }
         }
       } else if (prop == "serve_stale") {
         auto a = c.remaining_args();
         if (a.size() > 2) throw c.arg_err();
-        cfg.serve_stale = a.empty() ? seconds(3600) : duration(c, a[0]);
+        cfg.serve_stale = a.empty() ? seconds(3600) : duration(c, "cache: serve_stale", a[0]);
         if (a.size() == 2) {
           if (a[1] == "immediate") cfg.stale_mode = StaleMode::immediate;
           else if (a[1] == "verify") cfg.stale_mode = StaleMode::verify;
@@ -92,8 +95,7 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
       } else if (prop == "servfail") {
         auto a = c.remaining_args();
         if (a.size() != 1) throw c.arg_err();
-        cfg.servfail_ttl = duration(c, a[0]);
-        if (cfg.servfail_ttl > seconds(300)) throw c.err("cache: servfail is capped at 5m");
+        cfg.servfail_ttl = duration(c, "cache: servfail", a[0], std::chrono::minutes(5));  // CoreDNS's cap
       } else if (prop == "disable") {
         auto a = c.remaining_args();
         if (a.empty()) throw c.arg_err();

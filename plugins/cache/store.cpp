@@ -27,7 +27,10 @@ Key make_key(const wire::Query& q) {
 }
 
 Store::Store(StoreLimits limits) : limits_(limits) {
-  for (auto& s : shards_) s.map.reserve((limits_.capacity[0] + limits_.capacity[1]) / kShards + 1);
+  // Reserved up to a modest size: a large capacity grows the map as entries
+  // arrive instead of claiming all of its memory at start-up.
+  const size_t per_shard = (limits_.capacity[0] + limits_.capacity[1]) / kShards + 1;
+  for (auto& s : shards_) s.map.reserve(std::min<size_t>(per_shard, 16384));
 }
 
 size_t Store::entries(Kind k) const {

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "core/corefile/duration.h"
+#include "core/corefile/bounded_args.h"
 #include "core/plugin/setup.h"
 #include "plugins/erratic/erratic.h"
 
@@ -31,9 +31,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
       else if (c.val() == "delay") {
         cfg.delay = amount(c, 2);
         if (c.next_arg()) {
-          auto d = corefile::parse_duration(c.val());
-          if (!d) throw c.err(fmt::format("erratic: '{}' is not a duration", c.val()));
-          cfg.delay_for = *d;
+          cfg.delay_for = corefile::bounded_duration(c, "erratic: delay", c.val());
         }
       } else throw c.unknown_property();
       if (c.next_arg()) throw c.arg_err();

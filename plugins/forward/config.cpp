@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/corefile/reverse_zone.h"
-#include "core/corefile/duration.h"
+#include "core/corefile/bounded_args.h"
 #include "core/corefile/port.h"
 
 #include <charconv>
@@ -27,19 +27,9 @@ wire::Name parse_zone(corefile::TokenCursor& c, std::string_view text) {
   return *n;
 }
 
-size_t parse_count(corefile::TokenCursor& c, const std::string& s) {
-  size_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size())
-    throw c.err(fmt::format("forward: '{}' is not a number", s));
-  return v;
-}
-
-milliseconds duration_arg(corefile::TokenCursor& c) {
+milliseconds duration_arg(corefile::TokenCursor& c, std::string_view what) {
   if (!c.next_arg()) throw c.arg_err();
-  auto d = corefile::parse_duration(c.val());
-  if (!d) throw c.err(fmt::format("forward: '{}' is not a duration", c.val()));
-  return *d;
+  return corefile::bounded_duration(c, what, c.val());
 }
 
 void parse_property(corefile::TokenCursor& c, Config& cfg) {
@@ -54,12 +44,12 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
   } else if (prop == "prefer_udp") {
     cfg.prefer_udp = true;
   } else if (prop == "expire") {
-    cfg.expire = duration_arg(c);
+    cfg.expire = duration_arg(c, "forward: expire");
   } else if (prop == "max_fails") {
     if (!c.next_arg()) throw c.arg_err();
-    cfg.max_fails = static_cast<int>(parse_count(c, c.val()));
+    cfg.max_fails = static_cast<int>(corefile::bounded_int(c, "forward: max_fails", c.val(), 0, 1'000'000));
   } else if (prop == "health_check") {
-    cfg.health_interval = duration_arg(c);
+    cfg.health_interval = duration_arg(c, "forward: health_check");  // 0: no checks, as CoreDNS
     while (c.next_arg()) {
       if (c.val() == "no_rec") cfg.health_rd = false;
       else if (c.val() == "domain") {
@@ -75,7 +65,7 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
     else throw c.err(fmt::format("forward: unknown policy '{}'", c.val()));
   } else if (prop == "max_concurrent") {
     if (!c.next_arg()) throw c.arg_err();
-    cfg.max_concurrent = parse_count(c, c.val());
+    cfg.max_concurrent = static_cast<size_t>(corefile::bounded_int(c, "forward: max_concurrent", c.val(), 0, 1'000'000));
   } else if (prop == "tls") {
     auto args = c.remaining_args();
     if (args.size() > 3) throw c.arg_err();
@@ -172,7 +162,10 @@ Config parse_config(corefile::TokenCursor& c) {
   for (const auto& t : targets) {
     std::vector<std::string> expanded = {t};
     // A path (not an address) is a resolv.conf whose nameservers we use.
-    if (!parse_upstream(t) && (t.find('/') != std::string::npos || std::filesystem::exists(t))) {
+    std::error_code ec;
+    if (!parse_upstream(t) && !corefile::plausible_path(t))
+      throw c.err(fmt::format("forward: not an IP address or file: '{}'", t.substr(0, 80)));
+    if (!parse_upstream(t) && (t.find('/') != std::string::npos || std::filesystem::exists(t, ec))) {
       expanded = read_resolv_conf(t);
       if (expanded.empty()) throw c.err(fmt::format("forward: no nameservers found in '{}'", t));
     }

@@ -87,7 +87,10 @@ size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out) const {
 void Forward::record_failure(Upstream& u) {
   u.counters.failures.fetch_add(1, std::memory_order_relaxed);
   int fails = u.fails.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (cfg_.max_fails > 0 && fails >= cfg_.max_fails && !u.down.exchange(true)) health_.probe_until_up(u);
+  // health_check 0 turns checking off (as CoreDNS): an upstream is never
+  // marked down, since nothing would ever bring it back.
+  if (cfg_.max_fails > 0 && cfg_.health_interval.count() > 0 && fails >= cfg_.max_fails && !u.down.exchange(true))
+    health_.probe_until_up(u);
 }
 
 void Forward::record_success(Upstream& u) {

@@ -76,7 +76,9 @@ asio::awaitable<void> HealthChecker::probe_loop(Upstream& u) {
       break;
     }
     u.counters.healthcheck_failures.fetch_add(1, std::memory_order_relaxed);
-    pause.expires_at(started + cfg_.health_interval);
+    // Never faster than every 100 ms, whatever the interval: a refused port
+    // fails at once, and a zero pause would spin a whole CPU.
+    pause.expires_at(started + std::max(cfg_.health_interval, milliseconds(100)));
     co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   if (udp) udp->close();

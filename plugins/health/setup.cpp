@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/corefile/bounded_args.h"
 #include "core/corefile/duration.h"
 #include "core/plugin/http_probe.h"
 #include "core/plugin/setup.h"
@@ -20,9 +21,7 @@ struct Health {
 };
 
 std::chrono::milliseconds parse_duration(corefile::TokenCursor& c, const std::string& s) {
-  auto d = corefile::parse_duration(s);
-  if (!d) throw c.err(fmt::format("health: '{}' is not a duration", s));
-  return *d;
+  return corefile::bounded_duration(c, "health: lameduck", s);
 }
 
 }  // namespace

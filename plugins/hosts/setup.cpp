@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/corefile/duration.h"
+#include "core/corefile/bounded_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "plugins/hosts/hosts.h"
 
@@ -73,9 +73,7 @@ std::chrono::milliseconds parse_reload(corefile::TokenCursor& c,
   const std::string& a = args[0];
   if (a.starts_with('-'))
     throw c.err(fmt::format("hosts: invalid negative duration for reload '{}'", a));
-  auto d = corefile::parse_duration(a);
-  if (!d) throw c.err(fmt::format("hosts: invalid duration for reload '{}'", a));
-  return *d;
+  return corefile::bounded_duration(c, "hosts: reload", a);
 }
 
 // An INLINE line: IP NAME... CoreDNS silently skips lines that do not parse;

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/corefile/bounded_args.h"
 #include "core/corefile/duration.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
 #include "plugins/kubernetes/kubeconfig.h"
+#include "plugins/kubernetes/label_selector.h"
 #include "plugins/kubernetes/kubernetes.h"
 
 namespace skycore::plugins::kubernetes {
@@ -91,6 +93,7 @@ Parsed parse(SetupContext& ctx) {
         want(1, SIZE_MAX);
         std::string expr;  // "app in (a, b)" arrives as several tokens
         for (const auto& a : args) expr += (expr.empty() ? "" : " ") + a;
+        if (auto why = label_selector_error(expr)) throw c.err(fmt::format("kubernetes: labels: {}", *why));
         cfg.labels = expr;
       } else if (prop == "pods") {
         want(1, 1);
@@ -120,9 +123,7 @@ Parsed parse(SetupContext& ctx) {
         cfg.build.ignore_empty_service = true;
       } else if (prop == "startup_timeout") {
         want(1, 1);
-        auto d = corefile::parse_duration(args[0]);
-        if (!d) throw c.err(fmt::format("kubernetes: startup_timeout '{}' is not a duration", args[0]));
-        cfg.startup_timeout = *d;
+        cfg.startup_timeout = corefile::bounded_duration(c, "kubernetes: startup_timeout", args[0]);
       } else if (prop == "legacy_service_names") {
         want(0, 0);
         cfg.legacy_service_names = true;

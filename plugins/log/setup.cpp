@@ -43,8 +43,13 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   while (c.next()) {
     Rule rule;
     std::string format = std::string(kCommonFormat);
-    for (const auto& a : c.remaining_args()) {
+    auto args = c.remaining_args();
+    for (size_t i = 0; i < args.size(); ++i) {
+      const auto& a = args[i];
       if (a.find('{') != std::string::npos) {
+        // As CoreDNS: only the last argument can be the format.
+        if (i + 1 != args.size())
+          throw c.err(fmt::format("log: the format '{}' must be the last argument", a));
         format = a;
         continue;
       }

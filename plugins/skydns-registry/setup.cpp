@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/plugin/http_probe.h"
+#include "core/corefile/bounded_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
 #include "plugins/skydns-registry/etcd_store.h"
@@ -65,6 +66,9 @@ Options parse(SetupContext& ctx) {
         } else if (o.store == "file") {
           if (args.size() > 2) throw c.arg_err();
           if (args.size() == 2) o.path = args[1];
+          // Room for the ".tmp" sibling the journal is rewritten through.
+          if (!corefile::plausible_path(o.path + ".tmp"))
+            throw c.err(fmt::format("skydns-registry: store file: '{}' is not a usable path (too long)", o.path.substr(0, 80)));
           auto dir = std::filesystem::absolute(o.path).parent_path();
           if (!std::filesystem::is_directory(dir))  // reported on this line, not the block's end
             throw c.err(fmt::format("skydns-registry: directory '{}' does not exist", dir.string()));

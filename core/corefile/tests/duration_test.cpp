@@ -29,3 +29,11 @@ TEST_CASE("durations print as Go prints them") {
   CHECK(format_duration(3600s) == "1h0m0s");
   CHECK(format_duration(0ms) == "0s");
 }
+
+TEST_CASE("durations beyond Go's int64 nanoseconds are refused, never wrapped to negative") {
+  CHECK(parse_duration("2562047h") == std::chrono::hours(2562047));
+  CHECK_FALSE(parse_duration("2562048h").has_value());
+  CHECK_FALSE(parse_duration("2562047h47m17s").has_value());
+  CHECK_FALSE(parse_duration("99999999999999999999h").has_value());
+  CHECK_FALSE(parse_duration("1000000h1000000h1000000h").has_value());
+}

@@ -37,7 +37,7 @@ example.org:1053 {
 }
 
 TEST_CASE("parser: several keys per block, spaces, commas and line continuation") {
-  auto cfg = parse("a.org b.org:53, c.org,d.org,\n  dns://e.org,\n  10.0.0.0/15 {\n whoami\n}\n");
+  auto cfg = parse("a.org b.org:53, c.org, d.org,\n  dns://e.org,\n  10.0.0.0/15 {\n whoami\n}\n");
   REQUIRE(cfg.blocks.size() == 1);
   const auto& b = cfg.blocks[0];
   CHECK(texts(b.key_tokens) == std::vector<std::string>{"a.org", "b.org:53", "c.org", "d.org",
@@ -46,6 +46,11 @@ TEST_CASE("parser: several keys per block, spaces, commas and line continuation"
                                              "0.10.in-addr.arpa.", "1.10.in-addr.arpa."});
   REQUIRE(b.key_tokens.size() == 6);
   CHECK(b.key_tokens[5].line == 3);
+}
+
+TEST_CASE("parser: as in Caddy, only a trailing comma separates keys") {
+  CHECK_THROWS_WITH(parse("c.org,d.org {\n whoami\n}\n"), "Corefile:1: zone is not a valid domain name: 'c.org,d.org'");
+  CHECK_THROWS_WITH(parse(",. {\n whoami\n}\n"), "Corefile:1: zone is not a valid domain name: ',.'");
 }
 
 TEST_CASE("parser: the opening brace may be on the line after the keys") {

@@ -91,7 +91,7 @@ TEST_CASE("forward: configuration errors name the line") {
   CHECK(error_of("forward . 1.2.3.4 {\n bogus\n}") == "Corefile:3: unknown property 'bogus'");
   CHECK(error_of("forward . 1.2.3.4 {\n tls\n}") == "Corefile:4: forward: 'tls' needs at least one tls:// upstream");
   CHECK(error_of("forward . 1.2.3.4 {\n next FOO\n}") == "Corefile:3: forward: next: unknown rcode 'FOO'");
-  CHECK(error_of("forward . 1.2.3.4 {\n expire 10\n}") == "Corefile:3: forward: '10' is not a duration");
+  CHECK(error_of("forward . 1.2.3.4 {\n expire 10\n}") == "Corefile:3: forward: expire: '10' is not a duration");
   CHECK(error_of("forward . 1.2.3.4:0").find("not an IP address") != std::string::npos);
 }
 

@@ -121,7 +121,7 @@ TEST_CASE("hosts setup: errors name the Corefile line") {
   CHECK(error_of(" hosts {\n  reload\n }") ==
         "Corefile:3: hosts: reload needs a duration (zero seconds to disable)");
   CHECK(error_of(" hosts {\n\n  reload 5x\n }") ==
-        "Corefile:4: hosts: invalid duration for reload '5x'");
+        "Corefile:4: hosts: reload: '5x' is not a duration");
   CHECK(error_of(" hosts {\n  reload -1s\n }") ==
         "Corefile:3: hosts: invalid negative duration for reload '-1s'");
   CHECK(error_of(" hosts {\n  no_reverse please\n }")
