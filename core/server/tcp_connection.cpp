@@ -7,10 +7,30 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <malloc.h>
+
 #include "core/server/address.h"
 #include "core/server/query_handler.h"
 
 namespace skycore::server {
+namespace {
+
+// Large answers leave freed 64 KiB blocks in the worker's malloc arena, and
+// glibc keeps them unless asked: a burst of big-answer clients would leave
+// its peak behind as RSS. Asked a second after a connection ends, once for
+// all that end meanwhile (connection teardown is not the per-query path).
+asio::awaitable<void> return_freed_memory() {
+  thread_local bool pending = false;
+  if (pending) co_return;
+  pending = true;
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::seconds(1));
+  asio::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  malloc_trim(0);
+  pending = false;
+}
+
+}  // namespace
 
 TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec,
                              const TcpLimits& limits, uint16_t worker)
@@ -41,6 +61,7 @@ asio::awaitable<void> TcpConnection::run() {
   asio::co_spawn(ex, idle_watchdog(), asio::detached);
   asio::co_spawn(ex, write_loop(), asio::detached);
   co_await read_loop();
+  asio::co_spawn(ex, return_freed_memory(), asio::detached);
 }
 
 asio::awaitable<void> TcpConnection::read_loop() {
@@ -48,7 +69,7 @@ asio::awaitable<void> TcpConnection::read_loop() {
   asio::error_code ec;
   uint8_t len_buf[2];
   while (sock_.is_open()) {
-    if (inflight_ >= limits_.max_inflight) {  // bound the memory one client can pin
+    if (reader_paused()) {  // bound the memory one client can pin
       co_await read_resume_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
@@ -84,17 +105,25 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   req.local_addr = unmapped(local.address());
   req.local_port = local.port();
   co_await handle_query(req, spec_.zones);
-  if (inflight_-- == limits_.max_inflight) read_resume_.cancel_one();
+  --inflight_;
   size_t n = req.response.size();
-  if (n == 0 || !sock_.is_open()) co_return;
+  if (n == 0 || !sock_.is_open()) {
+    if (!reader_paused()) read_resume_.cancel_one();
+    co_return;
+  }
   if (outq_.size() >= limits_.max_pending_writes) {  // the client is not reading
     close();
     co_return;
   }
   out[0] = static_cast<uint8_t>(n >> 8);
   out[1] = static_cast<uint8_t>(n);
-  out.resize(2 + n);
-  outq_.push_back(std::move(out));
+  // Queue an exact-size copy: the 64 KiB answer buffer must not stay pinned
+  // behind a reply of a few hundred bytes while the client is slow to read.
+  std::vector<uint8_t> reply(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(2 + n));
+  out = {};
+  queued_bytes_ += reply.size();
+  outq_.push_back(std::move(reply));
+  if (!reader_paused()) read_resume_.cancel_one();
   write_wakeup_.cancel_one();
 }
 
@@ -108,8 +137,10 @@ asio::awaitable<void> TcpConnection::write_loop() {
     }
     co_await asio::async_write(sock_, asio::buffer(outq_.front()), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
+    queued_bytes_ -= outq_.front().size();
     outq_.pop_front();
     touch();
+    if (!reader_paused()) read_resume_.cancel_one();
   }
   close();
 }
@@ -121,8 +152,11 @@ asio::awaitable<void> TcpConnection::idle_watchdog() {
     auto deadline = last_activity_ + limits_.idle_timeout;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
-      if (idle()) break;
-      deadline = now + limits_.idle_timeout;  // busy answering: look again later
+      // Idle, or replies waiting that the client has not taken for a whole
+      // timeout (it stopped reading): close. Only answers still being
+      // worked out (a slow upstream) keep a quiet connection open.
+      if (idle() || !outq_.empty()) break;
+      deadline = now + limits_.idle_timeout;
     }
     idle_timer_.expires_at(deadline);
     co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -1,7 +1,10 @@
 // One DNS-over-TCP client connection (RFC 7766): queries are read back to
 // back and each is answered as soon as it finishes, so a slow answer does
 // not hold up the ones pipelined behind it. Writes are queued so replies
-// never interleave. Idle connections close after the idle timeout.
+// never interleave. Idle connections close after the idle timeout, and so
+// do connections whose client stops reading: reading pauses once replies
+// worth max_queued_bytes wait, and a write that makes no progress for the
+// idle timeout ends the connection. What one client can pin is bounded.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -19,7 +22,8 @@ struct TcpLimits {
   std::chrono::milliseconds idle_timeout{10'000};
   size_t max_connections = 1000;  // per process; split across workers
   size_t max_pending_writes = 256;  // a client that never reads gets closed
-  size_t max_inflight = 64;         // pipelined queries answered at once; reading pauses beyond
+  size_t max_inflight = 16;         // pipelined queries answered at once; reading pauses beyond
+  size_t max_queued_bytes = 256 * 1024;  // replies waiting to be written; reading pauses beyond
 };
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
@@ -48,6 +52,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   const TcpLimits& limits_;
   std::deque<std::vector<uint8_t>> outq_;  // length-prefixed replies
   size_t inflight_ = 0;
+  size_t queued_bytes_ = 0;
+  bool reader_paused() const { return inflight_ >= limits_.max_inflight || queued_bytes_ >= limits_.max_queued_bytes; }
   uint16_t worker_;
   std::chrono::steady_clock::time_point last_activity_;
 };

@@ -9,6 +9,8 @@
 
 #include "core/server/socket_options.h"
 
+#include <asio/steady_timer.hpp>
+
 namespace skycore::server {
 
 asio::ip::tcp::acceptor open_tcp_acceptor(asio::io_context& io, const asio::ip::tcp::endpoint& ep) {
@@ -56,7 +58,11 @@ asio::awaitable<void> tcp_accept_loop(asio::ip::tcp::acceptor& acceptor, const L
   for (;;) {
     auto sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) continue;  // EMFILE and friends: keep accepting once they clear
+    if (ec) {  // EMFILE and friends: keep accepting once they clear, without spinning
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
     if (!conns.make_room()) {
       sock.close(ec);  // every connection is busy: refuse this one
       continue;
