@@ -4,6 +4,8 @@ what CoreDNS does that clients rely on (SERVFAIL while unsynced, an address
 for the apex NS target). The fake API server speaks the real list/watch
 protocol; every wait polls."""
 
+import threading
+
 import dns.rcode
 import pytest
 
@@ -49,3 +51,139 @@ def test_deep_names_answer_nxdomain_and_never_crash(cluster, labels):
     assert ask(srv, deep_ns).rcode() == dns.rcode.NXDOMAIN
     assert_alive(srv)
     assert rdatas(ask(srv, f"svc1.testns.{ZONE}")) == ["10.96.0.100"]
+
+
+# --- an API server that hammers back: every retry path backs off ------------------
+
+import json  # noqa: E402
+import time  # noqa: E402
+
+from helpers.hostile_kube import HostileKube, list_body, namespace, service  # noqa: E402
+
+WINDOW = 4.0  # seconds a misbehaving API server is watched for
+# client-go's backoff (0.8 s doubling) allows ~4 retries in 4 s; bdc9ee5 made thousands.
+MAX_RETRIES = 15
+
+
+def hostile_server(start_server, kube):
+    return start_server(corefile(kube.url, 9, "noendpoints\nstartup_timeout 0s"))
+
+
+def _healthy(resource, watch, query, extra_services=()):
+    if watch:
+        return 200, []  # overridden by the tests that need watches
+    if resource == "namespaces":
+        return 200, list_body("Namespace", [namespace("testns")])
+    return 200, list_body("Service", [service("svc1", "testns", "10.96.0.100"), *extra_services])
+
+
+def _watch_forever(stop):
+    """A watch stream that stays open (until the test ends) with no events."""
+    def lines():
+        while not stop.is_set():
+            stop.wait(0.2)
+            yield ""
+    return lines()
+
+
+def _count_over_window(kube, resource, watch):
+    before = kube.count(resource, watch)
+    time.sleep(WINDOW)  # the bound is over a time window: nothing to poll for
+    return kube.count(resource, watch) - before
+
+
+def test_every_list_answering_410_is_retried_with_backoff(start_server):
+    def script(resource, watch, query):
+        if resource == "services" and not watch:
+            return 410, json.dumps({"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"}).encode()
+        return _healthy(resource, watch, query)
+    with HostileKube(script) as kube:
+        srv = hostile_server(start_server, kube)
+        poll(lambda: kube.count("services", False) >= 2, 5, what="two lists")
+        n = _count_over_window(kube, "services", False)
+        assert n <= MAX_RETRIES, f"{n} lists in {WINDOW} s"
+        assert srv.running()
+
+
+def test_a_watch_that_ends_at_once_is_retried_with_backoff(start_server):
+    with HostileKube(_healthy) as kube:  # every watch: 200 with an empty body
+        srv = hostile_server(start_server, kube)
+        poll(lambda: kube.count("services", True) >= 2, 5, what="two watches")
+        n = _count_over_window(kube, "services", True)
+        assert n <= MAX_RETRIES, f"{n} watches in {WINDOW} s"
+        # Meanwhile the listed names are served.
+        assert rdatas(ask(srv, f"svc1.testns.svc.{ZONE}")) == ["10.96.0.100"]
+
+
+def test_a_continue_token_that_repeats_is_bounded(start_server):
+    def script(resource, watch, query):
+        if resource == "services" and not watch:
+            return 200, list_body("Service", [], cont="again")  # the same token forever
+        return _healthy(resource, watch, query)
+    with HostileKube(script) as kube:
+        srv = hostile_server(start_server, kube)
+        poll(lambda: kube.count("services", False) >= 2, 5, what="two pages")
+        n = _count_over_window(kube, "services", False)
+        assert n <= 2 * MAX_RETRIES, f"{n} list pages in {WINDOW} s"
+        srv.wait_stdout("continue token repeats")
+
+
+def test_objects_that_cannot_be_parsed_are_skipped_not_fatal(start_server):
+    """One bad object failed the whole list on bdc9ee5: the plugin never synced."""
+    stop = threading.Event()
+    bad = [
+        {"kind": "Service", "metadata": {"name": "nullip", "namespace": "testns"},
+         "spec": {"clusterIP": "10.96.0.7", "clusterIPs": [None], "ports": [{"port": "eighty"}]}},
+        {"kind": "Service", "metadata": {"name": ["not", "a", "string"], "namespace": "testns"}},
+        {"kind": "Service", "metadata": {"name": "wrongspec", "namespace": "testns"}, "spec": "nonsense"},
+        {"kind": "Service", "metadata": {"name": "ports", "namespace": "testns"},
+         "spec": {"clusterIP": "10.96.0.8", "ports": {"port": 80}}},
+        42,
+        "a string",
+    ]
+
+    def script(resource, watch, query):
+        if watch:
+            return 200, _watch_forever(stop)
+        if resource == "services":
+            return 200, list_body("Service", [*bad, service("good", "testns", "10.96.0.9")])
+        return _healthy(resource, watch, query)
+    with HostileKube(script) as kube:
+        try:
+            srv = hostile_server(start_server, kube)
+            poll(lambda: rdatas(ask(srv, f"good.testns.svc.{ZONE}")) == ["10.96.0.9"], 5, what="the good service")
+            srv.wait_stdout("not served")
+            assert_alive_k8s(srv)
+        finally:
+            stop.set()
+
+
+def test_a_corrupt_watch_stream_relists_and_later_changes_appear(start_server):
+    stop = threading.Event()
+    state = {"watches": 0}
+
+    def script(resource, watch, query):
+        if resource == "services" and watch:
+            state["watches"] += 1
+            if state["watches"] == 1:
+                return 200, ["{not json", json.dumps({"type": "ADDED", "object": service("never", "testns", "10.0.0.1")})]
+            return 200, _watch_forever(stop)
+        if resource == "services":
+            extra = [service("later", "testns", "10.96.0.50")] if state["watches"] >= 1 else []
+            return 200, list_body("Service", [service("svc1", "testns", "10.96.0.100"), *extra])
+        if watch:
+            return 200, _watch_forever(stop)
+        return _healthy(resource, watch, query)
+    with HostileKube(script) as kube:
+        try:
+            srv = hostile_server(start_server, kube)
+            poll(lambda: rdatas(ask(srv, f"later.testns.svc.{ZONE}")) == ["10.96.0.50"], 8,
+                 what="the service listed after the corrupt stream")
+            assert kube.count("services", False) >= 2  # it relisted
+        finally:
+            stop.set()
+
+
+def assert_alive_k8s(srv):
+    assert srv.running()
+    assert rdatas(ask(srv, f"good.testns.svc.{ZONE}", via=tcp)) == ["10.96.0.9"]

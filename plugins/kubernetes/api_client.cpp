@@ -204,7 +204,9 @@ Poco::JSON::Object::Ptr ApiSession::get(const std::string& path) {
   try {
     std::istream& in = request(*session, path, "GET");
     std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    auto v = Poco::JSON::Parser().parse(body);
+    if (v.type() != typeid(Poco::JSON::Object::Ptr)) throw std::runtime_error(fmt::format("GET {}: not a JSON object", path));
+    return v.extract<Poco::JSON::Object::Ptr>();
   } catch (const Poco::Exception& e) {
     throw std::runtime_error(fmt::format("GET {}: {}", path, e.displayText()));
   }
@@ -219,7 +221,15 @@ void ApiSession::watch(const std::string& path, const std::function<void(const P
     std::string line;
     while (std::getline(in, line)) {
       if (line.empty() || line == "\r") continue;
-      on_event(Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>());
+      // A line that is not a JSON object reaches on_event as null: the
+      // caller decides that the stream is corrupt (and relists).
+      Poco::JSON::Object::Ptr ev;
+      try {
+        auto v = Poco::JSON::Parser().parse(line);
+        if (v.type() == typeid(Poco::JSON::Object::Ptr)) ev = v.extract<Poco::JSON::Object::Ptr>();
+      } catch (const Poco::Exception&) {
+      }
+      on_event(ev);
     }
   } catch (const Poco::Exception& e) {
     std::lock_guard lock(mu_);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <random>
 
 namespace skycore::plugins::kubernetes {
 namespace {
@@ -30,6 +31,33 @@ std::string encode(const std::string& s) {
 
 struct Gone : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// A watch stream that cannot be read (an event that is not JSON, not an
+// object): its resourceVersion cannot be trusted past that point, so the
+// informer lists afresh instead of re-reading the same bytes forever.
+struct Corrupt : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+constexpr size_t kMaxListPages = 10'000;  // 5 million objects at 500 a page
+
+// Retry delays as client-go's reflector: 800 ms doubling to 30 s, each
+// drawn at random between half and all of the current step (so replicas
+// restarted together do not hammer an API server in step).
+class Backoff {
+ public:
+  std::chrono::milliseconds next() {
+    std::uniform_int_distribution<int64_t> d(step_.count() / 2, step_.count());
+    auto wait = std::chrono::milliseconds(d(rng_));
+    step_ = std::min(step_ * 2, std::chrono::milliseconds(30'000));
+    return wait;
+  }
+  void reset() { step_ = std::chrono::milliseconds(800); }
+
+ private:
+  std::chrono::milliseconds step_{800};
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 template <typename T>
@@ -108,11 +136,20 @@ bool Informer::pause(std::chrono::milliseconds d) {
   return !cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
+// List, then watch from the list's resourceVersion, for as long as the
+// plugin runs. Every path back to the API server after a failure waits a
+// backoff: a list that keeps answering 410 Gone, a continue token that never
+// ends, a watch that ends at once with nothing, a corrupt stream. A watch
+// that ran a while (the server ends each after timeoutSeconds) is simply
+// started again, and one 410 after a healthy watch relists at once, as
+// client-go does.
 void Informer::run() {
   std::string rv;
-  bool relist = true, failing = false;
-  auto backoff = std::chrono::milliseconds(500);
+  bool relist = true, failing = false, relisted_at_once = false;
+  Backoff backoff;
+  std::string last_error;
   while (true) {
+    std::string error;
     try {
       {
         std::lock_guard lock(mu_);
@@ -125,78 +162,137 @@ void Informer::run() {
       }
       if (failing) log("INFO", fmt::format("{}: API server {} reachable again", resource_.name, server_.describe()));
       failing = false;
-      backoff = std::chrono::milliseconds(500);
-      watch(rv);  // returns when the server ends the stream: watch again from rv
-    } catch (const Gone&) {
-      relist = true;  // our resourceVersion is too old: list afresh at once
+      auto started = std::chrono::steady_clock::now();
+      size_t events = watch(rv);
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      if (events > 0 || std::chrono::steady_clock::now() - started >= std::chrono::seconds(5)) {
+        backoff.reset();  // a healthy stream that ended: watch again now
+        relisted_at_once = false;
+        continue;
+      }
+      error = "the watch ended at once without events";
+    } catch (const Gone& e) {
+      relist = true;
+      if (!relisted_at_once) {  // the usual 410: our resourceVersion is too old
+        relisted_at_once = true;
+        continue;
+      }
+      error = fmt::format("410 Gone again after a relist: {}", e.what());
+    } catch (const Corrupt& e) {
+      relist = true;
+      error = e.what();
     } catch (const std::exception& e) {
       {
         std::lock_guard lock(mu_);
         if (stopping_) return;
       }
-      if (auto* api = dynamic_cast<const ApiError*>(&e); api && api->status == 410) {
-        relist = true;
-        continue;
-      }
-      if (!failing) log("ERROR", fmt::format("{}: {}; retrying", resource_.name, e.what()));
-      failing = true;
-      if (!pause(backoff)) return;
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+      if (auto* api = dynamic_cast<const ApiError*>(&e); api && api->status == 410) relist = true;
+      error = e.what();
     }
+    if (!failing || error != last_error) log("ERROR", fmt::format("{}: {}; retrying", resource_.name, error));
+    failing = true;
+    last_error = error;
+    if (!pause(backoff.next())) return;
   }
+}
+
+void Informer::skip(const std::string& key, const std::string& why) {
+  ++skipped_total_;
+  if (skipped_.size() < 1000 && skipped_.insert(key).second)
+    log("WARNING", fmt::format("{}: {} not served: {} ({} skipped so far)", resource_.name, key, why, skipped_total_));
 }
 
 void Informer::list(std::string& rv) {
   auto builder = resource_.new_list();
   std::string cont;
-  size_t skipped = 0;
-  std::string first_why;
+  std::set<std::string> seen_tokens;
+  size_t pages = 0;
   do {
+    if (++pages > kMaxListPages) throw std::runtime_error(fmt::format("list longer than {} pages", kMaxListPages));
     std::string path = resource_.path + "?limit=500";
     if (!resource_.label_selector.empty()) path += "&labelSelector=" + encode(resource_.label_selector);
     if (!cont.empty()) path += "&continue=" + encode(cont);
     auto page = session_->get(path);
-    auto meta = page->getObject("metadata");
+    auto meta = page->has("metadata") && page->isObject("metadata") ? page->getObject("metadata") : nullptr;
+    if (page->has("items") && !page->isNull("items") && !page->isArray("items"))
+      throw std::runtime_error("a list whose items are not an array");
     if (auto items = page->getArray("items")) {
       for (size_t i = 0; i < items->size(); ++i) {
-        auto o = items->getObject(i);
-        std::string why;
-        if (!o || !builder->add(meta_text(o, "namespace") + "/" + meta_text(o, "name"), o, why)) {
-          if (!skipped++) first_why = meta_text(o, "namespace") + "/" + meta_text(o, "name") + ": " + why;
+        auto o = items->isObject(i) ? items->getObject(i) : nullptr;
+        if (!o) {
+          skip(fmt::format("item {} of page {}", i, pages), "not an object");
+          continue;
+        }
+        std::string key = fmt::format("item {} of page {}", i, pages), why;
+        try {
+          key = meta_text(o, "namespace") + "/" + meta_text(o, "name");
+          // An object DNS cannot use (a Service without an address yet) is
+          // normal and not logged; one that does not parse is.
+          builder->add(key, o, why);
+        } catch (const std::exception& e) {
+          skip(key, e.what());
         }
       }
     }
-    cont = meta && meta->has("continue") ? meta->getValue<std::string>("continue") : "";
-    rv = meta && meta->has("resourceVersion") ? meta->getValue<std::string>("resourceVersion") : "";
+    auto text = [&](const char* f) {
+      return meta && meta->has(f) && !meta->isNull(f) ? meta->getValue<std::string>(f) : std::string();
+    };
+    cont = text("continue");
+    rv = text("resourceVersion");
+    // A token seen before would page forever.
+    if (!cont.empty() && !seen_tokens.insert(cont).second)
+      throw std::runtime_error("a list whose continue token repeats");
   } while (!cont.empty());
   builder->commit(cache_);
-  // Objects DNS cannot use (a Service without an address yet) are normal.
-  if (skipped) log("DEBUG", fmt::format("{}: {} objects not served, e.g. {}", resource_.name, skipped, first_why));
 }
 
-void Informer::watch(std::string& rv) {
+size_t Informer::watch(std::string& rv) {
   std::string path = resource_.path + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=300";
   if (!rv.empty()) path += "&resourceVersion=" + encode(rv);
   if (!resource_.label_selector.empty()) path += "&labelSelector=" + encode(resource_.label_selector);
+  size_t events = 0;
   session_->watch(path, [&](const Object::Ptr& ev) {
-    std::string type = ev->optValue<std::string>("type", "");
+    if (!ev) throw Corrupt("a watch event that is not a JSON object");
+    ++events;
+    std::string type = ev->has("type") && ev->get("type").isString() ? ev->getValue<std::string>("type") : "";
     Object::Ptr o = ev->has("object") && ev->isObject("object") ? ev->getObject("object") : nullptr;
     if (type == "ERROR") {
-      int code = o ? o->optValue<int>("code", 0) : 0;
-      std::string message = o ? o->optValue<std::string>("message", "") : "";
+      int code = 0;
+      std::string message;
+      try {
+        code = o ? o->optValue<int>("code", 0) : 0;
+        message = o ? o->optValue<std::string>("message", "") : "";
+      } catch (const std::exception&) {
+      }
       if (code == 410) throw Gone(message);
       throw std::runtime_error(fmt::format("watch error {}: {}", code, message));
     }
     if (!o) return;
-    std::string key = meta_text(o, "namespace") + "/" + meta_text(o, "name");
-    if (type == "ADDED" || type == "MODIFIED") {
-      std::string why;
-      resource_.put(cache_, key, o, why);
-    } else if (type == "DELETED") {
-      resource_.erase(cache_, key);
+    std::string key, v;
+    try {
+      key = meta_text(o, "namespace") + "/" + meta_text(o, "name");
+      v = meta_text(o, "resourceVersion");
+    } catch (const std::exception& e) {
+      throw Corrupt(fmt::format("a watch event with unreadable metadata: {}", e.what()));
     }
-    if (auto v = meta_text(o, "resourceVersion"); !v.empty()) rv = v;  // bookmarks too
+    try {
+      if (type == "ADDED" || type == "MODIFIED") {
+        std::string why;
+        resource_.put(cache_, key, o, why);
+      } else if (type == "DELETED") {
+        resource_.erase(cache_, key);
+      }
+    } catch (const std::exception& e) {
+      // Skipped like a list item; an older version of it must not linger.
+      resource_.erase(cache_, key);
+      skip(key, e.what());
+    }
+    if (!v.empty()) rv = v;  // bookmarks too
   });
+  return events;
 }
 
 }  // namespace skycore::plugins::kubernetes

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -48,8 +49,10 @@ class Informer {
  private:
   void run();
   void list(std::string& rv);
-  void watch(std::string& rv);
+  size_t watch(std::string& rv);  // events seen
   bool pause(std::chrono::milliseconds d);  // false when stopping
+  // An object that could not be parsed: logged once per object, counted.
+  void skip(const std::string& key, const std::string& why);
 
   ApiServer server_;
   Resource resource_;
@@ -59,6 +62,8 @@ class Informer {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::shared_ptr<ApiSession> session_;  // the one in use, to abort it
+  std::set<std::string> skipped_;          // keys already logged (bounded)
+  size_t skipped_total_ = 0;
 };
 
 // The resources the plugin watches, each parsing into its part of the cache.
