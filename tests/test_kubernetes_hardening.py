@@ -187,3 +187,29 @@ def test_a_corrupt_watch_stream_relists_and_later_changes_appear(start_server):
 def assert_alive_k8s(srv):
     assert srv.running()
     assert rdatas(ask(srv, f"good.testns.svc.{ZONE}", via=tcp)) == ["10.96.0.9"]
+
+
+# --- CoreDNS parity: unsynced SERVFAIL, the apex NS target's address ---------------
+
+
+def test_serving_unsynced_after_startup_timeout_gives_servfail_not_nxdomain(start_server):
+    def script(resource, watch, query):
+        return 500, json.dumps({"kind": "Status", "code": 500, "message": "etcd is down"}).encode()
+    with HostileKube(script) as kube:
+        srv = hostile_server(start_server, kube)
+        poll(lambda: kube.count("services", False) >= 1, 5, what="a list attempt")
+        for name in (f"svc1.testns.svc.{ZONE}", f"nothing.testns.svc.{ZONE}"):
+            r = ask(srv, name)
+            assert r.rcode() == dns.rcode.SERVFAIL, dns.rcode.to_text(r.rcode())
+
+
+@pytest.mark.parametrize("via", [udp, tcp], ids=["udp", "tcp"])
+def test_the_apex_ns_target_has_an_address(cluster, via):
+    _, srv = cluster()
+    r = ask(srv, ZONE, "NS", via)
+    assert rdatas(r) == [f"ns.dns.{ZONE}."]
+    assert rdatas(r, "A", "additional") == ["127.0.0.1"]  # the server's own (it listens there)
+    a = ask(srv, f"ns.dns.{ZONE}", "A", via)
+    assert a.rcode() == dns.rcode.NOERROR and rdatas(a) == ["127.0.0.1"]
+    aaaa = ask(srv, f"ns.dns.{ZONE}", "AAAA", via)
+    assert aaaa.rcode() == dns.rcode.NOERROR and not aaaa.answer and aaaa.authority

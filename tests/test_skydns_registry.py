@@ -503,6 +503,10 @@ def test_apex_soa_and_ns(catalogue):
     assert (soa.mname.to_text(), soa.rname.to_text()) == (f"ns.dns.{ZONE}.", f"hostmaster.{ZONE}.")
     r = ask(srv, "", "NS")
     assert [rd.target.to_text() for rd in r.answer[0]] == [f"ns.dns.{ZONE}."]
+    # The NS target has an address, in the additional section and of its own.
+    assert [rd.address for rrset in r.additional for rd in rrset] == ["127.0.0.1"]
+    a = ask(srv, "ns.dns", "A")
+    assert a.rcode() == dns.rcode.NOERROR and [rd.address for rd in a.answer[0]] == ["127.0.0.1"]
 
 
 def test_tcp_and_kdig(catalogue):

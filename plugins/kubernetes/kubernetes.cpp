@@ -226,6 +226,7 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
     }
     if (qtype == wire::rrtype::NS) {
       w.add_name_rr(wire::Section::answer, qname, wire::rrtype::NS, ttl, zone_ns_name(*zone));
+      add_ns_address(w, wire::Section::additional, *zone, req.local_addr, ttl, qtype);
       co_return Result::written(name(), wire::rcode::NOERROR);
     }
     co_return nodata();
@@ -262,7 +263,10 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
       w.add_txt(wire::Section::answer, qname, ttl, txt);
       co_return Result::written(name(), wire::rcode::NOERROR);
     }
-    if (rel == "ns.dns") co_return nodata();
+    if (rel == "ns.dns") {  // the apex NS's target: this server's own address, as CoreDNS
+      if (!add_ns_address(w, wire::Section::answer, *zone, req.local_addr, ttl, qtype)) co_return nodata();
+      co_return Result::written(name(), wire::rcode::NOERROR);
+    }
 
     const Node* node = snap.find(rel);
     // kube2sky's names: <svc>.<ns>.<zone> answers as <svc>.<ns>.svc.<zone>.
@@ -329,6 +333,12 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
     co_return Result::written(name(), wire::rcode::NOERROR);
   }
   if (falls_through(req.query.qname_lower)) co_return co_await next(req);
+  if (!synced_) {
+    // Serving after startup_timeout without a sync: a name not found may
+    // well exist, and pods would cache an NXDOMAIN (as CoreDNS: SERVFAIL).
+    w.set_rcode(wire::rcode::SERVFAIL);
+    co_return Result::written(name(), wire::rcode::SERVFAIL);
+  }
   w.set_rcode(wire::rcode::NXDOMAIN);
   add_soa();
   co_return Result::written(name(), wire::rcode::NXDOMAIN);

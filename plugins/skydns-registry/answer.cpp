@@ -204,9 +204,16 @@ uint16_t answer(Request& req, const wire::Name& zone, std::span<const std::strin
       add_zone_soa(w, wire::Section::answer, req.query.qname, zone, kSoaTtl, serial, kSoaTtl);
     } else if (qtype == wire::rrtype::NS) {
       w.add_name_rr(wire::Section::answer, req.query.qname, wire::rrtype::NS, kSoaTtl, zone_ns_name(zone));
+      add_ns_address(w, wire::Section::additional, zone, req.local_addr, kSoaTtl, qtype);
     } else {
       add_soa(req, zone, serial);
     }
+    return wire::rcode::NOERROR;
+  }
+
+  // ns.dns.<zone>, the apex NS's target: this server's own address.
+  if (labels.size() == 2 && labels[0] == "ns" && labels[1] == "dns") {
+    if (!add_ns_address(w, wire::Section::answer, zone, req.local_addr, kSoaTtl, qtype)) add_soa(req, zone, serial);
     return wire::rcode::NOERROR;
   }
 
