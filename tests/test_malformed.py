@@ -46,8 +46,8 @@ def check_reply(expected, packet, reply):
     assert (reply[2] >> 3) & 0xF == (packet[2] >> 3) & 0xF, "opcode not echoed"
     want = EXPECTED_RCODE[expected]
     assert reply[3] & 0xF == want & 0xF, f"header rcode {reply[3] & 0xF}"
-    if (reply[2] >> 3) & 0xF == dns.opcode.UPDATE:
-        return  # dnspython would parse the question as an UPDATE zone section
+    if (reply[2] >> 3) & 0xF not in (dns.opcode.QUERY, dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.NOTIFY):
+        return  # UPDATE's question is a zone section to dnspython; opcode 15 it cannot parse
     # The full rcode (BADVERS needs the OPT record's extended bits).
     msg = dns.message.from_wire(reply)
     assert msg.rcode() == want, dns.rcode.to_text(msg.rcode())
@@ -122,3 +122,25 @@ def test_udp_random_garbage(whoami_server):
             s.sendto(bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 80))),
                      (HOST, whoami_server.port))
     assert_alive(whoami_server)
+
+
+@pytest.mark.parametrize("send", ["udp", "tcp"])
+def test_unknown_opcode_without_question_is_notimp_with_rd_clear(whoami_server, send):
+    """RFC 8906 3.1.4: NOTIMP, not FORMERR, even with QDCOUNT 0; RD and CD
+    are echoed only for QUERY."""
+    packet = bytes.fromhex("abcd" "7910" "0000" "0000" "0000" "0000")  # opcode 15, RD, CD
+    if send == "udp":
+        with udp_socket() as s:
+            s.sendto(packet, (HOST, whoami_server.port))
+            reply, _ = s.recvfrom(65535)
+    else:
+        with tcp_connect(whoami_server.port) as s:
+            s.sendall(frame(packet))
+            reply = recv_frame(s)
+    assert reply[3] & 0xF == dns.rcode.NOTIMP
+    assert (reply[2] >> 3) & 0xF == 15
+    assert reply[2] & 0x01 == 0, "RD copied for a non-QUERY opcode"
+    assert reply[3] & 0x10 == 0, "CD copied for a non-QUERY opcode"
+    # A QUERY still gets RD back.
+    r = udp(dns.message.make_query("rd.example.org", "A"), whoami_server.port)
+    assert r.flags & 0x0100

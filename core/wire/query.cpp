@@ -54,13 +54,17 @@ QueryStatus parse_query(std::span<const uint8_t> pkt, Query& q) {
   q.id = h.id();
   q.flags = h.flags();
   q.opcode = h.opcode();
-  if (h.qdcount() != 1) return QueryStatus::formerr;
+  // An opcode we do not implement is NOTIMP whatever follows (RFC 8906
+  // 3.1.4: ISC's tester sends opcode 15 without a question); the question
+  // and OPT are echoed only when they read cleanly.
+  const bool known_opcode = q.opcode == opcode::QUERY;
+  if (h.qdcount() != 1) return known_opcode ? QueryStatus::formerr : QueryStatus::notimp;
 
   WireReader r(pkt, kHeaderSize);
   r.name(q.qname);
   q.qtype = r.u16();
   q.qclass = r.u16();
-  if (!r.ok()) return QueryStatus::formerr;
+  if (!r.ok()) return known_opcode ? QueryStatus::formerr : QueryStatus::notimp;
   q.question_end = r.pos();
   q.qname_lower = q.qname;
   q.qname_lower.lowercase();
@@ -68,11 +72,13 @@ QueryStatus parse_query(std::span<const uint8_t> pkt, Query& q) {
 
   if (!read_section(r, h.ancount(), false, q.edns) ||
       !read_section(r, h.nscount(), false, q.edns) ||
-      !read_section(r, h.arcount(), true, q.edns))
-    return QueryStatus::formerr;
-  if (r.remaining() != 0) return QueryStatus::formerr;  // trailing garbage
+      !read_section(r, h.arcount(), true, q.edns) || r.remaining() != 0) {  // trailing garbage too
+    if (known_opcode) return QueryStatus::formerr;
+    q.edns = Edns{};
+    return QueryStatus::notimp;
+  }
 
-  if (q.opcode != opcode::QUERY) return QueryStatus::notimp;
+  if (!known_opcode) return QueryStatus::notimp;
   if (q.edns.present && q.edns.version > 0) return QueryStatus::badvers;
   return QueryStatus::ok;
 }

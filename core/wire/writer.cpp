@@ -28,7 +28,9 @@ void MessageWriter::start_response(const Query& q, std::span<const uint8_t> quer
   if (limit_ < kHeaderSize) { overflow_ = true; return; }
   std::memset(buf_.data(), 0, kHeaderSize);
   store16(&buf_[0], q.id);
-  uint16_t f = flag::QR | (q.flags & (flag::RD | flag::CD)) | uint16_t(q.opcode & 0x0F) << 11;
+  // RD and CD mean something only in a QUERY; other opcodes get them clear.
+  const uint16_t copied = q.opcode == opcode::QUERY ? (q.flags & (flag::RD | flag::CD)) : 0;
+  uint16_t f = flag::QR | copied | uint16_t(q.opcode & 0x0F) << 11;
   store16(&buf_[2], f);
   pos_ = kHeaderSize;
   if (q.has_question && room(q.qname.size() + 4)) {
