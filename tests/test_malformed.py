@@ -10,7 +10,8 @@ import dns.rcode
 import pytest
 
 from helpers.dnsclient import HOST, frame, recv_frame, tcp, tcp_connect, udp, udp_socket
-from helpers.skycore import SOURCE, assert_alive
+from helpers.dnsclient import answers_udp
+from helpers.skycore import SOURCE, assert_alive, poll
 
 TABLE = SOURCE / "core" / "wire" / "tests" / "malformed_queries.txt"
 DROP_WAIT = 0.3  # a dropped query gets no reply within this
@@ -121,6 +122,10 @@ def test_udp_random_garbage(whoami_server):
         for _ in range(300):
             s.sendto(bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 80))),
                      (HOST, whoami_server.port))
+    # A burst this size can overflow the socket's receive buffer, and the
+    # kernel then drops datagrams (the next query too, now and then): wait
+    # until it is drained before asking whether the server still answers.
+    poll(lambda: answers_udp(whoami_server.port, "alive.example.org."), 5, what="an answer after the burst")
     assert_alive(whoami_server)
 
 

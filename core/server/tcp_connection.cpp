@@ -17,17 +17,18 @@ namespace {
 
 // Large answers leave freed 64 KiB blocks in the worker's malloc arena, and
 // glibc keeps them unless asked: a burst of big-answer clients would leave
-// its peak behind as RSS. Asked a second after a connection ends, once for
-// all that end meanwhile (connection teardown is not the per-query path).
-asio::awaitable<void> return_freed_memory() {
-  thread_local bool pending = false;
-  if (pending) co_return;
-  pending = true;
-  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::seconds(1));
-  asio::error_code ec;
-  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  malloc_trim(0);
-  pending = false;
+// its peak behind as RSS. Asked when a worker's last TCP connection ends, or
+// at most once a second while connections keep ending (teardown is not the
+// per-query path, and no timer is left behind to delay a shutdown).
+thread_local size_t open_connections = 0;
+
+void connection_ended() {
+  thread_local std::chrono::steady_clock::time_point last_trim;
+  auto now = std::chrono::steady_clock::now();
+  if (--open_connections == 0 || now - last_trim >= std::chrono::seconds(1)) {
+    last_trim = now;
+    malloc_trim(0);
+  }
 }
 
 }  // namespace
@@ -60,8 +61,9 @@ asio::awaitable<void> TcpConnection::run() {
   auto ex = co_await asio::this_coro::executor;
   asio::co_spawn(ex, idle_watchdog(), asio::detached);
   asio::co_spawn(ex, write_loop(), asio::detached);
+  ++open_connections;
   co_await read_loop();
-  asio::co_spawn(ex, return_freed_memory(), asio::detached);
+  connection_ended();
 }
 
 asio::awaitable<void> TcpConnection::read_loop() {

@@ -23,6 +23,10 @@ asio::ip::udp::socket open_udp_socket(asio::io_context& io, const asio::ip::udp:
   if (ep.address().is_v6()) sock.set_option(asio::ip::v6_only(false));
   sock.set_option(asio::socket_base::reuse_address(true));
   sock.set_option(reuse_port(true));
+  // Bursts must not overflow the default ~200 KiB buffer (each small datagram
+  // costs about 1 KiB of it); the kernel caps this at net.core.rmem_max.
+  asio::error_code ignored;
+  sock.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
   sock.bind(ep);
   sock.non_blocking(true);
   return sock;
