@@ -59,8 +59,10 @@ class MessageWriter {
   // OPT pseudo-record; call last. ext_rcode is the rcode's upper 8 bits.
   bool add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit);
 
-  // Whole-message replacement (a cached or upstream answer). Copies what
-  // fits; a message larger than the limit keeps header + question and gets TC.
+  // Whole-message replacement (a cached or upstream answer). A message
+  // larger than the limit keeps the whole records that fit and its OPT, and
+  // gets TC when an answer or authority record was left out: the same
+  // truncation an answer built here gets.
   bool assign(std::span<const uint8_t> msg);
   // Like assign() for a message already written into this writer's buffer
   // (e.g. an upstream reply received in place): no copy.

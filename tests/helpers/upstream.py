@@ -131,7 +131,8 @@ class Upstream:
         qname = q.question[0].name
         qtype = q.question[0].rdtype
         if qtype == dns.rdatatype.A and not qname.to_text().startswith("nx"):
-            r.answer.append(dns.rrset.from_text(qname, self.ttl, "IN", "A", self.answer_ip))
+            ips = self.answer_ip if isinstance(self.answer_ip, (list, tuple)) else [self.answer_ip]
+            r.answer.append(dns.rrset.from_text(qname, self.ttl, "IN", "A", *ips))
         elif qname.to_text().startswith("nx"):
             r.set_rcode(dns.rcode.NXDOMAIN)
         if not r.answer and self.negative_soa:

@@ -153,7 +153,7 @@ TEST_CASE("sections only move forward") {
   CHECK_FALSE(w.add_a(Section::answer, N("x.example.org"), 1, std::span<const uint8_t, 4>(v4)));
 }
 
-TEST_CASE("assign truncates an oversized message to header and question") {
+TEST_CASE("assign truncates an oversized message to the records that fit") {
   auto pkt = query_packet("x.example.org", rrtype::TXT);
   Query q;
   REQUIRE(parse_query(pkt, q) == QueryStatus::ok);
@@ -169,7 +169,7 @@ TEST_CASE("assign truncates an oversized message to header and question") {
   CHECK(s.truncated());
   ParsedMessage m;
   REQUIRE(parse_message(s.data(), m));
-  CHECK(m.records.empty());
+  CHECK(m.records.size() == 1);  // one 250-byte TXT fits in 512, two do not
   CHECK(m.qname.to_text() == "x.example.org.");
   CHECK((m.flags & flag::TC) != 0);
 }
@@ -214,6 +214,58 @@ TEST_CASE("adopt takes a message in place and truncates it to the limit") {
   CHECK(small.truncated());
   ParsedMessage m;
   REQUIRE(parse_message(small.data(), m));
-  CHECK(m.records.empty());
+  CHECK(m.records.size() == 1);
   CHECK(m.qname.to_text() == "x.example.org.");
+}
+
+TEST_CASE("a whole message too big for the client keeps the records that fit, its OPT, and TC") {
+  auto pkt = query_packet("big.example.org", rrtype::A);
+  Query q;
+  REQUIRE(parse_query(pkt, q) == QueryStatus::ok);
+  std::array<uint8_t, 4096> big{};
+  MessageWriter src(big, big.size());
+  src.start_response(q, pkt);
+  for (uint8_t i = 0; i < 60; ++i) {
+    const uint8_t ip[4] = {10, 0, 0, i};
+    REQUIRE(src.add_a(Section::answer, q.qname, 60, std::span<const uint8_t, 4>(ip)));
+  }
+  REQUIRE(src.add_opt(1232, 0, false));
+  auto whole = src.data();
+  REQUIRE(whole.size() > 512);
+
+  for (bool in_place : {false, true}) {
+    std::array<uint8_t, 4096> buf{};
+    MessageWriter w(buf, 512);
+    if (in_place) {
+      std::copy(whole.begin(), whole.end(), buf.begin());
+      REQUIRE(w.adopt(whole.size()));
+    } else {
+      REQUIRE(w.assign(whole));
+    }
+    CHECK(w.size() <= 512);
+    HeaderView h{buf.data()};
+    CHECK(h.has(flag::TC));
+    ParsedMessage m;
+    REQUIRE(parse_message(w.data(), m));
+    size_t answers = 0, opts = 0;
+    for (auto& rr : m.records) {
+      answers += rr.section == Section::answer;
+      opts += rr.type == rrtype::OPT;
+    }
+    CHECK(answers == h.ancount());
+    CHECK(answers > 25);  // 16 bytes each after the question: ~29 fit
+    CHECK(opts == 1);
+  }
+  // Only additional records cut: no TC (RFC 2181 9).
+  std::array<uint8_t, 4096> big2{};
+  MessageWriter s2(big2, big2.size());
+  s2.start_response(q, pkt);
+  const uint8_t ip[4] = {10, 0, 0, 1};
+  REQUIRE(s2.add_a(Section::answer, q.qname, 60, std::span<const uint8_t, 4>(ip)));
+  for (int i = 0; i < 60; ++i) REQUIRE(s2.add_a(Section::additional, N("glue.example.org"), 60, std::span<const uint8_t, 4>(ip)));
+  std::array<uint8_t, 4096> buf{};
+  MessageWriter w(buf, 512);
+  REQUIRE(w.assign(s2.data()));
+  CHECK_FALSE(HeaderView{buf.data()}.has(flag::TC));
+  CHECK(HeaderView{buf.data()}.ancount() == 1);
 }
