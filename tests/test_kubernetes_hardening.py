@@ -20,12 +20,12 @@ from test_kubernetes import upstream  # noqa: F401  (fixture)
 def cluster(start_server, upstream):  # noqa: F811
     kubes = []
 
-    def make(props="", fixture=True, wait=True, **kw):
+    def make(props="", fixture=True, wait=True, extra="", **kw):
         k = FakeKube(**kw).start()
         kubes.append(k)
         if fixture:
             k.load_fixture(FIXTURE)
-        srv = start_server(corefile(k.url, upstream.port, props))
+        srv = start_server(corefile(k.url, upstream.port, props, extra=extra))
         if wait:
             poll(lambda: synced(srv), 5, what="the first sync")
         return k, srv
@@ -213,3 +213,17 @@ def test_the_apex_ns_target_has_an_address(cluster, via):
     assert a.rcode() == dns.rcode.NOERROR and rdatas(a) == ["127.0.0.1"]
     aaaa = ask(srv, f"ns.dns.{ZONE}", "AAAA", via)
     assert aaaa.rcode() == dns.rcode.NOERROR and not aaaa.answer and aaaa.authority
+
+
+def test_internal_lookups_for_externalname_targets_are_not_logged(cluster):
+    """Only the client's query is logged; on bdc9ee5 the ExternalName
+    target's lookup was logged too, as if a client had asked over TCP with
+    bufsize 65535."""
+    _, srv = cluster(extra="    log\n")
+    r = ask(srv, f"ext1.{NS}", "A")
+    assert rdatas(r, "CNAME") == ["example.net."]
+    poll(lambda: f'"A IN ext1.{NS}. udp' in srv.stdout(), 3, what="the client's log line")
+    lines = [l for l in srv.stdout().splitlines() if " IN " in l and "ready.probe" not in l
+             and "svc1.testns" not in l]  # the start-up and sync probes
+    assert len(lines) == 1, lines
+    assert "example.net" not in lines[0] and "65535" not in lines[0]

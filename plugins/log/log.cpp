@@ -30,6 +30,9 @@ Log::Log(std::vector<Rule> rules, std::shared_ptr<LineSink> sink)
     : rules_(std::move(rules)), sink_(std::move(sink)) {}
 
 asio::awaitable<Result> Log::serve(Request& req, Next next) {
+  // A lookup a plugin makes on a client's behalf (an ExternalName target)
+  // is not a query anyone sent: CoreDNS logs client queries only.
+  if (req.depth > 0) co_return co_await next(req);
   auto start = std::chrono::steady_clock::now();
   Result r = co_await next(req);
   auto took = std::chrono::steady_clock::now() - start;
