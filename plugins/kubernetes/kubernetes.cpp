@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "core/plugin/srv_weight.h"
 #include "core/plugin/zone_soa.h"
 #include "core/wire/header.h"
 #include "core/wire/reader.h"
@@ -315,8 +316,8 @@ asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) {
         for (const Ip& ip : node->addrs)
           if (ip.v6 == (qtype == wire::rrtype::AAAA)) add_ip(req, wire::Section::answer, qname, ttl, ip);
       } else if (qtype == wire::rrtype::SRV && !node->srvs.empty()) {
-        // As CoreDNS: priority 0, the weight shared equally.
-        auto weight = static_cast<uint16_t>(std::max<size_t>(100 / node->srvs.size(), 1));
+        // As CoreDNS: priority 0, the weight shared equally (never 0).
+        auto weight = srv_equal_weight(node->srvs.size());
         wire::Name target;
         for (const Srv& s : node->srvs)
           if (join(*zone, s.target, target)) w.add_srv(wire::Section::answer, qname, ttl, 0, weight, s.port, target);

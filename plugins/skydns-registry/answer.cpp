@@ -1,5 +1,6 @@
 #include "plugins/skydns-registry/answer.h"
 
+#include "core/plugin/srv_weight.h"
 #include "core/plugin/zone_soa.h"
 #include "core/wire/header.h"
 
@@ -54,7 +55,7 @@ void answer_srv(Request& req, const wire::Name& zone, const Pattern& p, const Sn
     if (!srv_target(e, zone, target)) return;
     uint32_t ttl = ttl_of(e.service, now);
     if (pass == 0) {
-      uint16_t weight = static_cast<uint16_t>(100 / (is_near ? near : far));
+      uint16_t weight = srv_equal_weight(is_near ? near : far);
       req.response.add_srv(wire::Section::answer, req.query.qname, ttl, is_near ? 10 : 20, weight,
                            e.service.port, target);
     } else if (e.ip) {
@@ -182,9 +183,8 @@ size_t answer_records(Request& req, const wire::Name& zone, std::span<const std:
           return;
         }
         uint32_t* sum = sum_of(r.priority);
-        uint32_t share = sum && *sum ? (r.weight ? r.weight : 100) * 100 / *sum : 100;
-        w.add_srv(wire::Section::answer, qname, r.ttl, r.priority, static_cast<uint16_t>(share ? share : 1),
-                  r.port, target);
+        w.add_srv(wire::Section::answer, qname, r.ttl, r.priority,
+                  srv_weight(r.weight ? r.weight : 100, sum ? *sum : 0), r.port, target);
       });
     }
   }

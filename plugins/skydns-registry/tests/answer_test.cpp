@@ -43,12 +43,14 @@ struct Asked {
   ParsedMessage msg;
   uint16_t rcode = 0;
 
-  Asked(const Snapshot& snap, const char* qname, uint16_t qtype, WallClock::time_point now) {
+  Asked(const Snapshot& snap, const char* qname, uint16_t qtype, WallClock::time_point now,
+        std::span<uint8_t> out = {}) {
     MessageWriter qw(qbuf, qbuf.size());
     qw.start_query(1, 0, *Name::from_text(qname), qtype, rrclass::IN);
     req.packet = qw.data();
     REQUIRE(parse_query(req.packet, req.query) == QueryStatus::ok);
-    req.response.reset(rbuf, rbuf.size());
+    if (out.empty()) out = rbuf;
+    req.response.reset(out, out.size());
     req.response.start_response(req.query, req.packet);
     auto zone = *Name::from_text("skydns.local");
     size_t above = req.query.qname_lower.label_count() - zone.label_count();
@@ -89,6 +91,18 @@ TEST_CASE("SRV: priority 10 weight 100/n; a named region ranks the others 20") {
   CHECK(std::count(ranked.begin(), ranked.end(), "10 50 8080 a1.skydns.local.") == 1);
   CHECK(std::count(ranked.begin(), ranked.end(), "10 50 8080 a2.skydns.local.") == 1);
   CHECK(std::count(ranked.begin(), ranked.end(), "20 100 8080 db3.example.com.") == 1);
+}
+
+TEST_CASE("SRV: more than 100 instances on one name still get weight 1, never 0") {
+  std::vector<Service> many;
+  for (int i = 0; i < 150; ++i)
+    many.push_back(svc(("u" + std::to_string(i)).c_str(), "web", "east", ("host" + std::to_string(i) + ".example.com").c_str()));
+  Snapshot snap(entries(std::move(many)));
+  std::array<uint8_t, 65535> big{};
+  Asked all(snap, "web.prod.skydns.local", rrtype::SRV, kNow, big);
+  auto srv = all.texts(Section::answer, rrtype::SRV);
+  REQUIRE(srv.size() == 150);
+  for (const auto& s : srv) CHECK(s.starts_with("10 1 8080 "));
 }
 
 TEST_CASE("A answers for IP hosts, the uuid name alone, TTL counts down") {
