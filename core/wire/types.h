@@ -9,7 +9,7 @@ namespace skycore::wire {
 namespace rrtype {
 inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15,
                           TXT = 16, AAAA = 28, SRV = 33, OPT = 41, IXFR = 251,
-                          AXFR = 252, ANY = 255;
+                          RRSIG = 46, AXFR = 252, ANY = 255;
 }
 namespace rrclass {
 inline constexpr uint16_t IN = 1, CH = 3, NONE = 254, ANY = 255;

@@ -323,16 +323,17 @@ void MessageWriter::keep_question_only(size_t qend) {
   set_flag(flag::TC);
 }
 
-bool MessageWriter::adopt(size_t len) {
+bool MessageWriter::adopt(size_t len, size_t keep_free) {
   if (len > buf_.size() || len < kHeaderSize || kHeaderSize > limit_) return false;
-  if (len <= limit_) {
+  if (len + keep_free <= limit_) {
     reset(buf_, limit_);
     take_whole(len);
     return true;
   }
   // Too big: keep the records that fit (and the OPT), in place, with TC.
+  const size_t room = keep_free < limit_ ? limit_ - keep_free : 0;
   size_t qend = question_end({buf_.data(), len}, limit_);
-  size_t fitted = fit_records({buf_.data(), len}, buf_.data(), limit_);
+  size_t fitted = fit_records({buf_.data(), len}, buf_.data(), room);
   reset(buf_, limit_);
   if (fitted) take_whole(fitted);
   else keep_question_only(qend);

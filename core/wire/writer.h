@@ -66,7 +66,9 @@ class MessageWriter {
   bool assign(std::span<const uint8_t> msg);
   // Like assign() for a message already written into this writer's buffer
   // (e.g. an upstream reply received in place): no copy.
-  bool adopt(size_t len);
+  // keep_free: bytes to leave under the limit when truncating (an OPT the
+  // caller appends next).
+  bool adopt(size_t len, size_t keep_free = 0);
 
   // True after assign(): the message came whole from elsewhere (cache,
   // upstream) and already carries whatever OPT it should.

@@ -61,7 +61,8 @@ std::optional<Analysis> analyze(std::span<const uint8_t> msg, const Config& cfg,
   }
   if (r.remaining() != 0) return std::nullopt;
 
-  if (a.rcode == wire::rcode::SERVFAIL) {
+  // Server errors, as CoreDNS counts them: SERVFAIL and NOTIMP, kept briefly.
+  if (a.rcode == wire::rcode::SERVFAIL || a.rcode == wire::rcode::NOTIMP) {
     if (cfg.servfail_ttl.count() == 0) return std::nullopt;
     a.kind = Kind::servfail;
     a.ttl = static_cast<uint32_t>(cfg.servfail_ttl.count());

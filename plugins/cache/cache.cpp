@@ -7,11 +7,16 @@
 #include <cstring>
 #include <memory>
 
+#include <ctime>
+
 #include "core/wire/header.h"
+#include "plugins/cache/sanity.h"
 #include "core/wire/record.h"
 
 namespace skycore::plugins::cache {
 namespace {
+
+constexpr size_t kOptSize = 11;  // an OPT record without options
 
 StoreLimits limits_from(const Config& c) {
   StoreLimits l;
@@ -48,7 +53,13 @@ void Cache::answer_from_cache(Request& req, size_t len) const {
   wire::store16(buf.data(), req.query.id);
   // The stored question is the first asker's; give this client its own case.
   std::memcpy(buf.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());
-  req.response.adopt(len);
+  // As CoreDNS: AA set (some stubs drop non-authoritative replies); AD only
+  // for a client that asked for DNSSEC (DO) or set AD itself (RFC 6840 5.8).
+  uint16_t flags = wire::HeaderView{buf.data()}.flags() | wire::flag::AA;
+  if (!req.query.edns.do_bit && !(req.query.flags & wire::flag::AD)) flags &= ~wire::flag::AD;
+  wire::store16(buf.data() + 2, flags);
+  // Truncation, if the client is small, leaves room for the OPT added next.
+  req.response.adopt(len, req.query.edns.present ? kOptSize : 0);
   if (req.query.edns.present) req.response.add_opt(wire::kDefaultUdpCap, 0, req.query.edns.do_bit);
 }
 
@@ -68,6 +79,7 @@ void Cache::remember(Request& req, const Key& key) {
   copy.resize(wire::remove_opt(copy));
   auto a = analyze(copy, cfg_, req.query.qname_lower);
   if (!a) return;
+  if (!fit_to_cache(copy, req.query.qname_lower, req.query.qtype, static_cast<uint32_t>(std::time(nullptr)))) return;
   wire::store16(copy.data(), 0);
   store_.insert(key, copy, std::move(*a), Clock::now());
 }

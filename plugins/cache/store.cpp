@@ -91,8 +91,11 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
     if (now - e.last_hit >= limits_.prefetch_window) e.window_hits = 0;
     e.last_hit = now;
     ++e.window_hits;
-    if (e.window_hits >= limits_.prefetch_amount &&
-        uint64_t(remaining) * 100 <= uint64_t(e.lifetime) * limits_.prefetch_percentage) {
+    // CoreDNS's threshold: PERCENTAGE of the original TTL, rounded up, so a
+    // 5 s TTL at 10% prefetches with 1 s left (it never did when compared
+    // unrounded: 1 s is 20%).
+    uint64_t threshold = (uint64_t(e.lifetime) * limits_.prefetch_percentage + 99) / 100;
+    if (e.window_hits >= limits_.prefetch_amount && remaining <= threshold) {
       e.prefetching = true;
       hit.prefetch_due = true;
       counters_.prefetches.fetch_add(1, std::memory_order_relaxed);

@@ -39,6 +39,7 @@ class Upstream:
         self.soa_minimum = soa_minimum
         self.negative_soa = negative_soa
         self.delay = 0.0  # seconds to wait before answering (answer mode)
+        self.extra_flags = 0  # ORed into every reply's flags (AD, ...)
         self.udp_queries = 0
         self.tcp_queries = 0
         self.seen = []  # (transport, dns.message.Message)
@@ -121,7 +122,10 @@ class Upstream:
         if mode == "silent":
             return []
         r = dns.message.make_response(q)
-        r.flags |= dns.flags.RA
+        r.flags |= dns.flags.RA | self.extra_flags
+        if mode == "dangling_cname":  # a CNAME to a name with no records, and no SOA
+            r.answer.append(dns.rrset.from_text(q.question[0].name, self.ttl, "IN", "CNAME", "nowhere.example."))
+            return [r.to_wire()]
         if mode == "servfail":
             r.set_rcode(dns.rcode.SERVFAIL)
             return [r.to_wire()]

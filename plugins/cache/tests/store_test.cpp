@@ -210,3 +210,24 @@ TEST_CASE("prefetch fires once for popular entries close to expiry") {
   s.prefetch_done(key);
   CHECK(s.lookup(key, f.t0 + 97s, f.out, false).prefetch_due);
 }
+
+TEST_CASE("prefetch 1 with a 5 s TTL refetches when a hit comes with 1 s left (CoreDNS's rounded-up 10%)") {
+  Fixture f;
+  f.limits.prefetch_amount = 1;
+  f.limits.prefetch_percentage = 10;
+  Store s(f.limits);
+  auto q = make_query("short.example.org");
+  f.put(s, q, answer(q, 5), f.t0);
+  auto key = make_key(q);
+  CHECK_FALSE(s.lookup(key, f.t0 + 1s, f.out, false).prefetch_due);  // 4 s left of 5
+  CHECK(s.lookup(key, f.t0 + 4s, f.out, false).prefetch_due);        // 1 s left: ceil(0.5) = 1
+}
+
+TEST_CASE("NOTIMP is cached briefly as a server error, as CoreDNS") {
+  Fixture f;
+  auto q = make_query("notimp.example.org");
+  auto a = analyze(answer(q, 0, rcode::NOTIMP), f.cfg, q.qname_lower);
+  REQUIRE(a);
+  CHECK(a->kind == Kind::servfail);
+  CHECK(a->ttl == 5);
+}
