@@ -49,6 +49,83 @@ void swap_rdata(std::span<uint8_t> msg, const Rr& a, const Rr& b) {
   std::memcpy(&msg[b.ttl], tmp.data(), n);
 }
 
+// Whether every compression pointer in the message's names (owners, and
+// names inside the rdata of the types that may compress them) points below
+// `limit`: then records after `limit` can change places without breaking
+// any name. Unknown types' rdata is opaque (RFC 3597: never compressed).
+bool pointers_below(std::span<const uint8_t> msg, size_t first_rr, size_t count, size_t limit) {
+  auto name_ok = [&](size_t p, size_t end) {
+    while (p < end) {
+      uint8_t len = msg[p];
+      if (len == 0) return true;
+      if ((len & 0xc0) == 0xc0) return p + 1 < end && ((size_t(len & 0x3f) << 8) | msg[p + 1]) < limit;
+      p += 1 + len;
+    }
+    return false;
+  };
+  wire::WireReader r(msg, first_rr);
+  for (size_t i = 0; i < count; ++i) {
+    size_t owner = r.pos();
+    r.skip_name();
+    if (!r.ok() || !name_ok(owner, r.pos())) return false;
+    uint16_t type = r.u16();
+    r.skip(6);
+    uint16_t rdlen = r.u16();
+    size_t rd = r.pos(), end = rd + rdlen;
+    r.skip(rdlen);
+    if (!r.ok()) return false;
+    switch (type) {
+      case wire::rrtype::CNAME: case wire::rrtype::NS: case wire::rrtype::PTR:
+        if (!name_ok(rd, end)) return false;
+        break;
+      case wire::rrtype::MX:
+        if (rdlen < 3 || !name_ok(rd + 2, end)) return false;
+        break;
+      case wire::rrtype::SRV:
+        if (rdlen < 7 || !name_ok(rd + 6, end)) return false;
+        break;
+      case wire::rrtype::SOA: {  // two names
+        wire::WireReader s(msg.first(end), rd);
+        size_t m = s.pos();
+        s.skip_name();
+        if (!s.ok() || !name_ok(m, s.pos()) || !name_ok(s.pos(), end)) return false;
+        break;
+      }
+      default: break;
+    }
+  }
+  return true;
+}
+
+// CoreDNS's order: CNAMEs first (stub resolvers read the first record),
+// then other types, then addresses, then MX. A stable reorder of whole
+// records, done only when no name points into the answer section (so no
+// pointer can break); the common upstream answer already is in order.
+constexpr int rank(uint16_t type) {
+  return type == wire::rrtype::CNAME ? 0
+         : type == wire::rrtype::A || type == wire::rrtype::AAAA ? 2
+         : type == wire::rrtype::MX ? 3 : 1;
+}
+
+void reorder(std::span<uint8_t> msg, std::span<const Rr> rrs, size_t answers_end) {
+  bool sorted = true;
+  for (size_t i = 1; i < rrs.size(); ++i) sorted &= rank(rrs[i - 1].type) <= rank(rrs[i].type);
+  if (sorted) return;
+  const size_t start = rrs[0].owner;
+  wire::HeaderView h{msg.data()};
+  if (!pointers_below(msg, start, size_t(h.ancount()) + h.nscount() + h.arcount(), start)) return;
+  thread_local std::array<uint8_t, 65535> tmp;  // per worker, no allocation
+  size_t out = 0;
+  for (int k = 0; k <= 3; ++k)
+    for (size_t i = 0; i < rrs.size(); ++i) {
+      if (rank(rrs[i].type) != k) continue;
+      size_t b = rrs[i].owner, e = i + 1 < rrs.size() ? rrs[i + 1].owner : answers_end;
+      std::memcpy(tmp.data() + out, &msg[b], e - b);
+      out += e - b;
+    }
+  std::memcpy(&msg[start], tmp.data(), out);
+}
+
 }  // namespace
 
 size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng) {
@@ -69,6 +146,24 @@ size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng) {
     rr.owner_len = r.pos() - rr.owner;
     rr.type = r.u16();
     r.u16();  // class
+    rr.ttl = r.pos();
+    r.u32();
+    rr.rdlength = r.u16();
+    rr.rdata = r.pos();
+    r.skip(rr.rdlength);
+    if (!r.ok()) return 0;
+  }
+  const size_t answers_end = r.pos();
+  reorder(msg, std::span<const Rr>(rrs.data(), an), answers_end);
+  // The records may have moved: walk them again where they are now.
+  r = wire::WireReader(msg, rrs[0].owner);
+  for (uint16_t i = 0; i < an; ++i) {
+    Rr& rr = rrs[i];
+    rr.owner = r.pos();
+    r.skip_name();
+    rr.owner_len = r.pos() - rr.owner;
+    rr.type = r.u16();
+    r.u16();
     rr.ttl = r.pos();
     r.u32();
     rr.rdlength = r.u16();

@@ -2,7 +2,9 @@
 // answer section in place, as CoreDNS's loadbalance does, without
 // re-encoding the message: only the rdata (and TTL) of records that share
 // a type and an owner spelled with the same bytes change places, so names,
-// compression pointers and lengths stay valid. No allocation.
+// compression pointers and lengths stay valid. No allocation. Before that,
+// the answer is put in CoreDNS's order (CNAME, others, A/AAAA, MX) when it
+// is not, if no compression pointer points into the answer section.
 #pragma once
 #include <cstdint>
 #include <span>

@@ -113,3 +113,27 @@ TEST_CASE("loadbalance: short, single-record and unreadable messages are untouch
   CHECK(shuffle_answers(msg, rng) == 0);
   CHECK(msg == copy);
 }
+
+TEST_CASE("loadbalance: [A, MX, CNAME] becomes CNAME, A, MX as CoreDNS orders it") {
+  std::array<uint8_t, 512> qb{};
+  MessageWriter qw(qb, qb.size());
+  qw.start_query(7, flag::RD, N("www.example.org"), rrtype::A, rrclass::IN);
+  Query q;
+  REQUIRE(parse_query(qw.data(), q) == QueryStatus::ok);
+  std::array<uint8_t, 1024> b{};
+  MessageWriter w(b, b.size());
+  w.start_response(q, qw.data());
+  const uint8_t ip[4] = {192, 0, 2, 1};
+  w.add_a(Section::answer, N("www.example.org"), 60, std::span<const uint8_t, 4>(ip));
+  w.add_mx(Section::answer, N("www.example.org"), 60, 10, N("mx.example.org"));
+  w.add_name_rr(Section::answer, N("www.example.org"), rrtype::CNAME, 60, N("alias.example.org"));
+  w.add_soa(Section::authority, N("example.org"), 60, N("ns.example.org"), N("h.example.org"), 1, 2, 3, 4, 5);
+  std::vector<uint8_t> msg(w.data().begin(), w.data().end());
+  Rng rng{1};
+  shuffle_answers(msg, rng);
+  auto after = answers(msg);  // parses: every name still valid
+  REQUIRE(after.size() == 3);
+  CHECK(after[0] == "www.example.org. alias.example.org.");
+  CHECK(after[1] == "www.example.org. 192.0.2.1");
+  CHECK(after[2] == "www.example.org. 10 mx.example.org.");
+}
