@@ -4,25 +4,45 @@
 #include <stdexcept>
 
 namespace skycore::server {
+namespace {
+std::string_view wire_view(const wire::Name& n) {
+  auto w = n.wire();
+  return {reinterpret_cast<const char*>(w.data()), w.size()};
+}
+}  // namespace
 
 void ZoneTable::add(const std::string& zone_text, const Chain* chain) {
   auto name = wire::Name::from_text(zone_text);
   if (!name) throw std::invalid_argument("invalid zone '" + zone_text + "'");
   name->lowercase();
-  for (const auto& r : routes_)
-    if (r.zone.equals_ignore_case(*name)) throw std::invalid_argument("duplicate zone '" + zone_text + "'");
-  routes_.push_back({*name, name->to_text(), chain});
+  if (by_wire_.count(wire_view(*name))) throw std::invalid_argument("duplicate zone '" + zone_text + "'");
+  const ZoneRoute& r = routes_.emplace_back(ZoneRoute{*name, name->to_text(), chain});
+  by_wire_.emplace(wire_view(r.zone), &r);
+  if (routes_.size() > kScanLimit) {
+    longest_first_.clear();
+    return;
+  }
   // Longer wire form = more labels or longer labels; for zones that contain
   // one another, longer always means more specific, which is all we need.
-  std::stable_sort(routes_.begin(), routes_.end(),
-                   [](const ZoneRoute& a, const ZoneRoute& b) { return a.zone.size() > b.zone.size(); });
+  auto at = std::upper_bound(longest_first_.begin(), longest_first_.end(), &r,
+                             [](const ZoneRoute* a, const ZoneRoute* b) { return a->zone.size() > b->zone.size(); });
+  longest_first_.insert(at, &r);
 }
 
 const ZoneRoute* ZoneTable::match(const wire::Name& qname_lower) const {
-  // A handful of zones per address is the norm, so a linear scan over the
-  // longest-first list beats hashing every suffix of the name.
-  for (const auto& r : routes_)
-    if (qname_lower.is_subdomain_of(r.zone)) return &r;
+  if (routes_.size() <= kScanLimit) {
+    for (const ZoneRoute* r : longest_first_)
+      if (qname_lower.is_subdomain_of(r->zone)) return r;
+    return nullptr;
+  }
+  // Every suffix of the name, longest (most specific) first.
+  auto w = qname_lower.wire();
+  for (size_t i = 0; i < w.size();) {
+    auto it = by_wire_.find(std::string_view(reinterpret_cast<const char*>(w.data() + i), w.size() - i));
+    if (it != by_wire_.end()) return it->second;
+    if (w[i] == 0) break;
+    i += w[i] + 1;
+  }
   return nullptr;
 }
 

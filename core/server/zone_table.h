@@ -1,8 +1,14 @@
 // Zone dispatch for one listening address: the most specific server-block
 // zone that contains the query name wins; "." catches everything else.
-// Immutable once built; lookups do not allocate.
+// Immutable once built; lookups do not allocate. A handful of zones (the
+// norm) is scanned longest-first; many (a Corefile with thousands of keys
+// on one port) are found by hashing each suffix of the name, so neither
+// building nor a lookup grows with the square of the zone count.
 #pragma once
+#include <deque>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/plugin/plugin.h"
@@ -25,7 +31,10 @@ class ZoneTable {
   size_t size() const { return routes_.size(); }
 
  private:
-  std::vector<ZoneRoute> routes_;  // longest zone first
+  static constexpr size_t kScanLimit = 16;  // up to this many zones: a linear scan
+  std::deque<ZoneRoute> routes_;            // a deque: references stay valid as it grows
+  std::vector<const ZoneRoute*> longest_first_;  // kept while size() <= kScanLimit
+  std::unordered_map<std::string_view, const ZoneRoute*> by_wire_;  // views into routes_
 };
 
 }  // namespace skycore::server

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+#include <string>
+
 #include "core/server/zone_table.h"
 
 using namespace skycore;
@@ -41,4 +44,21 @@ TEST_CASE("a zone cannot be added twice") {
   ZoneTable t;
   t.add("example.org.", &a);
   CHECK_THROWS_AS(t.add("EXAMPLE.org.", &a), std::invalid_argument);
+}
+
+TEST_CASE("many zones on one address: the same answers through the hashed lookup") {
+  Chain many({}), special({}), root({});
+  ZoneTable t;
+  for (int i = 0; i < 20000; ++i) t.add("z" + std::to_string(i) + ".example.org.", &many);
+  t.add("deep.z7.example.org.", &special);
+  t.add(".", &root);
+  CHECK(t.size() == 20002);
+  CHECK(t.match(lower("www.z19999.example.org"))->zone_text == "z19999.example.org.");
+  CHECK(t.match(lower("a.deep.z7.example.org"))->chain == &special);
+  CHECK(t.match(lower("z7.example.org"))->chain == &many);
+  CHECK(t.match(lower("other.example.org"))->chain == &root);
+  CHECK_THROWS_AS(t.add("Z5.example.org.", &many), std::invalid_argument);
+  ZoneTable no_root;
+  for (int i = 0; i < 100; ++i) no_root.add("z" + std::to_string(i) + ".test.", &many);
+  CHECK(no_root.match(lower("example.org")) == nullptr);
 }
