@@ -639,15 +639,61 @@ def test_callbacks_on_delete(registry, receivers):
         assert r.status == 201 and r.json == {"UUID": "cb", "Reply": HOST, "Port": rcv.port}, r
     assert not first.seen() and not second.seen()
     assert api.delete("cb").status == 200
-    # One sender delivers in order: once the second has it, the first is done.
+    # Deliveries run concurrently: each receiver gets exactly one.
     [(method, path, body)] = second.wait(1)
     assert (method, path) == ("DELETE", "/skydns/callbacks/cb")
     assert json.loads(body)["UUID"] == "cb" and json.loads(body)["Host"] == "10.2.0.1"
+    first.wait(1)
     assert [(m, p) for m, p, _ in first.seen()] == [("DELETE", "/skydns/callbacks/cb")]
     # The callbacks went with the service.
     r = api.call("PUT", "/skydns/callbacks/cb", {"Reply": HOST, "Port": first.port})
     assert r.status == 404
     assert is_nxdomain(srv, "cb")
+
+
+def test_a_black_holed_callback_target_does_not_delay_the_others(registry, receivers):
+    """On bdc9ee5 callbacks went one at a time: a target that accepts and
+    never answers held every later delivery for its 3 s timeout."""
+    srv, api = registry()
+    hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    hole.bind((HOST, 0))
+    hole.listen(16)  # the handshake completes, nothing is ever read or answered
+    try:
+        assert api.put("hole", svc(env="cb", host="10.2.0.9")).status == 201
+        assert api.call("PUT", "/skydns/callbacks/hole", {"Reply": HOST, "Port": hole.getsockname()[1]}).status == 201
+        good = []
+        for i in range(5):
+            rcv = receivers()
+            good.append(rcv)
+            assert api.put(f"ok{i}", svc(env="cb", host=f"10.2.1.{i + 1}")).status == 201
+            assert api.call("PUT", f"/skydns/callbacks/ok{i}", {"Reply": HOST, "Port": rcv.port}).status == 201
+        assert api.delete("hole").status == 200  # queued first
+        for i in range(5):
+            assert api.delete(f"ok{i}").status == 200
+        for rcv in good:  # well before the black hole's 3 s timeout
+            rcv.wait(1, timeout=2.0)
+    finally:
+        hole.close()
+
+
+def test_queued_callbacks_are_delivered_at_shutdown(registry, receivers):
+    """SIGTERM dropped the queue on bdc9ee5 (here stuck behind a black hole)."""
+    srv, api = registry()
+    rcv = receivers()
+    hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    hole.bind((HOST, 0))
+    hole.listen(16)
+    assert api.put("hole", svc(env="cb", host="10.2.0.9")).status == 201
+    assert api.call("PUT", "/skydns/callbacks/hole", {"Reply": HOST, "Port": hole.getsockname()[1]}).status == 201
+    assert api.delete("hole").status == 200
+    for i in range(20):
+        assert api.put(f"bye{i}", svc(env="cb", host=f"10.3.0.{i + 1}")).status == 201
+        assert api.call("PUT", f"/skydns/callbacks/bye{i}", {"Reply": HOST, "Port": rcv.port}).status == 201
+    for i in range(20):
+        assert api.delete(f"bye{i}").status == 200
+    srv.stop()  # SIGTERM at once: what is queued still goes out
+    hole.close()
+    assert len(rcv.seen()) == 20
 
 
 def test_callback_on_expiry(registry, receivers):

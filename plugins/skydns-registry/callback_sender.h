@@ -1,6 +1,10 @@
 // Delivers SkyDNS 1 callbacks: when a service goes away, every host that
-// asked is sent DELETE http://Reply:Port/skydns/callbacks/UUID, one at a
-// time, from a thread of its own.
+// asked is sent DELETE http://Reply:Port/skydns/callbacks/UUID. Up to
+// kSenders deliveries run at once, each bounded by kTimeoutSeconds per
+// step (connect, send, answer), so one black-holed host delays only its
+// own callbacks. At shutdown what is queued gets kDrainSeconds to go out;
+// whatever is left then is dropped and logged (SkyDNS 1 kept callbacks in
+// memory only as well).
 #pragma once
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -13,6 +17,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
+#include <chrono>
 
 #include "plugins/skydns-registry/service_json.h"
 
@@ -26,26 +32,28 @@ struct Delivery {
   std::string body;
 };
 
-// Sends deliveries one at a time on a thread of its own, so that a slow or
-// dead callback host never holds up the API or the registry.
 class CallbackSender {
  public:
   void start() {
     std::lock_guard lock(mu_);
-    if (thread_.joinable()) return;
+    if (!threads_.empty()) return;
     stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    for (size_t i = 0; i < kSenders; ++i) threads_.emplace_back([this] { run(); });
   }
   void stop() {
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
+      if (threads_.empty()) return;
+      // Let what is queued go out for a little while before giving up on it.
+      drained_.wait_for(lock, std::chrono::seconds(kDrainSeconds), [this] { return queue_.empty() && busy_ == 0; });
       stopping_ = true;
       if (!queue_.empty())
-        std::cerr << "skydns-registry: dropping " << queue_.size() << " undelivered callbacks\n";
+        std::cerr << "skydns-registry: dropping " << queue_.size() << " undelivered callbacks at shutdown\n";
       queue_.clear();
     }
     cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
   }
   void push(Delivery d) {
     {
@@ -68,9 +76,12 @@ class CallbackSender {
       if (stopping_) return;
       Delivery d = std::move(queue_.front());
       queue_.pop_front();
+      ++busy_;
       lock.unlock();
       deliver(d);
       lock.lock();
+      --busy_;
+      if (queue_.empty() && busy_ == 0) drained_.notify_all();
     }
   }
   static void deliver(const Delivery& d) {
@@ -99,12 +110,15 @@ class CallbackSender {
   }
 
   static constexpr size_t kMaxQueued = 4096;
+  static constexpr size_t kSenders = 8;
   static constexpr int kTimeoutSeconds = 3;
+  static constexpr int kDrainSeconds = 2;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_, drained_;
   std::deque<Delivery> queue_;
+  size_t busy_ = 0;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace skycore::plugins::skydns_registry
