@@ -15,31 +15,34 @@ void ZoneTable::add(const std::string& zone_text, const Chain* chain) {
   auto name = wire::Name::from_text(zone_text);
   if (!name) throw std::invalid_argument("invalid zone '" + zone_text + "'");
   name->lowercase();
-  if (by_wire_.count(wire_view(*name))) throw std::invalid_argument("duplicate zone '" + zone_text + "'");
-  const ZoneRoute& r = routes_.emplace_back(ZoneRoute{*name, name->to_text(), chain});
-  by_wire_.emplace(wire_view(r.zone), &r);
+  if (by_wire_.find(wire_view(*name)) != by_wire_.end())
+    throw std::invalid_argument("duplicate zone '" + zone_text + "'");
+  const auto index = static_cast<uint32_t>(routes_.size());
+  routes_.push_back(ZoneRoute{*name, name->to_text(), chain});
+  by_wire_.emplace(std::string(wire_view(*name)), index);
   if (routes_.size() > kScanLimit) {
     longest_first_.clear();
     return;
   }
   // Longer wire form = more labels or longer labels; for zones that contain
   // one another, longer always means more specific, which is all we need.
-  auto at = std::upper_bound(longest_first_.begin(), longest_first_.end(), &r,
-                             [](const ZoneRoute* a, const ZoneRoute* b) { return a->zone.size() > b->zone.size(); });
-  longest_first_.insert(at, &r);
+  auto at = std::upper_bound(longest_first_.begin(), longest_first_.end(), index, [this](uint32_t a, uint32_t b) {
+    return routes_[a].zone.size() > routes_[b].zone.size();
+  });
+  longest_first_.insert(at, index);
 }
 
 const ZoneRoute* ZoneTable::match(const wire::Name& qname_lower) const {
   if (routes_.size() <= kScanLimit) {
-    for (const ZoneRoute* r : longest_first_)
-      if (qname_lower.is_subdomain_of(r->zone)) return r;
+    for (uint32_t i : longest_first_)
+      if (qname_lower.is_subdomain_of(routes_[i].zone)) return &routes_[i];
     return nullptr;
   }
   // Every suffix of the name, longest (most specific) first.
   auto w = qname_lower.wire();
   for (size_t i = 0; i < w.size();) {
     auto it = by_wire_.find(std::string_view(reinterpret_cast<const char*>(w.data() + i), w.size() - i));
-    if (it != by_wire_.end()) return it->second;
+    if (it != by_wire_.end()) return &routes_[it->second];
     if (w[i] == 0) break;
     i += w[i] + 1;
   }

@@ -5,7 +5,7 @@
 // on one port) are found by hashing each suffix of the name, so neither
 // building nor a lookup grows with the square of the zone count.
 #pragma once
-#include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,10 +31,16 @@ class ZoneTable {
   size_t size() const { return routes_.size(); }
 
  private:
+  // Indices, not pointers: a ZoneTable is copied and moved with the
+  // listener that owns it.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   static constexpr size_t kScanLimit = 16;  // up to this many zones: a linear scan
-  std::deque<ZoneRoute> routes_;            // a deque: references stay valid as it grows
-  std::vector<const ZoneRoute*> longest_first_;  // kept while size() <= kScanLimit
-  std::unordered_map<std::string_view, const ZoneRoute*> by_wire_;  // views into routes_
+  std::vector<ZoneRoute> routes_;
+  std::vector<uint32_t> longest_first_;  // kept while size() <= kScanLimit
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> by_wire_;  // zone wire bytes
 };
 
 }  // namespace skycore::server

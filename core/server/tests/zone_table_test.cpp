@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/server/zone_table.h"
 
@@ -61,4 +62,19 @@ TEST_CASE("many zones on one address: the same answers through the hashed lookup
   ZoneTable no_root;
   for (int i = 0; i < 100; ++i) no_root.add("z" + std::to_string(i) + ".test.", &many);
   CHECK(no_root.match(lower("example.org")) == nullptr);
+}
+
+TEST_CASE("a copied or moved zone table answers from its own routes") {
+  Chain a({}), root({});
+  std::vector<ZoneTable> tables(1);
+  tables[0].add("example.org.", &a);
+  tables[0].add(".", &root);
+  for (int i = 0; i < 10; ++i) tables.emplace_back();  // reallocates: the first table moves or is copied
+  const ZoneRoute* r = tables[0].match(lower("www.example.org"));
+  REQUIRE(r != nullptr);
+  CHECK(r->chain == &a);
+  ZoneTable copy = tables[0];
+  const ZoneRoute* c = copy.match(lower("www.example.org"));
+  CHECK(c != r);  // its own route, not the original's
+  CHECK(c->chain == &a);
 }
