@@ -1,6 +1,7 @@
 #include "plugins/kubernetes/kubeconfig.h"
 
 #include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
@@ -17,21 +18,29 @@
 namespace skycore::plugins::kubernetes {
 namespace {
 
-// A YAML (or JSON) value, as much of it as a kubeconfig uses.
+// A YAML (or JSON) value, as much of it as a kubeconfig uses. (A mapping
+// entry is a struct of its own: std::pair<std::string, Node> needs Node
+// complete, which clang with libstdc++ enforces.)
 struct Node {
+  struct Entry;
   std::string scalar;
-  std::vector<std::pair<std::string, Node>> map;
+  std::vector<Entry> map;
   std::vector<Node> seq;
-  const Node* get(const std::string& key) const {
-    for (const auto& [k, v] : map)
-      if (k == key) return &v;
-    return nullptr;
-  }
+  const Node* get(const std::string& key) const;
   std::string text(const std::string& key) const {
     const Node* n = get(key);
     return n ? n->scalar : std::string();
   }
 };
+struct Node::Entry {
+  std::string key;
+  Node value;
+};
+const Node* Node::get(const std::string& key) const {
+  for (const auto& [k, v] : map)
+    if (k == key) return &v;
+  return nullptr;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -117,9 +126,9 @@ class Yaml {
         if (pos_ < lines_.size() &&
             (lines_[pos_].indent > indent ||
              (lines_[pos_].indent == indent && lines_[pos_].text.rfind("- ", 0) == 0)))
-          n.map.emplace_back(key, block(lines_[pos_].indent));
+          n.map.push_back({key, block(lines_[pos_].indent)});
         else
-          n.map.emplace_back(key, Node{});
+          n.map.push_back({key, Node{}});
       } else {
         std::string value = scalar(rest.substr(start), l.number);
         // A long plain value folded onto more-indented lines (as go-yaml
@@ -131,7 +140,7 @@ class Yaml {
           value += " " + more;
           ++pos_;
         }
-        n.map.emplace_back(key, Node{value, {}, {}});
+        n.map.push_back({key, Node{value, {}, {}}});
       }
     }
     return n;
@@ -213,7 +222,7 @@ Node from_json(const Poco::Dynamic::Var& v) {
   Node n;
   if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
     auto o = v.extract<Poco::JSON::Object::Ptr>();
-    for (const auto& [k, val] : *o) n.map.emplace_back(k, from_json(val));
+    for (const auto& [k, val] : *o) n.map.push_back({k, from_json(val)});
   } else if (v.type() == typeid(Poco::JSON::Array::Ptr)) {
     auto a = v.extract<Poco::JSON::Array::Ptr>();
     for (size_t i = 0; i < a->size(); ++i) n.seq.push_back(from_json(a->get(i)));
@@ -223,11 +232,18 @@ Node from_json(const Poco::Dynamic::Var& v) {
   return n;
 }
 
-std::string unbase64(const std::string& s, const std::string& what) {
-  std::istringstream in(s);
-  Poco::Base64Decoder dec(in);
-  std::string out((std::istreambuf_iterator<char>(dec)), std::istreambuf_iterator<char>());
-  if (out.empty()) throw std::runtime_error(what + " is not base64");
+// Poco's decoder throws DataFormatException at a character outside the
+// alphabet; that becomes the same std::runtime_error as empty data.
+std::string unbase64(const std::string& s, const std::string& what, const std::string& path) {
+  std::string out;
+  try {
+    std::istringstream in(s);
+    Poco::Base64Decoder dec(in);
+    out.assign(std::istreambuf_iterator<char>(dec), std::istreambuf_iterator<char>());
+  } catch (const Poco::Exception&) {
+    out.clear();
+  }
+  if (out.empty()) throw std::runtime_error(fmt::format("{}: {} is not base64", path, what));
   return out;
 }
 
@@ -271,7 +287,7 @@ ApiServer read_kubeconfig(const std::string& path, const std::string& context) {
   auto server = parse_server_url(c.text("server"), why);
   if (!server) throw std::runtime_error(fmt::format("{}: cluster '{}': {}", path, cluster_name, why));
   if (!c.text("certificate-authority-data").empty())
-    server->ca_pem = unbase64(c.text("certificate-authority-data"), "certificate-authority-data");
+    server->ca_pem = unbase64(c.text("certificate-authority-data"), "certificate-authority-data", path);
   else if (!c.text("certificate-authority").empty())
     server->ca_pem = read_file(resolve(c.text("certificate-authority")));
   server->skip_verify = c.text("insecure-skip-tls-verify") == "true";
@@ -284,11 +300,11 @@ ApiServer read_kubeconfig(const std::string& path, const std::string& context) {
       if (u->get("exec") || u->get("auth-provider"))
         throw std::runtime_error(fmt::format("{}: user '{}': exec and auth-provider credentials are not supported; use a token or a client certificate", path, user_name));
       if (!u->text("client-certificate-data").empty())
-        server->cert_pem = unbase64(u->text("client-certificate-data"), "client-certificate-data");
+        server->cert_pem = unbase64(u->text("client-certificate-data"), "client-certificate-data", path);
       else if (!u->text("client-certificate").empty())
         server->cert_pem = read_file(resolve(u->text("client-certificate")));
       if (!u->text("client-key-data").empty())
-        server->key_pem = unbase64(u->text("client-key-data"), "client-key-data");
+        server->key_pem = unbase64(u->text("client-key-data"), "client-key-data", path);
       else if (!u->text("client-key").empty())
         server->key_pem = read_file(resolve(u->text("client-key")));
       server->token = u->text("token");

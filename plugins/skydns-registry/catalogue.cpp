@@ -15,7 +15,11 @@ Service service_from(const toml::table& t, const std::string& path, WallClock::t
   auto fail = [&](const std::string& why) {
     return std::runtime_error(fmt::format("{}:{}: {}", path, line, why));
   };
-  for (const auto& [key, value] : t) {
+  for (const auto& [key_binding, value_binding] : t) {
+    // Named references: the lambdas below capture them (clang 14 cannot
+    // capture structured bindings).
+    const auto& key = key_binding;
+    const auto& value = value_binding;
     std::string k = lower(key.str());
     auto text = [&]() -> std::string {
       if (auto v = value.value<std::string>()) return *v;
