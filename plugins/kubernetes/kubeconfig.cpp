@@ -1,7 +1,6 @@
 #include "plugins/kubernetes/kubeconfig.h"
 
 #include <Poco/Base64Decoder.h>
-#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
@@ -232,18 +231,17 @@ Node from_json(const Poco::Dynamic::Var& v) {
   return n;
 }
 
-// Poco's decoder throws DataFormatException at a character outside the
-// alphabet; that becomes the same std::runtime_error as empty data.
+// Read through the istream, not its buffer: Poco's decoder throws
+// DataFormatException at a character outside the alphabet, which read()
+// turns into badbit (an exception out of a string being built from
+// istreambuf_iterators leaked it). Bad or empty data is a runtime_error.
 std::string unbase64(const std::string& s, const std::string& what, const std::string& path) {
+  std::istringstream in(s);
+  Poco::Base64Decoder dec(in);
   std::string out;
-  try {
-    std::istringstream in(s);
-    Poco::Base64Decoder dec(in);
-    out.assign(std::istreambuf_iterator<char>(dec), std::istreambuf_iterator<char>());
-  } catch (const Poco::Exception&) {
-    out.clear();
-  }
-  if (out.empty()) throw std::runtime_error(fmt::format("{}: {} is not base64", path, what));
+  char buf[4096];
+  while (dec.read(buf, sizeof buf) || dec.gcount() > 0) out.append(buf, static_cast<size_t>(dec.gcount()));
+  if (dec.bad() || out.empty()) throw std::runtime_error(fmt::format("{}: {} is not base64", path, what));
   return out;
 }
 
