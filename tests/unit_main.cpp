@@ -1,3 +1,25 @@
-// Shared doctest entry point for unit test executables.
+// Shared doctest entry point for unit test executables, and the heap
+// counter the no-allocation tests read (core/plugin/testing.h's
+// allocation_count): every operator new in the test binary counts once.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+namespace skycore::testing {
+long allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
+}  // namespace skycore::testing
+
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }

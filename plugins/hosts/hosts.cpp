@@ -2,16 +2,11 @@
 
 #include <algorithm>
 
+#include "core/plugin/qname.h"
 #include "core/wire/header.h"
 
 namespace skycore::plugins::hosts {
 namespace {
-
-bool in_any(const wire::Name& name, const std::vector<wire::Name>& zones) {
-  for (const auto& z : zones)
-    if (name.is_subdomain_of(z)) return true;
-  return false;
-}
 
 // The file's records first, then the inline ones it does not already have
 // (CoreDNS appends both lists; a record twice in an RRset is not useful).
@@ -42,7 +37,7 @@ const HostsTable& Hosts::view(uint16_t worker) {
 }
 
 bool Hosts::falls_through(const wire::Name& qname) const {
-  return cfg_.fallthrough && in_any(qname, cfg_.fall_zones);
+  return cfg_.fallthrough && in_any_zone(cfg_.fall_zones, qname);
 }
 
 // CoreDNS's ServeDNS, step by step: names outside the zones go on (except
@@ -53,7 +48,7 @@ bool Hosts::falls_through(const wire::Name& qname) const {
 Action Hosts::answer(Request& req) {
   const wire::Query& q = req.query;
   const wire::Name& qname = q.qname_lower;
-  if (q.qtype != wire::rrtype::PTR && !in_any(qname, cfg_.zones)) return Action::next;
+  if (q.qtype != wire::rrtype::PTR && !in_any_zone(cfg_.zones, qname)) return Action::next;
   const HostsTable& file = view(req.worker);
   auto& w = req.response;
   const uint32_t ttl = cfg_.ttl;

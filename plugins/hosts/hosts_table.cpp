@@ -29,20 +29,6 @@ Address from_v6(const V6& b) {
   return a;
 }
 
-// One label of the reverse name, or empty past the end.
-std::string_view label_at(std::span<const uint8_t> wire, size_t& pos) {
-  if (pos >= wire.size() || wire[pos] == 0) return {};
-  std::string_view l(reinterpret_cast<const char*>(&wire[pos + 1]), wire[pos]);
-  pos += wire[pos] + 1;
-  return l;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::optional<Address> parse_address(std::string_view text) {
@@ -59,40 +45,6 @@ std::optional<Address> parse_address(std::string_view text) {
   V6 b{};
   if (inet_pton(AF_INET6, buf, b.data()) != 1) return std::nullopt;
   return from_v6(b);
-}
-
-std::optional<Address> reverse_address(const wire::Name& name) {
-  auto wire = name.wire();
-  size_t count = name.label_count();
-  size_t pos = 0;
-  if (count == 6) {  // d.c.b.a.in-addr.arpa.
-    Address a;
-    for (size_t i = 0; i < 4; ++i) {
-      std::string_view l = label_at(wire, pos);
-      if (l.empty() || l.size() > 3 || (l.size() > 1 && l[0] == '0')) return std::nullopt;
-      unsigned v = 0;
-      for (char c : l) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + unsigned(c - '0');
-      }
-      if (v > 255) return std::nullopt;
-      a.bytes[3 - i] = static_cast<uint8_t>(v);
-    }
-    if (label_at(wire, pos) != "in-addr" || label_at(wire, pos) != "arpa") return std::nullopt;
-    return a;
-  }
-  if (count == 34) {  // 32 nibbles, least significant first, then ip6.arpa.
-    V6 b{};
-    for (size_t i = 0; i < 32; ++i) {
-      std::string_view l = label_at(wire, pos);
-      int d = l.size() == 1 ? hex_digit(l[0]) : -1;
-      if (d < 0) return std::nullopt;
-      b[15 - i / 2] |= static_cast<uint8_t>(i % 2 ? d << 4 : d);
-    }
-    if (label_at(wire, pos) != "ip6" || label_at(wire, pos) != "arpa") return std::nullopt;
-    return from_v6(b);
-  }
-  return std::nullopt;
 }
 
 void HostsTable::add(const wire::Name& name, const Address& addr, bool reverse) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/plugin/ip_bytes.h"
 #include "core/wire/name.h"
 
 namespace skycore::plugins::hosts {
@@ -19,23 +20,12 @@ namespace skycore::plugins::hosts {
 using V4 = std::array<uint8_t, 4>;
 using V6 = std::array<uint8_t, 16>;
 
-struct Address {
-  bool v6 = false;
-  V6 bytes{};  // an IPv4 address in the first 4
-  std::string_view key() const {
-    return {reinterpret_cast<const char*>(bytes.data()), v6 ? size_t{16} : size_t{4}};
-  }
-};
+using Address = IpBytes;
 
 // Parses an address as Go's net.ParseIP does after CoreDNS drops an IPv6
 // zone ("fe80::1%lo0"): dotted quads without leading zeros, IPv6 text forms.
 // An IPv4-mapped IPv6 address ("::ffff:10.0.0.1") is the IPv4 address.
 std::optional<Address> parse_address(std::string_view text);
-
-// The address a reverse name stands for: "d.c.b.a.in-addr.arpa." or the 32
-// nibble labels of ip6.arpa. `name` must be lowercased. IPv4-mapped IPv6
-// names give the IPv4 address, as CoreDNS's lookup does.
-std::optional<Address> reverse_address(const wire::Name& name);
 
 class HostsTable {
  public:

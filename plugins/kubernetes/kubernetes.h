@@ -14,7 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/plugin/fallthrough.h"
 #include "core/plugin/plugin.h"
+#include "core/plugin/service_answerer.h"
+#include "core/plugin/service_backend.h"
 #include "core/wire/name.h"
 #include "plugins/kubernetes/api_client.h"
 #include "plugins/kubernetes/cache.h"
@@ -34,12 +37,11 @@ struct Config {
   bool noendpoints = false;
   bool legacy_service_names = false;
   uint32_t ttl = 5;
-  bool fallthrough = false;
-  std::vector<wire::Name> fallthrough_zones;  // empty = every zone
+  Fallthrough fallthrough;
   std::chrono::milliseconds startup_timeout{5000};
 };
 
-class Kubernetes final : public Plugin {
+class Kubernetes final : public Plugin, private ServiceBackend {
  public:
   Kubernetes(Config cfg, size_t workers);
   ~Kubernetes() override;
@@ -49,18 +51,30 @@ class Kubernetes final : public Plugin {
   void start();
   void stop();
   // Every watched resource listed once, or startup_timeout passed.
-  bool ready() const;
+  bool ready() const override;
+  // Answers from `objects` as after a full sync, without an API server
+  // (unit tests, benchmarks of the answer path).
+  void serve_objects(const Objects& objects);
 
  private:
+  // ServiceBackend: look-ups in the current snapshot.
+  bool complete() const override { return synced_; }
+  bool answers_reverse() const override { return true; }
+  Lookup services(const ServiceQuery& q, std::vector<ServiceEntry>& out) override;
+  Lookup reverse(const ServiceQuery& q, const IpBytes& ip, std::vector<ServiceEntry>& out) override;
+  uint32_t serial(const ServiceQuery& q) const override;
+  uint32_t min_ttl(const ServiceQuery&) const override { return cfg_.ttl; }
+
   struct alignas(64) WorkerView {
     uint64_t version = ~0ull;
     std::shared_ptr<const Snapshot> snapshot;
   };
   const Snapshot& view(uint16_t worker);
+  void publish(std::shared_ptr<const Snapshot> next);
   void build_loop();
-  bool falls_through(const wire::Name& qname) const;
 
   Config cfg_;
+  ServiceAnswerer answerer_;
   wire::Name cluster_zone_;  // PTR targets live here: the first zone that is not a reverse zone
   size_t resources_ = 0;     // how many lists make a full sync
   ObjectCache cache_;

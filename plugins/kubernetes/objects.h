@@ -10,14 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin/ip_bytes.h"
+
 namespace skycore::plugins::kubernetes {
 
-struct Ip {
-  bool v6 = false;
-  std::array<uint8_t, 16> bytes{};  // network order; first 4 bytes for IPv4
-  bool operator==(const Ip&) const = default;
-  auto operator<=>(const Ip&) const = default;
-};
+using Ip = IpBytes;
 std::optional<Ip> parse_ip(const std::string& text);
 // "1-2-3-4" / "fd00--1" as an endpoint or pod name uses it.
 std::string dashed(const Ip& ip);

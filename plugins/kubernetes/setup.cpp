@@ -115,8 +115,8 @@ Parsed parse(SetupContext& ctx) {
         want(0, 0);
         cfg.noendpoints = true;
       } else if (prop == "fallthrough") {
-        cfg.fallthrough = true;
-        cfg.fallthrough_zones = zones_of(c, args);
+        cfg.fallthrough.enabled = true;
+        cfg.fallthrough.zones = zones_of(c, args);
       } else if (prop == "ignore") {
         want(1, 1);
         if (args[0] != "empty_service") throw c.err(fmt::format("kubernetes: ignore '{}': only empty_service", args[0]));

@@ -12,31 +12,40 @@
 #include <vector>
 
 #include "core/plugin/plugin.h"
+#include "core/plugin/service_answerer.h"
+#include "core/plugin/service_backend.h"
 #include "core/wire/name.h"
 #include "plugins/skydns-registry/catalogue.h"
 #include "plugins/skydns-registry/registry.h"
 
 namespace skycore::plugins::skydns_registry {
 
-class SkydnsRegistry final : public Plugin {
+class SkydnsRegistry final : public Plugin, private ServiceBackend {
  public:
   // `keep` holds whatever must live as long as this plugin (the registry's
   // API and upkeep, shared with the next configuration after a reload).
   SkydnsRegistry(std::vector<wire::Name> zones, std::shared_ptr<Registry> registry, size_t workers,
                  std::shared_ptr<void> keep = nullptr);
   std::string_view name() const override { return "skydns-registry"; }
-  asio::awaitable<Result> serve(Request& req, Next next) override;
-
+  asio::awaitable<Result> serve(Request& req, Next next) override { return answerer_.serve(req, next); }
 
  private:
+  // ServiceBackend: look-ups in this worker's snapshot (lookup.h).
+  uint16_t answer_type(uint16_t qtype) const override {
+    return qtype == wire::rrtype::ANY ? wire::rrtype::SRV : qtype;  // SkyDNS answers ANY with SRV
+  }
+  Lookup services(const ServiceQuery& q, std::vector<ServiceEntry>& out) override;
+  uint32_t serial(const ServiceQuery&) const override { return static_cast<uint32_t>(registry_->version()); }
+  uint32_t min_ttl(const ServiceQuery&) const override;
+
   struct alignas(64) WorkerView {  // one cache line per worker: no false sharing
     uint64_t version = ~0ull;
     std::shared_ptr<const Snapshot> snapshot;
   };
   const Snapshot& view(uint16_t worker);
 
-  std::vector<wire::Name> zones_;
   std::shared_ptr<Registry> registry_;
+  ServiceAnswerer answerer_;
   std::vector<WorkerView> views_;
   std::shared_ptr<void> keep_;
 };

@@ -1,6 +1,6 @@
-// The whoami path over UDP must not touch the heap per query once warm: a
-// global operator new counts allocations while real packets go through a
-// real worker socket.
+// The whoami path over UDP must not touch the heap per query once warm: the
+// test binary's operator new counts allocations (tests/unit_main.cpp) while
+// real packets go through a real worker socket.
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,20 +12,9 @@
 #include <string>
 #include <thread>
 
+#include "core/plugin/testing.h"
 #include "core/server/server.h"
 #include "core/server/tests/test_support.h"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace skycore;
 
@@ -67,10 +56,10 @@ long allocations_per_run(const char* corefile_body, int warm, int counted) {
     return recv(fd, reply, sizeof reply, 0);
   };
   for (int i = 0; i < warm; ++i) REQUIRE(round_trip() > 0);  // warm every slot and cache
-  long before = g_allocations.load();
+  long before = testing::allocation_count();
   int answered = 0;
   for (int i = 0; i < counted; ++i) answered += round_trip() > 0;
-  long during = g_allocations.load() - before;
+  long during = testing::allocation_count() - before;
   close(fd);
   srv.stop();
   CHECK(answered == counted);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "plugins/hosts/hosts_file.h"
+#include "core/plugin/qname.h"
 
 namespace skycore::plugins::hosts::fuzz {
 

@@ -1,4 +1,5 @@
 #include "plugins/hosts/hosts_file.h"
+#include "core/plugin/qname.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>

@@ -1,0 +1,162 @@
+#include "plugins/skydns-registry/lookup.h"
+
+namespace skycore::plugins::skydns_registry {
+namespace {
+
+uint32_t ttl_of(const Service& s, WallClock::time_point now) {
+  return s.ttl == 0 ? kStaticTtl : s.remaining(now);
+}
+
+IpBytes ip_of(bool v6, const std::array<uint8_t, 16>& addr) {
+  IpBytes ip;
+  ip.v6 = v6;
+  ip.bytes = addr;
+  return ip;
+}
+
+bool wants_address(uint16_t qtype) { return qtype == wire::rrtype::A || qtype == wire::rrtype::AAAA; }
+
+// A registration as an entry: an IP host's SRV target is <uuid>.<zone>, with
+// its address; a named host is its own target.
+bool registration(const Entry& e, const wire::Name& zone, WallClock::time_point now, ServiceEntry& out) {
+  out.ttl = ttl_of(e.service, now);
+  out.port = e.service.port;
+  if (!e.ip) {
+    out.target = e.host_name;
+    return true;
+  }
+  out.addr = ip_of(e.v6, e.addr);
+  out.use_addr = true;
+  out.target = zone;
+  return out.target.prepend_label(e.labels[kUuid]);
+}
+
+// A named region is a preference: its services come first (priority 10),
+// the others follow (priority 20), each group sharing weight 100.
+size_t registrations(const ServiceQuery& q, const Pattern& p, const Snapshot& snap, WallClock::time_point now,
+                     std::vector<ServiceEntry>& out) {
+  size_t matched = 0;
+  if (q.qtype == wire::rrtype::SRV) {
+    snap.for_each_match(p, true, now, [&](const Entry& e) {
+      ++matched;
+      ServiceEntry s;
+      bool near = !p.region_named() || label_matches(p.at[kRegion], e.labels[kRegion]);
+      s.priority = near ? 10 : 20;
+      if (registration(e, q.zone, now, s)) out.push_back(s);
+    });
+    return matched;
+  }
+  snap.for_each_match(p, false, now, [&](const Entry& e) {
+    ++matched;
+    if (!wants_address(q.qtype) || !e.ip) return;
+    ServiceEntry s;
+    s.ttl = ttl_of(e.service, now);
+    s.addr = ip_of(e.v6, e.addr);
+    s.use_addr = true;
+    out.push_back(s);
+  });
+  return matched;
+}
+
+// --- records other CoreDNS-etcd tools wrote (etcd store only) ---------------
+
+// CoreDNS's msg.Group: the shortest matching keys decide a group, and then
+// only records of that group (or of none) are served; records on that
+// shortest level that disagree switch grouping off.
+struct GroupChoice {
+  bool active = false;
+  std::string_view group;
+  bool admits(const Record& r) const { return !active || r.group.empty() || r.group == group; }
+};
+
+GroupChoice choose_group(const Snapshot& snap, std::span<const std::string_view> labels) {
+  GroupChoice g;
+  bool first = true;
+  size_t depth = 0;
+  for (const auto& r : snap.records()) {
+    if (!record_matches(*r, labels)) continue;
+    if (first) {
+      g.group = r->group;
+      depth = r->path.size();
+      first = false;
+    } else if (r->path.size() < depth) {
+      if (r->group.empty()) break;
+      depth = r->path.size();
+      g.group = r->group;
+    }
+  }
+  if (g.group.empty()) return g;
+  for (const auto& r : snap.records())
+    if (record_matches(*r, labels) && !r->group.empty() && r->path.size() == depth && r->group != g.group)
+      return g;  // disagreement on the deciding level
+  g.active = true;
+  return g;
+}
+
+// A record as an entry: an IP host answers address questions and is the
+// SRV/MX target under its own name; a named host is the target, and the
+// CNAME an address question gets when no record has an address.
+void record_entry(const Record& r, const ServiceQuery& q, std::vector<ServiceEntry>& out) {
+  ServiceEntry e;
+  e.ttl = r.ttl;
+  e.port = r.port;
+  e.priority = r.priority;
+  e.weight = r.weight;
+  e.mail = r.mail;
+  e.text = r.text;
+  if (q.qtype == wire::rrtype::TXT) {
+    if (!r.text.empty()) out.push_back(e);
+    return;
+  }
+  if (r.ip) {
+    e.addr = ip_of(r.v6, r.addr);
+    e.use_addr = true;
+    if (wants_address(q.qtype) || r.own_name(q.zone, e.target)) out.push_back(e);
+    return;
+  }
+  if (r.host.empty()) return;
+  e.target = r.host_name;
+  e.cname_fallback = true;
+  out.push_back(e);
+}
+
+size_t records(const ServiceQuery& q, const Snapshot& snap, std::vector<ServiceEntry>& out) {
+  if (snap.records().empty()) return 0;
+  GroupChoice g = choose_group(snap, q.labels);
+  size_t matched = 0;
+  const bool answered = wants_address(q.qtype) || q.qtype == wire::rrtype::TXT || q.qtype == wire::rrtype::SRV ||
+                        q.qtype == wire::rrtype::MX;
+  for (const auto& r : snap.records()) {
+    if (!record_matches(*r, q.labels) || !g.admits(*r)) continue;
+    ++matched;
+    if (answered) record_entry(*r, q, out);
+  }
+  return matched;
+}
+
+}  // namespace
+
+Lookup lookup(const ServiceQuery& q, const Snapshot& snap, WallClock::time_point now, std::vector<ServiceEntry>& out) {
+  // A name deeper than any record is kept to matches nothing.
+  if (q.labels.size() > kMaxLabels) return Lookup::nxdomain;
+
+  // <uuid>.<zone> names one service directly.
+  if (q.labels.size() == 1) {
+    if (const Entry* e = snap.by_uuid(q.labels[0]); e && !e->service.expired(now)) {
+      ServiceEntry s;
+      s.priority = 10;
+      if (q.qtype == wire::rrtype::SRV ? registration(*e, q.zone, now, s)
+                                       : (wants_address(q.qtype) && e->ip && registration(*e, q.zone, now, s)))
+        out.push_back(s);
+      return Lookup::found;
+    }
+  }
+
+  // Registrations (a SkyDNS name has at most 6 labels), then other tools' records.
+  Pattern p;
+  size_t matched = make_pattern(q.labels, p) ? registrations(q, p, snap, now, out) : 0;
+  matched += records(q, snap, out);
+  return matched ? Lookup::found : Lookup::nxdomain;
+}
+
+}  // namespace skycore::plugins::skydns_registry
