@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/app/flags.h"
+#include "core/plugin/plugin_log.h"
 #include "core/app/supervisor.h"
 #include "core/app/version.h"
 #include "core/corefile/error.h"
@@ -38,8 +39,7 @@ int serve_until_stopped(const sigset_t& set, app::Supervisor& sup, bool quiet) {
     if (sig == SIGINT || sig == SIGTERM || sig == SIGQUIT) return sig;
     if (sig == SIGUSR1 && sup.reload() && !quiet) print_banner(sup.plan());  // as CoreDNS does
     if (sig == SIGUSR2 || sig == SIGHUP) {
-      std::fprintf(stdout, "[INFO] %s received and ignored\n", sig == SIGUSR2 ? "SIGUSR2" : "SIGHUP");
-      std::fflush(stdout);
+      plugin_log("", LogLevel::info, "{} received and ignored", sig == SIGUSR2 ? "SIGUSR2" : "SIGHUP");
     }
   }
 }
@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
 
   int sig = serve_until_stopped(set, sup, flags.quiet);
   if (!flags.quiet)
-    fmt::print("[INFO] {} received, shutting down\n", sig == SIGINT ? "SIGINT" : sig == SIGQUIT ? "SIGQUIT" : "SIGTERM");
+    plugin_log("", LogLevel::info, "{} received, shutting down",
+               sig == SIGINT ? "SIGINT" : sig == SIGQUIT ? "SIGQUIT" : "SIGTERM");
   sup.stop(sig != SIGQUIT);
   if (!flags.pidfile.empty()) std::filesystem::remove(flags.pidfile);
   return 0;

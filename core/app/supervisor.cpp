@@ -1,4 +1,5 @@
 #include "core/app/supervisor.h"
+#include "core/plugin/plugin_log.h"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -14,11 +15,6 @@
 
 namespace skycore::app {
 namespace {
-
-void log(const char* level, const std::string& what) {
-  std::fprintf(stdout, "[%s] %s\n", level, what.c_str());
-  std::fflush(stdout);
-}
 
 // FNV-1a: stable across runs, cheap, and only compared with itself.
 struct Fnv {
@@ -115,7 +111,7 @@ bool Supervisor::reload() {
     shared_->abandon_generation();
     hash_ = hash;  // do not retry the same broken file every interval
     ++failed_;
-    log("ERROR", fmt::format("Restart failed: {}", e.what()));
+    plugin_log("", LogLevel::error, "Restart failed: {}", e.what());
     return false;
   }
   // New plugins that need time (kubernetes' first list) get it while the
@@ -134,7 +130,7 @@ bool Supervisor::reload() {
   old->drain_and_stop(kDrainGrace);
   old.reset();
   restart_watch(process);
-  log("INFO", "Reloading complete");
+  plugin_log("", LogLevel::info, "Reloading complete");
   return true;
 }
 

@@ -14,7 +14,7 @@ namespace skycore::plugins::cache {
 
 class Cache final : public Plugin {
  public:
-  explicit Cache(Config cfg);
+  Cache(Config cfg, size_t workers);
   std::string_view name() const override { return "cache"; }
   asio::awaitable<Result> serve(Request& req, Next next) override;
 

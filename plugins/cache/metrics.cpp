@@ -3,7 +3,7 @@
 namespace skycore::plugins::cache {
 
 void Cache::collect(std::vector<prometheus::MetricFamily>& out, const std::string& server) const {
-  const auto& c = store_.counters();
+  const CounterTotals c = store_.counters();
   auto entries = gauge_family("skycore_cache_entries", "The number of elements in the cache.");
   auto hits = counter_family("skycore_cache_hits_total", "The count of cache hits.");
   auto misses = counter_family("skycore_cache_misses_total", "The count of cache misses.");
@@ -14,13 +14,13 @@ void Cache::collect(std::vector<prometheus::MetricFamily>& out, const std::strin
     size_t i = static_cast<size_t>(k);
     add_value(entries, {{"server", server}, {"type", kind_name(k)}}, double(store_.entries(k)));
     // SERVFAIL entries count as denial, as CoreDNS files them.
-    uint64_t h = c.hits[i].load() + (k == Kind::denial ? c.hits[2].load() : 0);
+    uint64_t h = c.hits[i] + (k == Kind::denial ? c.hits[2] : 0);
     add_value(hits, {{"server", server}, {"type", kind_name(k)}}, double(h));
-    add_value(evictions, {{"server", server}, {"type", kind_name(k)}}, double(c.evictions[i].load()));
+    add_value(evictions, {{"server", server}, {"type", kind_name(k)}}, double(c.evictions[i]));
   }
-  add_value(misses, {{"server", server}}, double(c.misses.load()));
-  add_value(prefetch, {{"server", server}}, double(c.prefetches.load()));
-  add_value(stale, {{"server", server}}, double(c.stale.load()));
+  add_value(misses, {{"server", server}}, double(c.misses));
+  add_value(prefetch, {{"server", server}}, double(c.prefetches));
+  add_value(stale, {{"server", server}}, double(c.stale));
   for (auto* f : {&entries, &hits, &misses, &evictions, &prefetch, &stale}) out.push_back(std::move(*f));
 }
 

@@ -8,7 +8,7 @@ namespace skycore::plugins::cache {
 //   serve_stale [DURATION] [immediate|verify]; servfail DURATION;
 //   disable success|denial [ZONES...]; keepttl }
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
-  auto cache = std::make_unique<Cache>(parse_config(ctx.cursor, ctx.zones()));
+  auto cache = std::make_unique<Cache>(parse_config(ctx.cursor, ctx.zones()), ctx.workers);
   if (ctx.shared && !ctx.block.keys.empty()) {
     const auto& addrs = ctx.settings.bind_addresses;
     std::string server = listener_label(addrs.empty() ? std::string() : addrs.front(),

@@ -26,7 +26,7 @@ Key make_key(const wire::Query& q) {
   return k;
 }
 
-Store::Store(StoreLimits limits) : limits_(limits) {
+Store::Store(StoreLimits limits, size_t workers) : limits_(limits), counters_(workers) {
   // Reserved up to a modest size: a large capacity grows the map as entries
   // arrive instead of claiming all of its memory at start-up.
   const size_t per_shard = (limits_.capacity[0] + limits_.capacity[1]) / kShards + 1;
@@ -42,12 +42,27 @@ size_t Store::entries(Kind k) const {
   return n;
 }
 
-Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale) {
+CounterTotals Store::counters() const {
+  CounterTotals t;
+  for (size_t i = 0; i < 3; ++i) {
+    t.hits[i] = counters_.sum([i](const Counters& c) { return c.hits[i].get(); });
+    t.evictions[i] = counters_.sum([i](const Counters& c) { return c.evictions[i].get(); });
+    t.inserts[i] = counters_.sum([i](const Counters& c) { return c.inserts[i].get(); });
+  }
+  t.misses = counters_.sum([](const Counters& c) { return c.misses.get(); });
+  t.prefetches = counters_.sum([](const Counters& c) { return c.prefetches.get(); });
+  t.stale = counters_.sum([](const Counters& c) { return c.stale.get(); });
+  return t;
+}
+
+Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale,
+                  uint16_t worker) {
+  Counters& counters = counters_[worker];
   Shard& s = shard(key.hash);
   std::lock_guard lock(s.mu);
   auto it = s.map.find(key.hash);
   if (it == s.map.end() || !(it->second.key == key)) {
-    counters_.misses.fetch_add(1, std::memory_order_relaxed);
+    counters.misses.add();
     return {};
   }
   Entry& e = it->second;
@@ -62,7 +77,7 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
         --s.count[static_cast<size_t>(e.kind)];
         s.map.erase(it);
       }
-      counters_.misses.fetch_add(1, std::memory_order_relaxed);
+      counters.misses.add();
       return {};
     }
     hit.found = Found::stale;
@@ -81,9 +96,9 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
     wire::store32(out.data() + e.ttl_offsets[i], ttl);
   }
   if (hit.found == Found::stale) {
-    counters_.stale.fetch_add(1, std::memory_order_relaxed);
+    counters.stale.add();
   } else {
-    counters_.hits[static_cast<size_t>(e.kind)].fetch_add(1, std::memory_order_relaxed);
+    counters.hits[static_cast<size_t>(e.kind)].add();
   }
   // Prefetch: popular (AMOUNT hits with no gap of the window or more between
   // them, as CoreDNS defines it) and nearly expired.
@@ -98,7 +113,7 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
     if (e.window_hits >= limits_.prefetch_amount && remaining <= threshold) {
       e.prefetching = true;
       hit.prefetch_due = true;
-      counters_.prefetches.fetch_add(1, std::memory_order_relaxed);
+      counters.prefetches.add();
     }
   }
   if (hit.found == Found::stale && !e.prefetching) {
@@ -115,19 +130,21 @@ void Store::prefetch_done(const Key& key) {
   if (it != s.map.end() && it->second.key == key) it->second.prefetching = false;
 }
 
-void Store::evict_one(Shard& s, Kind kind) {
+void Store::evict_one(Shard& s, Kind kind, Counters& counters) {
   // Random eviction, as CoreDNS does: the first entry of this kind in the
   // map's iteration order (which hashing scatters).
   for (auto it = s.map.begin(); it != s.map.end(); ++it) {
     if (it->second.kind != kind) continue;
     s.map.erase(it);
     --s.count[static_cast<size_t>(kind)];
-    counters_.evictions[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
+    counters.evictions[static_cast<size_t>(kind)].add();
     return;
   }
 }
 
-void Store::insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clock::time_point now) {
+void Store::insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clock::time_point now,
+                   uint16_t worker) {
+  Counters& counters = counters_[worker];
   Entry e{key, a.kind, {msg.begin(), msg.end()}, std::move(a.ttl_offsets), {}, a.ttl, now, now, 0, false};
   e.ttls.reserve(e.ttl_offsets.size());
   for (uint16_t off : e.ttl_offsets) e.ttls.push_back(wire::load32(e.wire.data() + off));
@@ -144,10 +161,10 @@ void Store::insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clo
     --s.count[static_cast<size_t>(it->second.kind)];
     s.map.erase(it);
   }
-  while (s.count[k] >= per_shard) evict_one(s, a.kind);
+  while (s.count[k] >= per_shard) evict_one(s, a.kind, counters);
   s.map.emplace(key.hash, std::move(e));
   ++s.count[k];
-  counters_.inserts[k].fetch_add(1, std::memory_order_relaxed);
+  counters.inserts[k].add();
 }
 
 }  // namespace skycore::plugins::cache

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/plugin/per_worker.h"
 #include "core/wire/query.h"
 #include "plugins/cache/analysis.h"
 
@@ -31,8 +32,12 @@ struct Key {
 };
 Key make_key(const wire::Query& q);
 
+// Written by one worker each (per_worker.h); Store::counters() sums them.
 struct Counters {
-  std::atomic<uint64_t> hits[3]{}, misses{0}, evictions[3]{}, prefetches{0}, stale{0}, inserts[3]{};
+  WorkerCounter hits[3], misses, evictions[3], prefetches, stale, inserts[3];
+};
+struct CounterTotals {
+  uint64_t hits[3]{}, misses = 0, evictions[3]{}, prefetches = 0, stale = 0, inserts[3]{};
 };
 
 enum class Found : uint8_t { miss, fresh, stale };
@@ -58,19 +63,22 @@ class Store {
   static constexpr size_t kShards = 16;
   static constexpr uint32_t kStaleTtl = 30;  // RFC 8767's recommended stale TTL
 
-  explicit Store(StoreLimits limits);
+  // `workers`: Request::worker is below it (the counters' slots).
+  explicit Store(StoreLimits limits, size_t workers = 1);
 
   // Copies a live (or, within serve_stale, an expired) entry into `out`
   // with TTLs aged by its time in the cache; ID and question are the
   // caller's to patch. Stale answers carry TTL 30.
-  Hit lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale);
+  Hit lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale,
+             uint16_t worker = 0);
   // Stores `msg` (without OPT); `a` came from analyze().
-  void insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clock::time_point now);
+  void insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clock::time_point now,
+              uint16_t worker = 0);
   // Lets a later lookup trigger a new prefetch (after one failed or finished).
   void prefetch_done(const Key& key);
 
   size_t entries(Kind k) const;
-  const Counters& counters() const { return counters_; }
+  CounterTotals counters() const;
 
  private:
   struct Entry {
@@ -91,11 +99,11 @@ class Store {
     size_t count[3] = {0, 0, 0};
   };
   Shard& shard(uint64_t hash) { return shards_[hash % kShards]; }
-  void evict_one(Shard& s, Kind kind);
+  void evict_one(Shard& s, Kind kind, Counters& c);
 
   StoreLimits limits_;
   std::array<Shard, kShards> shards_;
-  Counters counters_;
+  PerWorker<Counters> counters_;
 };
 
 }  // namespace skycore::plugins::cache

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/corefile/bounded_args.h"
+#include "core/plugin/plugin_log.h"
 #include "core/corefile/duration.h"
 #include "core/plugin/http_probe.h"
 #include "core/plugin/setup.h"
@@ -75,9 +76,8 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
       auto h = weak.lock();  // gone if a reload dropped this endpoint
       if (!h || h->lameduck_ms.load() <= 0) return;
       h->lameduck = true;
-      std::fprintf(stdout, "[INFO] plugin/health: Going into lameduck mode for %s\n",
-                   corefile::format_duration(std::chrono::milliseconds(h->lameduck_ms.load())).c_str());
-      std::fflush(stdout);
+      plugin_log("health", LogLevel::info, "Going into lameduck mode for {}",
+                 corefile::format_duration(std::chrono::milliseconds(h->lameduck_ms.load())));
       std::this_thread::sleep_for(std::chrono::milliseconds(h->lameduck_ms.load()));
     });
   });

@@ -24,20 +24,10 @@ Hosts::Hosts(Config cfg, HostsTable inline_entries, size_t workers)
     : cfg_(std::move(cfg)),
       inline_(std::move(inline_entries)),
       file_(cfg_.path, cfg_.zones, cfg_.reverse),
-      views_(std::max<size_t>(workers, 1)) {}
-
-const HostsTable& Hosts::view(uint16_t worker) {
-  WorkerView& v = views_[worker < views_.size() ? worker : 0];
-  uint64_t current = file_.version();
-  if (current != v.version) {  // only after a reload: one atomic load + refcount
-    v.table = file_.table();
-    v.version = current;
-  }
-  return *v.table;
-}
+      views_(workers) {}
 
 bool Hosts::falls_through(const wire::Name& qname) const {
-  return cfg_.fallthrough && in_any_zone(cfg_.fall_zones, qname);
+  return cfg_.fallthrough.covers(qname);
 }
 
 // CoreDNS's ServeDNS, step by step: names outside the zones go on (except

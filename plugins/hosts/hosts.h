@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin/fallthrough.h"
 #include "core/plugin/plugin.h"
 #include "core/wire/name.h"
 #include "plugins/hosts/hosts_table.h"
@@ -19,8 +20,7 @@ namespace skycore::plugins::hosts {
 struct Config {
   std::string path = "/etc/hosts";
   std::vector<wire::Name> zones;  // lowercased; names outside them are not served
-  bool fallthrough = false;
-  std::vector<wire::Name> fall_zones;    // with fallthrough: where it applies ("." = all)
+  Fallthrough fallthrough;
   bool fallthrough_unsupported = false;  // also pass on other types for known names
   uint32_t ttl = 3600;
   bool reverse = true;  // PTR records for the addresses
@@ -46,17 +46,13 @@ class Hosts final : public Plugin {
   size_t entries() const { return file_.table()->entries() + inline_.entries(); }
 
  private:
-  struct alignas(64) WorkerView {  // one cache line per worker: no false sharing
-    uint64_t version = ~0ull;
-    std::shared_ptr<const HostsTable> table;
-  };
-  const HostsTable& view(uint16_t worker);
+  const HostsTable& view(uint16_t worker) { return views_.get(worker, file_.source()); }
   bool falls_through(const wire::Name& qname) const;
 
   const Config cfg_;
   const HostsTable inline_;
   WatchedFile file_;
-  std::vector<WorkerView> views_;
+  WorkerViews<HostsTable> views_;
 };
 
 }  // namespace skycore::plugins::hosts

@@ -1,4 +1,6 @@
 #include "core/plugin/setup.h"
+#include "core/plugin/plugin_log.h"
+#include "core/plugin/zone_args.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -15,31 +17,6 @@
 namespace skycore::plugins::hosts {
 namespace {
 
-void log(const char* level, const std::string& what) {
-  std::fprintf(stdout, "[%s] plugin/hosts: %s\n", level, what.c_str());
-  std::fflush(stdout);
-}
-
-// ZONES as written: names, or CIDRs standing for their reverse zones.
-std::vector<wire::Name> zones_of(corefile::TokenCursor& c, std::span<const std::string> args) {
-  std::vector<wire::Name> out;
-  auto add = [&](const std::string& text) {
-    auto n = host_name(text);
-    if (!n) throw c.err(fmt::format("hosts: '{}' is not a domain name", text));
-    out.push_back(*n);
-  };
-  for (const auto& a : args) {
-    if (a.find('/') == std::string::npos) {
-      add(a);
-      continue;
-    }
-    auto rev = corefile::reverse_zones(a);
-    if (!rev) throw c.err(fmt::format("hosts: '{}' is not a CIDR", a));
-    for (const auto& z : *rev) add(z);
-  }
-  return out;
-}
-
 // As CoreDNS: a FILE that does not exist (yet) only warns; the inline
 // entries are served and the file is picked up once it appears.
 void check_file(corefile::TokenCursor& c, const std::string& path) {
@@ -48,9 +25,9 @@ void check_file(corefile::TokenCursor& c, const std::string& path) {
     if (errno != ENOENT)
       throw c.err(
           fmt::format("hosts: unable to access hosts file '{}': {}", path, std::strerror(errno)));
-    log("WARNING", fmt::format("File does not exist: {}", path));
+    plugin_log("hosts", LogLevel::warning, "File does not exist: {}", path);
   } else if (S_ISDIR(st.st_mode)) {
-    log("WARNING", fmt::format("Hosts file '{}' is a directory", path));
+    plugin_log("hosts", LogLevel::warning, "Hosts file '{}' is a directory", path);
   }
 }
 
@@ -109,15 +86,13 @@ Parsed parse(SetupContext& ctx) {
     if (!args.empty()) {
       cfg.path = args[0];
       check_file(c, cfg.path);
-      cfg.zones = zones_of(c, std::span(args).subspan(1));
+      cfg.zones = zone_args(c, "hosts", std::span(args).subspan(1));
       zones_given = args.size() > 1;
     }
     while (c.next_block()) {
       const std::string prop = c.val();
       if (prop == "fallthrough") {
-        auto zones = c.remaining_args();
-        cfg.fallthrough = true;
-        cfg.fall_zones = zones.empty() ? std::vector<wire::Name>{wire::Name()} : zones_of(c, zones);
+        cfg.fallthrough = fallthrough_args(c, "hosts", c.remaining_args());
       } else if (prop == "fallthrough_unsupported") {
         if (c.next_arg()) throw c.arg_err();
         cfg.fallthrough_unsupported = true;
@@ -130,18 +105,17 @@ Parsed parse(SetupContext& ctx) {
         cfg.ttl = parse_ttl(c, c.remaining_args());
       } else if (prop == "reload") {
         cfg.reload = parse_reload(c, c.remaining_args());
-      } else if (cfg.fallthrough) {
+      } else if (cfg.fallthrough.enabled) {
         throw c.unknown_property();  // as CoreDNS: no inline lines after fallthrough
       } else {
         p.inline_lines.push_back(inline_line(c));
       }
     }
   }
-  if (cfg.fallthrough_unsupported && !cfg.fallthrough)
+  if (cfg.fallthrough_unsupported && !cfg.fallthrough.enabled)
     throw corefile::Error(unsupported_file, unsupported_line,
                           "hosts: fallthrough_unsupported requires fallthrough");
-  if (!zones_given)
-    for (const auto& z : ctx.zones()) cfg.zones.push_back(*wire::Name::from_text(z));
+  if (!zones_given) cfg.zones = block_zones(ctx);
   return p;
 }
 

@@ -1,4 +1,5 @@
 #include "plugins/hosts/watched_file.h"
+#include "core/plugin/plugin_log.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -20,16 +21,13 @@ void WatchedFile::reload() {
   if (r.status == FileRead::Status::failed) {
     bool missing_at_start = state_ == State::unknown && r.err_no == ENOENT;
     if (state_ != State::failing && !missing_at_start) {
-      std::fprintf(stdout, "[ERROR] plugin/hosts: %s; keeping the previous entries\n",
-                   r.error.c_str());
-      std::fflush(stdout);
+      plugin_log("hosts", LogLevel::error, "{}; keeping the previous entries", r.error);
     }
     state_ = State::failing;
     return;
   }
   auto table = std::make_shared<const HostsTable>(parse_hosts(r.text, {zones_, reverse_}));
-  std::atomic_store(&table_, std::shared_ptr<const HostsTable>(std::move(table)));
-  version_.fetch_add(1, std::memory_order_release);
+  table_.publish(std::move(table));
   stamp_ = r.stamp;
   state_ = State::ok;
   reload_ts_.store(double(r.stamp.mtime_ns) / 1e9, std::memory_order_relaxed);
@@ -48,8 +46,7 @@ void WatchedFile::start(std::chrono::milliseconds every) {
       try {
         reload();
       } catch (const std::exception& e) {  // out of memory while parsing: keep serving
-        std::fprintf(stdout, "[ERROR] plugin/hosts: reading '%s': %s\n", path_.c_str(), e.what());
-        std::fflush(stdout);
+        plugin_log("hosts", LogLevel::error, "reading '{}': {}", path_, e.what());
       }
       lock.lock();
     }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugins/hosts/hosts_file.h"
+#include "core/plugin/snapshot_source.h"
 #include "plugins/hosts/hosts_table.h"
 
 namespace skycore::plugins::hosts {
@@ -30,8 +31,9 @@ class WatchedFile {
   void start(std::chrono::milliseconds every);
   void stop();
 
-  std::shared_ptr<const HostsTable> table() const { return std::atomic_load(&table_); }
-  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  std::shared_ptr<const HostsTable> table() const { return table_.current(); }
+  uint64_t version() const { return table_.version(); }
+  const SnapshotSource<HostsTable>& source() const { return table_; }
   const std::string& path() const { return path_; }
   // The file's modification time at the last good read (seconds), 0 before.
   double reload_timestamp() const { return reload_ts_.load(std::memory_order_relaxed); }
@@ -42,8 +44,7 @@ class WatchedFile {
   const std::string path_;
   const std::vector<wire::Name> zones_;
   const bool reverse_;
-  std::shared_ptr<const HostsTable> table_;
-  std::atomic<uint64_t> version_{0};
+  SnapshotSource<HostsTable> table_;
   std::atomic<double> reload_ts_{0};
   FileStamp stamp_;  // reload() only
   State state_ = State::unknown;

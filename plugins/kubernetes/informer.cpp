@@ -1,4 +1,5 @@
 #include "plugins/kubernetes/informer.h"
+#include "core/plugin/plugin_log.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/URI.h>
@@ -11,11 +12,6 @@ namespace skycore::plugins::kubernetes {
 namespace {
 
 using Poco::JSON::Object;
-
-void log(const char* level, const std::string& what) {
-  std::fprintf(stdout, "[%s] plugin/kubernetes: %s\n", level, what.c_str());
-  std::fflush(stdout);
-}
 
 std::string meta_text(const Object::Ptr& o, const char* field) {
   if (!o || !o->has("metadata") || !o->isObject("metadata")) return {};
@@ -160,7 +156,7 @@ void Informer::run() {
         list(rv);
         relist = false;
       }
-      if (failing) log("INFO", fmt::format("{}: API server {} reachable again", resource_.name, server_.describe()));
+      if (failing) plugin_log("kubernetes", LogLevel::info, "{}: API server {} reachable again", resource_.name, server_.describe());
       failing = false;
       auto started = std::chrono::steady_clock::now();
       size_t events = watch(rv);
@@ -192,7 +188,7 @@ void Informer::run() {
       if (auto* api = dynamic_cast<const ApiError*>(&e); api && api->status == 410) relist = true;
       error = e.what();
     }
-    if (!failing || error != last_error) log("ERROR", fmt::format("{}: {}; retrying", resource_.name, error));
+    if (!failing || error != last_error) plugin_log("kubernetes", LogLevel::error, "{}: {}; retrying", resource_.name, error);
     failing = true;
     last_error = error;
     if (!pause(backoff.next())) return;
@@ -202,7 +198,7 @@ void Informer::run() {
 void Informer::skip(const std::string& key, const std::string& why) {
   ++skipped_total_;
   if (skipped_.size() < 1000 && skipped_.insert(key).second)
-    log("WARNING", fmt::format("{}: {} not served: {} ({} skipped so far)", resource_.name, key, why, skipped_total_));
+    plugin_log("kubernetes", LogLevel::warning, "{}: {} not served: {} ({} skipped so far)", resource_.name, key, why, skipped_total_);
 }
 
 void Informer::list(std::string& rv) {

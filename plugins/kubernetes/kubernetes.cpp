@@ -1,4 +1,5 @@
 #include "plugins/kubernetes/kubernetes.h"
+#include "core/plugin/plugin_log.h"
 
 #include <fmt/format.h>
 
@@ -12,11 +13,6 @@ namespace skycore::plugins::kubernetes {
 namespace {
 
 constexpr std::string_view kDnsVersion = "1.1.0";  // the spec this plugin follows
-
-void log(const char* level, const std::string& what) {
-  std::fprintf(stdout, "[%s] plugin/kubernetes: %s\n", level, what.c_str());
-  std::fflush(stdout);
-}
 
 // "1-2-3-4" (or IPv6 with dashes for colons) as a pod name carries it.
 std::optional<Ip> undashed(std::string_view label) {
@@ -33,8 +29,7 @@ std::optional<Ip> undashed(std::string_view label) {
 Kubernetes::Kubernetes(Config cfg, size_t workers)
     : cfg_(std::move(cfg)),
       answerer_("kubernetes", cfg_.zones, *this, cfg_.fallthrough, workers),
-      views_(std::max<size_t>(workers, 1)),
-      snapshot_(std::make_shared<const Snapshot>()) {
+      views_(workers) {
   cluster_zone_ = cfg_.zones.front();
   for (const auto& z : cfg_.zones)
     if (!is_reverse_zone(z)) {
@@ -75,10 +70,7 @@ bool Kubernetes::ready() const {
   return started_flag_ && std::chrono::steady_clock::now() - started_ >= cfg_.startup_timeout;
 }
 
-void Kubernetes::publish(std::shared_ptr<const Snapshot> next) {
-  std::atomic_store(&snapshot_, std::move(next));
-  version_.fetch_add(1, std::memory_order_release);
-}
+void Kubernetes::publish(std::shared_ptr<const Snapshot> next) { snapshot_.publish(std::move(next)); }
 
 void Kubernetes::serve_objects(const Objects& objects) {
   publish(std::make_shared<const Snapshot>(objects, cfg_.build));
@@ -105,31 +97,21 @@ void Kubernetes::build_loop() {
       malloc_trim(0);
       if (!synced_ && lists >= resources_) {
         synced_ = true;
-        log("INFO", fmt::format("synced with {} ({} names)", cfg_.server.describe(), next->size()));
+        plugin_log("kubernetes", LogLevel::info, "synced with {} ({} names)", cfg_.server.describe(), next->size());
       }
     }
     if (!synced_ && !warned && ready()) {
       warned = true;
-      log("WARNING", fmt::format("starting to serve before the first sync with {} (startup_timeout)",
-                                 cfg_.server.describe()));
+      plugin_log("kubernetes", LogLevel::warning, "starting to serve before the first sync with {} (startup_timeout)",
+                                 cfg_.server.describe());
     }
     // Coalesce bursts: a batch of watch events becomes one rebuild.
     if (got) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
-const Snapshot& Kubernetes::view(uint16_t worker) {
-  WorkerView& v = views_[worker < views_.size() ? worker : 0];
-  uint64_t current = version_.load(std::memory_order_acquire);
-  if (current != v.version) {
-    v.snapshot = std::atomic_load(&snapshot_);
-    v.version = current;
-  }
-  return *v.snapshot;
-}
-
 uint32_t Kubernetes::serial(const ServiceQuery&) const {
-  return static_cast<uint32_t>(version_.load(std::memory_order_relaxed));
+  return static_cast<uint32_t>(snapshot_.version());
 }
 
 Lookup Kubernetes::reverse(const ServiceQuery& q, const IpBytes& ip, std::vector<ServiceEntry>& out) {

@@ -18,6 +18,7 @@
 #include "core/plugin/plugin.h"
 #include "core/plugin/service_answerer.h"
 #include "core/plugin/service_backend.h"
+#include "core/plugin/snapshot_source.h"
 #include "core/wire/name.h"
 #include "plugins/kubernetes/api_client.h"
 #include "plugins/kubernetes/cache.h"
@@ -65,11 +66,7 @@ class Kubernetes final : public Plugin, private ServiceBackend {
   uint32_t serial(const ServiceQuery& q) const override;
   uint32_t min_ttl(const ServiceQuery&) const override { return cfg_.ttl; }
 
-  struct alignas(64) WorkerView {
-    uint64_t version = ~0ull;
-    std::shared_ptr<const Snapshot> snapshot;
-  };
-  const Snapshot& view(uint16_t worker);
+  const Snapshot& view(uint16_t worker) { return views_.get(worker, snapshot_); }
   void publish(std::shared_ptr<const Snapshot> next);
   void build_loop();
 
@@ -79,9 +76,8 @@ class Kubernetes final : public Plugin, private ServiceBackend {
   size_t resources_ = 0;     // how many lists make a full sync
   ObjectCache cache_;
   std::vector<std::unique_ptr<Informer>> informers_;
-  std::vector<WorkerView> views_;
-  std::shared_ptr<const Snapshot> snapshot_;
-  std::atomic<uint64_t> version_{0};
+  SnapshotSource<Snapshot> snapshot_;
+  WorkerViews<Snapshot> views_;
   std::atomic<bool> synced_{false};
   std::chrono::steady_clock::time_point started_{};
   std::atomic<bool> started_flag_{false};

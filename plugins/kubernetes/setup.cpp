@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/corefile/bounded_args.h"
+#include "core/plugin/zone_args.h"
 #include "core/corefile/duration.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
@@ -16,27 +17,6 @@
 namespace skycore::plugins::kubernetes {
 namespace {
 
-wire::Name zone_name(corefile::TokenCursor& c, const std::string& text) {
-  auto n = wire::Name::from_text(text);
-  if (!n) throw c.err(fmt::format("kubernetes: '{}' is not a domain name", text));
-  n->lowercase();
-  return *n;
-}
-
-// ZONES as written: names, or CIDRs standing for their reverse zones.
-std::vector<wire::Name> zones_of(corefile::TokenCursor& c, const std::vector<std::string>& args) {
-  std::vector<wire::Name> out;
-  for (const auto& a : args) {
-    if (a.find('/') != std::string::npos) {
-      auto rev = corefile::reverse_zones(a);
-      if (!rev) throw c.err(fmt::format("kubernetes: '{}' is not a CIDR", a));
-      for (const auto& z : *rev) out.push_back(zone_name(c, z));
-    } else {
-      out.push_back(zone_name(c, a));
-    }
-  }
-  return out;
-}
 
 struct Parsed {
   Config cfg;
@@ -54,7 +34,7 @@ Parsed parse(SetupContext& ctx) {
     if (++seen > 1) throw c.err("plugin 'kubernetes' can only be used once per server block");
     p.file = c.file();
     p.line = c.line();
-    cfg.zones = zones_of(c, c.remaining_args());
+    cfg.zones = zone_args(c, "kubernetes", c.remaining_args());
     while (c.next_block()) {
       const std::string prop = c.val();
       static const char* kKnown[] = {"endpoint", "tls", "kubeconfig", "namespaces", "labels", "pods",
@@ -115,8 +95,7 @@ Parsed parse(SetupContext& ctx) {
         want(0, 0);
         cfg.noendpoints = true;
       } else if (prop == "fallthrough") {
-        cfg.fallthrough.enabled = true;
-        cfg.fallthrough.zones = zones_of(c, args);
+        cfg.fallthrough = fallthrough_args(c, "kubernetes", args);
       } else if (prop == "ignore") {
         want(1, 1);
         if (args[0] != "empty_service") throw c.err(fmt::format("kubernetes: ignore '{}': only empty_service", args[0]));
@@ -130,8 +109,7 @@ Parsed parse(SetupContext& ctx) {
       }
     }
   }
-  if (cfg.zones.empty())
-    for (const auto& z : ctx.zones()) cfg.zones.push_back(*wire::Name::from_text(z));
+  if (cfg.zones.empty()) cfg.zones = block_zones(ctx);
   if (!p.endpoint.empty() && !p.kubeconfig.empty())
     throw corefile::Error(p.file, p.endpoint_line, "kubernetes: use endpoint or kubeconfig, not both");
   if (!p.tls_cert.empty() && (p.endpoint.empty() || p.endpoint.rfind("https://", 0) != 0))

@@ -1,5 +1,7 @@
 #include "plugins/loop/loop.h"
 
+#include "core/plugin/plugin_log.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -39,13 +41,10 @@ asio::awaitable<Result> Loop::serve(Request& req, Next next) {
   if (!disabled_.load(std::memory_order_relaxed) && req.query.qtype == kHinfo &&
       req.query.qname_lower.equals_ignore_case(qname_)) {
     if (seen_.fetch_add(1) + 1 > 2) {
-      std::string q = qname_.to_text();
-      std::fprintf(stdout,
-                   "[FATAL] plugin/loop: Loop (%s:%u -> %s:%u) detected for zone \"%s\", see "
-                   "https://coredns.io/plugins/loop#troubleshooting. Query: \"HINFO %s\"\n",
-                   req.remote_addr.to_string().c_str(), req.remote_port, address_.c_str(), port_,
-                   zone_.to_text().c_str(), q.c_str());
-      std::fflush(stdout);
+      plugin_log("loop", LogLevel::fatal,
+                 "Loop ({}:{} -> {}:{}) detected for zone \"{}\", see "
+                 "https://coredns.io/plugins/loop#troubleshooting. Query: \"HINFO {}\"",
+                 req.remote_addr.to_string(), req.remote_port, address_, port_, zone_.to_text(), qname_.to_text());
       std::_Exit(1);  // as CoreDNS's log.Fatal: a looping server must not run
     }
   }

@@ -21,6 +21,7 @@
 #include <chrono>
 
 #include "plugins/skydns-registry/service_json.h"
+#include "core/plugin/plugin_log.h"
 
 namespace skycore::plugins::skydns_registry {
 
@@ -48,7 +49,7 @@ class CallbackSender {
       drained_.wait_for(lock, std::chrono::seconds(kDrainSeconds), [this] { return queue_.empty() && busy_ == 0; });
       stopping_ = true;
       if (!queue_.empty())
-        std::cerr << "skydns-registry: dropping " << queue_.size() << " undelivered callbacks at shutdown\n";
+        plugin_log("skydns-registry", LogLevel::warning, "dropping {} undelivered callbacks at shutdown", queue_.size());
       queue_.clear();
     }
     cv_.notify_all();
@@ -59,8 +60,7 @@ class CallbackSender {
     {
       std::lock_guard lock(mu_);
       if (queue_.size() >= kMaxQueued) {
-        std::cerr << "skydns-registry: callback queue full, dropping callback for " << d.uuid
-                  << "\n";
+        plugin_log("skydns-registry", LogLevel::warning, "callback queue full, dropping callback for {}", d.uuid);
         return;
       }
       queue_.push_back(std::move(d));
@@ -98,14 +98,12 @@ class CallbackSender {
       Poco::Net::HTTPResponse resp;
       session.receiveResponse(resp);
       if (resp.getStatus() >= 300)
-        std::cerr << "skydns-registry: callback " << where << " for " << d.uuid << " answered "
-                  << resp.getStatus() << "\n";
+        plugin_log("skydns-registry", LogLevel::warning, "callback {} for {} answered {}", where, d.uuid,
+                   static_cast<int>(resp.getStatus()));
     } catch (const Poco::Exception& e) {
-      std::cerr << "skydns-registry: callback " << where << " for " << d.uuid
-                << " failed: " << e.displayText() << "\n";
+      plugin_log("skydns-registry", LogLevel::warning, "callback {} for {} failed: {}", where, d.uuid, e.displayText());
     } catch (const std::exception& e) {
-      std::cerr << "skydns-registry: callback " << where << " for " << d.uuid
-                << " failed: " << e.what() << "\n";
+      plugin_log("skydns-registry", LogLevel::warning, "callback {} for {} failed: {}", where, d.uuid, e.what());
     }
   }
 

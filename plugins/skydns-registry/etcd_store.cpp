@@ -1,4 +1,5 @@
 #include "plugins/skydns-registry/etcd_store.h"
+#include "core/plugin/plugin_log.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -26,11 +27,6 @@ std::vector<std::string> split_path(std::string_view rest) {
   return parts;
 }
 
-void log(const char* level, const std::string& what) {
-  std::fprintf(stdout, "[%s] plugin/skydns-registry: %s\n", level, what.c_str());
-  std::fflush(stdout);
-}
-
 class EtcdStore final : public Store {
  public:
   explicit EtcdStore(EtcdOptions o)
@@ -48,7 +44,7 @@ class EtcdStore final : public Store {
       initial_records_ = std::move(all.records);
       return std::move(all.services);
     } catch (const std::exception& e) {
-      log("ERROR", fmt::format("etcd: {}; starting empty, retrying", e.what()));
+      plugin_log("skydns-registry", LogLevel::error, "etcd: {}; starting empty, retrying", e.what());
       return {};
     }
   }
@@ -167,7 +163,7 @@ class EtcdStore final : public Store {
   void note_skipped(const std::string& key, const std::string& why) {
     std::lock_guard lock(mu_);
     if (skipped_.size() < 1000 && skipped_.insert(key).second)
-      log("WARNING", fmt::format("etcd key {} not served: {}", key, why));
+      plugin_log("skydns-registry", LogLevel::warning, "etcd key {} not served: {}", key, why);
   }
 
   // Watches from the last revision seen. After any failure it waits (0.2 s
@@ -189,7 +185,7 @@ class EtcdStore final : public Store {
           revision_ = revision;
           relist = false;
         }
-        if (down) log("INFO", "etcd reachable again; registry re-read");
+        if (down) plugin_log("skydns-registry", LogLevel::info, "etcd reachable again; registry re-read");
         down = false;
         backoff = std::chrono::milliseconds(200);
         client_.watch(zone_path_, revision_ + 1, [&](const std::vector<WatchEvent>& batch, int64_t) {
@@ -216,7 +212,7 @@ class EtcdStore final : public Store {
           }
         });
       } catch (const std::exception& e) {
-        if (!down) log("ERROR", fmt::format("etcd: {}; retrying", e.what()));
+        if (!down) plugin_log("skydns-registry", LogLevel::error, "etcd: {}; retrying", e.what());
         down = relist = true;
         std::unique_lock lock(mu_);
         if (cv_.wait_for(lock, backoff, [this] { return stopping_; })) return;

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "plugins/skydns-registry/service_json.h"
+#include "core/plugin/plugin_log.h"
 #include "plugins/skydns-registry/store.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -145,8 +146,7 @@ class FileStore final : public Store {
     }
     if (in.bad()) fail("cannot read", path_);
     if (good_end < size_) {
-      std::cerr << "skydns-registry: " << path_ << ":" << bad_number
-                << ": dropping a torn last line (" << bad << ")\n";
+      plugin_log("skydns-registry", LogLevel::warning, "{}:{}: dropping a torn last line ({})", path_, bad_number, bad);
       if (::ftruncate(fd_, good_end) != 0 || fsync_retrying(fd_) != 0)
         fail("cannot truncate", path_);
       size_ = good_end;
@@ -181,7 +181,7 @@ class FileStore final : public Store {
       std::erase_if(state_, [now](const auto& kv) { return kv.second.expired(now); });
       rewrite();
     } catch (const std::exception& e) {
-      std::cerr << "skydns-registry: compaction failed: " << e.what() << "\n";
+      plugin_log("skydns-registry", LogLevel::error, "compaction failed: {}", e.what());
       lines_ = 0;  // try again after another round of growth
     }
   }

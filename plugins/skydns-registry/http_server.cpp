@@ -3,6 +3,7 @@
 // on a pool of four threads, because a route may wait for a journal fsync or
 // an etcd round trip and must not hold up the reading of other requests.
 #include "core/plugin/http_server.h"
+#include "core/plugin/plugin_log.h"
 
 #include <iostream>
 #include <stdexcept>
@@ -46,7 +47,7 @@ HttpApi::Reply HttpApi::handle(const std::string& method, const std::string& uri
   try {
     return impl_->dispatch(method, uri, authorization, body);
   } catch (const std::exception& e) {
-    std::cerr << "skydns-registry: API request failed: " << e.what() << "\n";
+    plugin_log("skydns-registry", LogLevel::error, "API request failed: {}", e.what());
     return error(500, "internal error");
   }
 }

@@ -4,7 +4,10 @@
 
 namespace skycore::plugins::skydns_registry {
 
-Registry::Registry(std::unique_ptr<Store> store) : store_(std::move(store)) { publish_pending(); }
+Registry::Registry(std::unique_ptr<Store> store)
+    : store_(std::move(store)), snapshot_(std::make_shared<const Snapshot>(std::vector<EntryPtr>{})) {
+  publish_pending();
+}
 
 void Registry::load(WallClock::time_point now) {
   auto loaded = store_->load();
@@ -38,9 +41,8 @@ void Registry::publish_pending() {
     for (const auto& [key, r] : records_) records.push_back(r);
   }
   auto snap = std::make_shared<const Snapshot>(std::move(all), std::move(records));  // outside mu_: the API keeps going
-  std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(std::move(snap)));
   published_changes_ = upto;
-  version_.fetch_add(1, std::memory_order_release);
+  snapshot_.publish(std::move(snap));
 }
 
 // Stamps a change with what the store assigned to it and applies it.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugins/skydns-registry/service.h"
+#include "core/plugin/snapshot_source.h"
 #include "plugins/skydns-registry/snapshot.h"
 #include "plugins/skydns-registry/store.h"
 
@@ -60,8 +61,9 @@ class Registry final : private StoreEvents {
   void on_removed(std::function<void(const Service&)> f) { on_removed_ = std::move(f); }
 
   // For DNS workers: the current snapshot and its version.
-  std::shared_ptr<const Snapshot> snapshot() const { return std::atomic_load(&snapshot_); }
-  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.current(); }
+  uint64_t version() const { return snapshot_.version(); }
+  const SnapshotSource<Snapshot>& source() const { return snapshot_; }
 
  private:
   // Builds a snapshot of everything changed so far, unless a concurrent
@@ -87,8 +89,7 @@ class Registry final : private StoreEvents {
   // so a late echo of an older put cannot bring a removed service back.
   std::map<std::string, int64_t> removed_at_;
   uint64_t changes_ = 0, published_changes_ = ~0ull;
-  std::shared_ptr<const Snapshot> snapshot_;
-  std::atomic<uint64_t> version_{0};
+  SnapshotSource<Snapshot> snapshot_;
   std::function<void(const Service&)> on_removed_;
 };
 

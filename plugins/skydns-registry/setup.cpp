@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/plugin/http_probe.h"
+#include "core/plugin/zone_args.h"
 #include "core/corefile/bounded_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
@@ -38,14 +39,7 @@ Options parse(SetupContext& ctx) {
     if (++seen > 1) throw c.err("plugin 'skydns-registry' can only be used once per server block");
     o.file = c.file();
     o.line = c.line();
-    for (const auto& a : c.remaining_args()) {
-      for (const auto& z : corefile::zone_names(a)) {
-        auto n = wire::Name::from_text(z);
-        if (!n) throw c.err(fmt::format("skydns-registry: '{}' is not a domain name", a));
-        n->lowercase();
-        o.zones.push_back(*n);
-      }
-    }
+    o.zones = zone_args(c, "skydns-registry", c.remaining_args());
     while (c.next_block()) {
       std::string prop = c.val();
       static const char* kKnown[] = {"api", "secret", "store", "services"};
@@ -100,8 +94,7 @@ Options parse(SetupContext& ctx) {
       }
     }
   }
-  if (o.zones.empty())
-    for (const auto& z : ctx.zones()) o.zones.push_back(*wire::Name::from_text(z));
+  if (o.zones.empty()) o.zones = block_zones(ctx);
   return o;
 }
 

@@ -8,18 +8,8 @@ SkydnsRegistry::SkydnsRegistry(std::vector<wire::Name> zones, std::shared_ptr<Re
                                size_t workers, std::shared_ptr<void> keep)
     : registry_(std::move(registry)),
       answerer_("skydns-registry", std::move(zones), *this, Fallthrough{}, workers),
-      views_(std::max<size_t>(workers, 1)),
+      views_(workers),
       keep_(std::move(keep)) {}
-
-const Snapshot& SkydnsRegistry::view(uint16_t worker) {
-  WorkerView& v = views_[worker < views_.size() ? worker : 0];
-  uint64_t current = registry_->version();
-  if (current != v.version) {  // only after a change: one atomic load + refcount
-    v.snapshot = registry_->snapshot();
-    v.version = current;
-  }
-  return *v.snapshot;
-}
 
 uint32_t SkydnsRegistry::min_ttl(const ServiceQuery&) const { return kSoaTtl; }
 

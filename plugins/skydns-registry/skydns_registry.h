@@ -38,15 +38,11 @@ class SkydnsRegistry final : public Plugin, private ServiceBackend {
   uint32_t serial(const ServiceQuery&) const override { return static_cast<uint32_t>(registry_->version()); }
   uint32_t min_ttl(const ServiceQuery&) const override;
 
-  struct alignas(64) WorkerView {  // one cache line per worker: no false sharing
-    uint64_t version = ~0ull;
-    std::shared_ptr<const Snapshot> snapshot;
-  };
-  const Snapshot& view(uint16_t worker);
+  const Snapshot& view(uint16_t worker) { return views_.get(worker, registry_->source()); }
 
   std::shared_ptr<Registry> registry_;
   ServiceAnswerer answerer_;
-  std::vector<WorkerView> views_;
+  WorkerViews<Snapshot> views_;
   std::shared_ptr<void> keep_;
 };
 

@@ -1,4 +1,5 @@
 #include "plugins/skydns-registry/upkeep.h"
+#include "core/plugin/plugin_log.h"
 
 #include <cstdio>
 
@@ -16,14 +17,13 @@ void Upkeep::start() {
       try {
         registry_->purge_expired(WallClock::now());
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "[ERROR] plugin/skydns-registry: purge: %s\n", e.what());
+        plugin_log("skydns-registry", LogLevel::error, "purge: {}", e.what());
       }
       if (catalogue_ && catalogue_->changed()) {
         try {
           registry_->set_catalogue(read_catalogue(catalogue_->path(), WallClock::now()));
         } catch (const std::exception& e) {  // keep serving the previous catalogue
-          std::fprintf(stdout, "[ERROR] plugin/skydns-registry: %s\n", e.what());
-          std::fflush(stdout);
+          plugin_log("skydns-registry", LogLevel::error, "{}", e.what());
         }
       }
       lock.lock();

@@ -129,8 +129,7 @@ TEST_CASE(
   Exchange apex("apps.example.org", rrtype::A);  // a wildcard does not cover its own apex
   CHECK(ask(plain, apex) == Action::servfail);
 
-  cfg.fallthrough = true;
-  cfg.fall_zones = {name("example.org.")};
+  cfg.fallthrough = {true, {name("example.org.")}};
   Hosts fall(cfg, table(kInline, cfg), 1);
   Exchange y("nope.example.org", rrtype::A);
   CHECK(ask(fall, y) == Action::next);
@@ -274,8 +273,7 @@ Result run(const Chain& chain, Request& req) {
 
 TEST_CASE("hosts: serve() answers, fails or calls the next plugin") {
   Config cfg = config();
-  cfg.fallthrough = true;
-  cfg.fall_zones = {name("example.org.")};
+  cfg.fallthrough = {true, {name("example.org.")}};
   std::vector<std::unique_ptr<Plugin>> plugins;
   plugins.push_back(std::make_unique<Hosts>(cfg, table(kInline, cfg), 1));
   plugins.push_back(std::make_unique<Answers>());

@@ -56,7 +56,7 @@ TEST_CASE("hosts setup: defaults follow CoreDNS") {
   const Config& c = r.hosts().config();
   CHECK(c.path == "/etc/hosts");
   CHECK(zones_text(c.zones) == S{"example.org."});
-  CHECK_FALSE(c.fallthrough);
+  CHECK_FALSE(c.fallthrough.enabled);
   CHECK_FALSE(c.fallthrough_unsupported);
   CHECK(c.ttl == 3600);
   CHECK(c.reverse);
@@ -79,8 +79,8 @@ TEST_CASE("hosts setup: FILE, ZONES (CIDRs too) and every option") {
   const Config& c = r.hosts().config();
   CHECK(c.path == "/nonexistent/hosts");
   CHECK(zones_text(c.zones) == S{"example.org.", "0.10.in-addr.arpa.", "1.10.in-addr.arpa."});
-  CHECK(c.fallthrough);
-  CHECK(zones_text(c.fall_zones) == S{"example.org.", "168.192.in-addr.arpa."});
+  CHECK(c.fallthrough.enabled);
+  CHECK(zones_text(c.fallthrough.zones) == S{"example.org.", "168.192.in-addr.arpa."});
   CHECK(c.fallthrough_unsupported);
   CHECK(c.ttl == 60);
   CHECK_FALSE(c.reverse);
@@ -90,7 +90,9 @@ TEST_CASE("hosts setup: FILE, ZONES (CIDRs too) and every option") {
 
   SetupRun bare(". {\n hosts {\n  fallthrough\n  reload 0\n }\n}\n");
   REQUIRE(bare.error.empty());
-  CHECK(zones_text(bare.hosts().config().fall_zones) == S{"."});
+  CHECK(bare.hosts().config().fallthrough.enabled);
+  CHECK(bare.hosts().config().fallthrough.zones.empty());  // every zone
+  CHECK(bare.hosts().config().fallthrough.covers(*skycore::wire::Name::from_text("any.where.")));
   CHECK(bare.hosts().config().reload.count() == 0);
 }
 
