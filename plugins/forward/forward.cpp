@@ -22,10 +22,11 @@ size_t build_upstream_query(const Request& req, std::span<uint8_t> buf) {
 }
 
 // Counts this query against max_concurrent for as long as it lives.
+// (its worker's count: a coroutine resumes on the worker that started it).
 struct InFlight {
-  std::atomic<size_t>& n;
-  explicit InFlight(std::atomic<size_t>& c) : n(c) { n.fetch_add(1, std::memory_order_relaxed); }
-  ~InFlight() { n.fetch_sub(1, std::memory_order_relaxed); }
+  WorkerCounter& n;
+  explicit InFlight(WorkerCounter& c) : n(c) { n.add(1); }
+  ~InFlight() { n.add(~uint64_t{0}); }  // minus one, modulo 2^64
 };
 
 }  // namespace
@@ -36,9 +37,9 @@ std::unique_ptr<asio::ssl::context> tls_for(const Config& cfg) {
     if (a.tls) return make_tls_context(cfg.tls);
   return nullptr;
 }
-std::vector<std::unique_ptr<Upstream>> upstreams_for(const Config& cfg) {
+std::vector<std::unique_ptr<Upstream>> upstreams_for(const Config& cfg, size_t workers) {
   std::vector<std::unique_ptr<Upstream>> out;
-  for (const auto& a : cfg.to) out.push_back(std::make_unique<Upstream>(a));
+  for (const auto& a : cfg.to) out.push_back(std::make_unique<Upstream>(a, workers));
   return out;
 }
 }  // namespace
@@ -46,14 +47,16 @@ std::vector<std::unique_ptr<Upstream>> upstreams_for(const Config& cfg) {
 Forward::Forward(Config cfg, size_t workers)
     : cfg_(std::move(cfg)),
       tls_(tls_for(cfg_)),
-      upstreams_(upstreams_for(cfg_)),
+      upstreams_(upstreams_for(cfg_, workers)),
       workers_(workers),
+      in_flight_(workers),
+      rejects_(workers),
       health_(cfg_, upstreams_, tls_.get()) {}
 
 Forward::~Forward() { health_.stop(); }
 
 void Forward::worker_started(uint16_t worker, asio::any_io_executor ex) {
-  workers_[worker] = std::make_unique<WorkerState>(ex, cfg_, upstreams_, tls_.get());
+  workers_[worker] = std::make_unique<WorkerState>(ex, worker, cfg_, upstreams_, tls_.get());
 }
 
 void Forward::worker_stopping(uint16_t worker) {
@@ -84,8 +87,8 @@ size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out) const {
   return 1;
 }
 
-void Forward::record_failure(Upstream& u) {
-  u.counters.failures.fetch_add(1, std::memory_order_relaxed);
+void Forward::record_failure(Upstream& u, uint16_t worker) {
+  u.counters[worker].failures.add();
   int fails = u.fails.fetch_add(1, std::memory_order_relaxed) + 1;
   // health_check 0 turns checking off (as CoreDNS): an upstream is never
   // marked down, since nothing would ever bring it back.
@@ -115,9 +118,9 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   if (!should_forward(req.query.qname_lower)) co_return co_await next(req);
   WorkerState* ws = req.worker < workers_.size() ? workers_[req.worker].get() : nullptr;
   if (!ws) co_return Result::unanswered(name(), wire::rcode::SERVFAIL, "forward: worker not started");
-  InFlight counted(in_flight_);
-  if (cfg_.max_concurrent > 0 && in_flight_.load(std::memory_order_relaxed) > cfg_.max_concurrent) {
-    rejects_.fetch_add(1, std::memory_order_relaxed);
+  InFlight counted(in_flight_[req.worker]);
+  if (cfg_.max_concurrent > 0 && in_flight() > cfg_.max_concurrent) {
+    rejects_[req.worker].add();
     co_return Result::unanswered(name(), wire::rcode::REFUSED, "concurrent queries exceeded maximum");
   }
 
@@ -139,7 +142,8 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
     bool use_stream = u.address.tls || cfg_.force_tcp ||
                       (req.transport == Transport::tcp && !cfg_.prefer_udp);
     auto try_deadline = std::min(Clock::now() + cfg_.try_timeout, deadline);
-    u.counters.requests.fetch_add(1, std::memory_order_relaxed);
+    UpstreamCounters& counters = u.counters[req.worker];
+    counters.requests.add();
     ExchangeResult r = co_await attempt(*ws, idx, use_stream, req, query, big, try_deadline);
     if (r.ok() && !use_stream && wire::HeaderView{req.response_buffer().data()}.has(wire::flag::TC)) {
       // Truncated over UDP: ask the same upstream again over TCP.
@@ -149,20 +153,20 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
     if (!r.ok()) {
       last = r.error;
       if (r.error == ExchangeError::closed) break;
-      record_failure(u);
+      record_failure(u, req.worker);
       continue;
     }
     record_success(u);
     auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
-    u.counters.duration_us.fetch_add(static_cast<uint64_t>(elapsed.count()), std::memory_order_relaxed);
+    counters.duration_us.add(static_cast<uint64_t>(elapsed.count()));
     size_t b = 0;
     for (double bound = 250; b < 16 && double(elapsed.count()) > bound; bound *= 2) ++b;
-    u.counters.duration_buckets[b].fetch_add(1, std::memory_order_relaxed);
+    counters.duration_buckets[b].add();
 
     std::span<uint8_t> reply = use_stream ? std::span<uint8_t>(big.data(), r.len)
                                           : req.response_buffer().first(r.len);
     uint16_t rcode = wire::HeaderView{reply.data()}.rcode();
-    u.counters.rcodes[rcode].fetch_add(1, std::memory_order_relaxed);
+    counters.rcodes[rcode].add();
     // `next RCODE...`: the block's next forward tries; with none after us
     // the upstream's answer stands, as in CoreDNS.
     if (cfg_.forward_follows &&

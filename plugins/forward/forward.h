@@ -31,7 +31,9 @@ class Forward final : public Plugin {
 
   const Config& config() const { return cfg_; }
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
-  uint64_t max_concurrent_rejects() const { return rejects_.load(std::memory_order_relaxed); }
+  uint64_t max_concurrent_rejects() const { return rejects_.sum([](const WorkerCounter& c) { return c.get(); }); }
+  // Queries in flight over every worker (each worker counts its own).
+  uint64_t in_flight() const { return in_flight_.sum([](const WorkerCounter& c) { return c.get(); }); }
   void collect(std::vector<prometheus::MetricFamily>& out) const;
 
  private:
@@ -41,7 +43,7 @@ class Forward final : public Plugin {
   asio::awaitable<ExchangeResult> attempt(WorkerState& ws, size_t upstream, bool use_stream,
                                           Request& req, std::span<uint8_t> query,
                                           std::vector<uint8_t>& big, Clock::time_point deadline);
-  void record_failure(Upstream& u);
+  void record_failure(Upstream& u, uint16_t worker);
   void record_success(Upstream& u);
 
   Config cfg_;
@@ -49,8 +51,8 @@ class Forward final : public Plugin {
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   std::vector<std::unique_ptr<WorkerState>> workers_;
   HealthChecker health_;
-  std::atomic<size_t> in_flight_{0};
-  std::atomic<uint64_t> rejects_{0};
+  PerWorker<WorkerCounter> in_flight_;
+  PerWorker<WorkerCounter> rejects_;
 };
 
 }  // namespace skycore::plugins::forward

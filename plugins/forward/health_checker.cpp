@@ -51,7 +51,7 @@ asio::awaitable<void> HealthChecker::probe_loop(Upstream& u) {
     stream->start();
   } else {
     udp = std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(u.address.ip, u.address.port), ids,
-                                       u.counters.spoofed);
+                                       u.counters[u.health_slot].spoofed);
     udp->start();
   }
   std::array<uint8_t, 512> qbuf{};
@@ -75,7 +75,7 @@ asio::awaitable<void> HealthChecker::probe_loop(Upstream& u) {
       u.down = false;
       break;
     }
-    u.counters.healthcheck_failures.fetch_add(1, std::memory_order_relaxed);
+    u.counters[u.health_slot].healthcheck_failures.add();
     // Never faster than every 100 ms, whatever the interval: a refused port
     // fails at once, and a zero pause would spin a whole CPU.
     pause.expires_at(started + std::max(cfg_.health_interval, milliseconds(100)));

@@ -14,19 +14,20 @@ void Forward::collect(std::vector<prometheus::MetricFamily>& out) const {
   std::vector<double> bounds;
   for (int i = 0; i < 16; ++i) bounds.push_back(0.00025 * double(1u << i));
   for (const auto& u : upstreams_) {
-    const auto& c = u->counters;
+    auto total = [&](auto field) { return double(u->total(field)); };
     const std::string& to = u->address.label;
-    add_value(requests, {{"to", to}}, double(c.requests.load()));
+    add_value(requests, {{"to", to}}, total(&UpstreamCounters::requests));
     for (uint16_t rc = 0; rc < 24; ++rc)
-      if (uint64_t n = c.rcodes[rc].load()) {
+      if (uint64_t n = u->counters.sum([rc](const UpstreamCounters& c) { return c.rcodes[rc].get(); })) {
         const char* name = wire::rcode_name(rc);
         add_value(responses, {{"to", to}, {"rcode", name ? name : wire::rcode_to_string(rc)}}, double(n));
       }
     std::vector<uint64_t> counts;
-    for (const auto& b : c.duration_buckets) counts.push_back(b.load());
-    add_histogram(duration, {{"to", to}}, bounds, counts, double(c.duration_us.load()) / 1e6);
-    add_value(hc, {{"to", to}}, double(c.healthcheck_failures.load()));
-    add_value(spoofed, {{"to", to}}, double(c.spoofed.load()));
+    for (size_t b = 0; b < 17; ++b)
+      counts.push_back(u->counters.sum([b](const UpstreamCounters& c) { return c.duration_buckets[b].get(); }));
+    add_histogram(duration, {{"to", to}}, bounds, counts, total(&UpstreamCounters::duration_us) / 1e6);
+    add_value(hc, {{"to", to}}, total(&UpstreamCounters::healthcheck_failures));
+    add_value(spoofed, {{"to", to}}, total(&UpstreamCounters::spoofed));
   }
   add_value(rejects, {}, double(max_concurrent_rejects()));
   for (auto* f : {&requests, &responses, &duration, &hc, &spoofed, &rejects}) out.push_back(std::move(*f));

@@ -19,7 +19,7 @@ constexpr auto kTick = std::chrono::milliseconds(50);  // timeout resolution
 }
 
 UdpChannel::UdpChannel(asio::any_io_executor ex, asio::ip::udp::endpoint upstream, QueryIds& ids,
-                       std::atomic<uint64_t>& spoofed)
+                       WorkerCounter& spoofed)
     : ex_(ex), upstream_(upstream), ids_(ids), sock_(ex), ticker_(ex), spoofed_(spoofed) {
   for (size_t i = 0; i < kMaxPending; ++i) free_[free_count_++] = static_cast<uint16_t>(kMaxPending - 1 - i);
 }
@@ -137,7 +137,7 @@ void UdpChannel::deliver(std::span<const uint8_t> datagram) {
     finish(p, ExchangeError::none, datagram.size());
     return;
   }
-  spoofed_.fetch_add(1, std::memory_order_relaxed);  // wrong ID, wrong question or late: never used
+  spoofed_.add();  // wrong ID, wrong question or late: never used
 }
 
 asio::awaitable<void> UdpChannel::receive_loop() {
@@ -155,7 +155,7 @@ asio::awaitable<void> UdpChannel::receive_loop() {
     if (got > 0) {
       for (int i = 0; i < got; ++i) {
         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-          spoofed_.fetch_add(1, std::memory_order_relaxed);  // larger than anything we asked for
+          spoofed_.add();  // larger than anything we asked for
           continue;
         }
         deliver({rx_[i].data(), msgs[i].msg_len});

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/plugin/per_worker.h"
 #include "core/plugin/park.h"
 #include "plugins/forward/exchange.h"
 #include "plugins/forward/query_ids.h"
@@ -23,9 +24,9 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
   static constexpr size_t kMaxPending = 256;
   static constexpr size_t kRotateAfter = 4096;
 
-  // `spoofed` counts replies dropped as not ours (shared across workers).
+  // `spoofed` counts replies dropped as not ours (this thread's slot).
   UdpChannel(asio::any_io_executor ex, asio::ip::udp::endpoint upstream, QueryIds& ids,
-             std::atomic<uint64_t>& spoofed);
+             WorkerCounter& spoofed);
   // Opens the socket and starts the receive and timeout loops, which keep
   // the channel alive until close(). Create channels with make_shared.
   void start();
@@ -85,7 +86,7 @@ class UdpChannel : public std::enable_shared_from_this<UdpChannel> {
   std::array<std::array<uint8_t, kRxSize>, kRxBatch> rx_;
   size_t in_flight_ = 0;
   size_t uses_ = 0;
-  std::atomic<uint64_t>& spoofed_;
+  WorkerCounter& spoofed_;
   bool closed_ = false;
 };
 

@@ -4,26 +4,33 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/plugin/per_worker.h"
 #include "plugins/forward/config.h"
 
 namespace skycore::plugins::forward {
 
+// One per worker, plus one for the health checker's thread (health_slot):
+// every slot has a single writer (per_worker.h); metrics sum them.
 struct UpstreamCounters {
-  std::atomic<uint64_t> requests{0};
-  std::atomic<uint64_t> rcodes[24]{};     // responses by rcode
-  std::atomic<uint64_t> duration_us{0};   // sum
-  std::atomic<uint64_t> duration_buckets[17]{};  // 0.25 ms doubling to 8.192 s, +Inf
-  std::atomic<uint64_t> failures{0};      // timeouts and network errors
-  std::atomic<uint64_t> spoofed{0};       // replies dropped as not matching
-  std::atomic<uint64_t> healthcheck_failures{0};
+  WorkerCounter requests;
+  WorkerCounter rcodes[24];             // responses by rcode
+  WorkerCounter duration_us;            // sum
+  WorkerCounter duration_buckets[17];   // 0.25 ms doubling to 8.192 s, +Inf
+  WorkerCounter failures;               // timeouts and network errors
+  WorkerCounter spoofed;                // replies dropped as not matching
+  WorkerCounter healthcheck_failures;
 };
 
 struct Upstream {
-  explicit Upstream(UpstreamAddress a) : address(std::move(a)) {}
+  Upstream(UpstreamAddress a, size_t workers) : address(std::move(a)), counters(workers + 1), health_slot(uint16_t(workers)) {}
   UpstreamAddress address;
   std::atomic<int> fails{0};     // consecutive failures
   std::atomic<bool> down{false};  // set after max_fails; cleared by a probe or a success
-  UpstreamCounters counters;
+  PerWorker<UpstreamCounters> counters;
+  uint16_t health_slot;  // the health checker's counters
+  uint64_t total(WorkerCounter UpstreamCounters::*field) const {
+    return counters.sum([field](const UpstreamCounters& c) { return (c.*field).get(); });
+  }
 };
 
 }  // namespace skycore::plugins::forward

@@ -2,7 +2,7 @@
 
 namespace skycore::plugins::forward {
 
-WorkerState::WorkerState(asio::any_io_executor ex, const Config& cfg,
+WorkerState::WorkerState(asio::any_io_executor ex, uint16_t worker, const Config& cfg,
                          const std::vector<std::unique_ptr<Upstream>>& upstreams,
                          asio::ssl::context* tls)
     : rng_(ids_.next() << 16 | ids_.next()) {
@@ -12,7 +12,7 @@ WorkerState::WorkerState(asio::any_io_executor ex, const Config& cfg,
     if (!a.tls) {
       for (size_t i = 0; i < kUdpChannels; ++i) {
         link.udp.push_back(std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(a.ip, a.port), ids_,
-                                                        u->counters.spoofed));
+                                                        u->counters[worker].spoofed));
         link.udp.back()->start();
       }
     }

@@ -26,7 +26,7 @@ class WorkerState {
  public:
   static constexpr size_t kUdpChannels = 4;
 
-  WorkerState(asio::any_io_executor ex, const Config& cfg,
+  WorkerState(asio::any_io_executor ex, uint16_t worker, const Config& cfg,
               const std::vector<std::unique_ptr<Upstream>>& upstreams, asio::ssl::context* tls);
   void close();
 
