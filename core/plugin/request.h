@@ -3,11 +3,14 @@
 // the listener's coroutine frame; a Request never allocates.
 #pragma once
 #include <asio/ip/address.hpp>
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
 #include "core/plugin/internal_resolver.h"
+#include "core/plugin/response_observer.h"
 #include "core/wire/query.h"
 #include "core/wire/writer.h"
 
@@ -44,6 +47,16 @@ struct Request {
   // for the duration of the chain; `depth` counts nested internal lookups.
   const InternalResolver* resolver = nullptr;
   uint8_t depth = 0;
+
+  // When the core took the query (metrics and log report the time since).
+  std::chrono::steady_clock::time_point received{};
+  // Plugins to tell about the finished response (response_observer.h), in
+  // the order they registered; a fifth registration is ignored.
+  std::array<ResponseObserver*, 4> observers{};
+  uint8_t observer_count = 0;
+  void observe(ResponseObserver* o) {
+    if (observer_count < observers.size()) observers[observer_count++] = o;
+  }
 
   // Who asked and where, for a request made on another's behalf (a cache
   // refresh, an internal lookup): peers, worker and listener label.

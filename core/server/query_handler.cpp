@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/server/finish.h"
 #include "core/wire/header.h"
 
 namespace skycore::server {
@@ -71,6 +72,8 @@ asio::awaitable<void> handle_query(Request& req, const ZoneTable& zones) {
   // Lives in this coroutine's frame for as long as the chain runs.
   ZoneResolver resolver(zones);
   req.resolver = &resolver;
+  req.received = std::chrono::steady_clock::now();
+  req.observer_count = 0;  // listeners reuse their Request for the next query
   wire::QueryStatus status = wire::parse_query(req.packet, req.query);
   req.max_size = req.transport == Transport::tcp ? wire::kMaxMessage : wire::kMaxUdpPlain;
   if (status == wire::QueryStatus::drop) {
@@ -101,15 +104,7 @@ asio::awaitable<void> handle_query(Request& req, const ZoneTable& zones) {
   if (req.query.edns.present) req.response.reserve(kOptSize);
 
   Result r = co_await route->chain->serve(req);
-
-  if (!r.answered) {
-    write_error(req, r.rcode);
-    co_return;
-  }
-  if (!req.response.assigned()) {
-    req.response.unreserve(kOptSize);
-    add_opt_if_needed(req, req.response.rcode());
-  }
+  notify_observers(req, r, finish(req, r));
 }
 
 }  // namespace skycore::server

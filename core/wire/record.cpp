@@ -135,6 +135,27 @@ size_t remove_opt(std::span<uint8_t> msg) {
   return msg.size();
 }
 
+bool has_opt(std::span<const uint8_t> msg) {
+  if (msg.size() < kHeaderSize) return false;
+  HeaderView h{msg.data()};
+  if (h.arcount() == 0) return false;
+  WireReader r(msg, kHeaderSize);
+  for (uint16_t i = 0; i < h.qdcount(); ++i) {
+    r.skip_name();
+    r.skip(4);
+  }
+  size_t before_additional = h.ancount() + h.nscount();
+  size_t total = before_additional + h.arcount();
+  for (size_t i = 0; i < total && r.ok(); ++i) {
+    r.skip_name();
+    uint16_t type = r.u16();
+    r.skip(6);
+    r.skip(r.u16());
+    if (r.ok() && type == rrtype::OPT && i >= before_additional) return true;
+  }
+  return false;
+}
+
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr) {
   std::string text;
   if (!decode_rdata(msg, rr, &text)) return "<malformed>";

@@ -40,6 +40,9 @@ bool parse_message(std::span<const uint8_t> msg, ParsedMessage& out);
 // send EDNS); returns the new length, or `msg.size()` if there is none or
 // the message cannot be walked.
 size_t remove_opt(std::span<uint8_t> msg);
+// Whether the message's additional section holds an OPT record (false too
+// if it cannot be walked). Walks the records only when ARCOUNT > 0.
+bool has_opt(std::span<const uint8_t> msg);
 
 // Presentation form of a record's rdata ("10 5 53 target.", "\# 3 abcdef").
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr);

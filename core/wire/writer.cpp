@@ -1,5 +1,7 @@
 #include "core/wire/writer.h"
 
+#include "core/wire/record.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -19,12 +21,15 @@ void MessageWriter::reset(std::span<uint8_t> buf, size_t limit) {
   overflow_ = false;
   truncated_ = false;
   assigned_ = false;
+  has_opt_ = false;
   section_ = Section::answer;
   compression_.clear();
 }
 
 void MessageWriter::start_response(const Query& q, std::span<const uint8_t> query_packet) {
+  const size_t keep = reserved_;  // a reserve (the core's, for OPT) outlives a fresh start
   reset(buf_, limit_);
+  reserved_ = keep;
   if (limit_ < kHeaderSize) { overflow_ = true; return; }
   std::memset(buf_.data(), 0, kHeaderSize);
   store16(&buf_[0], q.id);
@@ -224,7 +229,14 @@ bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit) {
   uint32_t ttl = uint32_t(ext_rcode) << 24 | (do_bit ? 0x8000u : 0u);  // version 0
   Mark m;
   if (!begin(Section::additional, Name(), rrtype::OPT, udp_size, ttl, m)) return false;
-  return finish(Section::additional, m);
+  has_opt_ = finish(Section::additional, m);
+  return has_opt_;
+}
+
+void MessageWriter::remove_opt() {
+  if (!has_opt_) return;
+  pos_ = wire::remove_opt({buf_.data(), pos_});
+  has_opt_ = false;
 }
 
 namespace {
@@ -306,15 +318,17 @@ size_t fit_records(std::span<const uint8_t> msg, uint8_t* dst, size_t limit) {
 }
 }  // namespace
 
-void MessageWriter::take_whole(size_t len) {
+void MessageWriter::take_whole(size_t len, bool opt) {
   assigned_ = true;
   pos_ = len;
+  has_opt_ = opt;
   section_ = Section::additional;  // appending to a taken message is only for OPT
   truncated_ = HeaderView{buf_.data()}.has(flag::TC);
 }
 
 void MessageWriter::keep_question_only(size_t qend) {
   assigned_ = true;
+  has_opt_ = false;
   pos_ = qend;
   store16(&buf_[4], qend > kHeaderSize ? 1 : 0);
   store16(&buf_[6], 0);
@@ -323,11 +337,15 @@ void MessageWriter::keep_question_only(size_t qend) {
   set_flag(flag::TC);
 }
 
-bool MessageWriter::adopt(size_t len, size_t keep_free) {
+bool MessageWriter::adopt(size_t len) {
   if (len > buf_.size() || len < kHeaderSize || kHeaderSize > limit_) return false;
+  // The reserve is for an OPT added later: a message with its own needs none.
+  const bool opt = wire::has_opt({buf_.data(), len});
+  const size_t keep_free = opt ? 0 : reserved_;
   if (len + keep_free <= limit_) {
     reset(buf_, limit_);
-    take_whole(len);
+    take_whole(len, opt);
+    reserved_ = keep_free;
     return true;
   }
   // Too big: keep the records that fit (and the OPT), in place, with TC.
@@ -335,23 +353,28 @@ bool MessageWriter::adopt(size_t len, size_t keep_free) {
   size_t qend = question_end({buf_.data(), len}, limit_);
   size_t fitted = fit_records({buf_.data(), len}, buf_.data(), room);
   reset(buf_, limit_);
-  if (fitted) take_whole(fitted);
+  if (fitted) take_whole(fitted, opt);
   else keep_question_only(qend);
+  reserved_ = keep_free;
   return true;
 }
 
 bool MessageWriter::assign(std::span<const uint8_t> msg) {
+  const bool opt = wire::has_opt(msg);
+  const size_t keep_free = opt ? 0 : reserved_;
   reset(buf_, limit_);
+  reserved_ = keep_free;
   if (msg.size() < kHeaderSize || kHeaderSize > limit_) return false;
-  if (msg.size() <= limit_) {
+  if (msg.size() + keep_free <= limit_) {
     std::memcpy(buf_.data(), msg.data(), msg.size());
-    take_whole(msg.size());
+    take_whole(msg.size(), opt);
     return true;
   }
   // Too big: the records that fit (and the OPT), with TC, as CoreDNS does;
   // header and question only if the records cannot even be walked.
-  if (size_t fitted = fit_records(msg, buf_.data(), limit_)) {
-    take_whole(fitted);
+  const size_t room = keep_free < limit_ ? limit_ - keep_free : 0;
+  if (size_t fitted = fit_records(msg, buf_.data(), room)) {
+    take_whole(fitted, opt);
     return true;
   }
   size_t qend = question_end(msg, limit_);

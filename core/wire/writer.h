@@ -24,6 +24,7 @@ class MessageWriter {
 
   // Header for a response to `q`: its ID, opcode, RD and CD; QR set. The
   // question is copied verbatim from the query packet (keeps the client's case).
+  // Space reserve()d stays reserved.
   void start_response(const Query& q, std::span<const uint8_t> query_packet);
   // Header + question for a query we originate (forward, health checks).
   bool start_query(uint16_t id, uint16_t flags, const Name& qname, uint16_t qtype,
@@ -62,17 +63,20 @@ class MessageWriter {
   // Whole-message replacement (a cached or upstream answer). A message
   // larger than the limit keeps the whole records that fit and its OPT, and
   // gets TC when an answer or authority record was left out: the same
-  // truncation an answer built here gets.
+  // truncation an answer built here gets. Space reserve()d stays free when
+  // the message has no OPT of its own (it is for the OPT added at the end).
   bool assign(std::span<const uint8_t> msg);
   // Like assign() for a message already written into this writer's buffer
   // (e.g. an upstream reply received in place): no copy.
-  // keep_free: bytes to leave under the limit when truncating (an OPT the
-  // caller appends next).
-  bool adopt(size_t len, size_t keep_free = 0);
+  bool adopt(size_t len);
 
   // True after assign(): the message came whole from elsewhere (cache,
-  // upstream) and already carries whatever OPT it should.
+  // upstream).
   bool assigned() const { return assigned_; }
+  // Whether the message holds an OPT record (add_opt, or one in a message
+  // taken whole); remove_opt() takes it out again.
+  bool has_opt() const { return has_opt_; }
+  void remove_opt();
 
   size_t size() const { return pos_; }
   std::span<const uint8_t> data() const { return {buf_.data(), pos_}; }
@@ -90,7 +94,7 @@ class MessageWriter {
   void put_bytes(std::span<const uint8_t> b);
   void put_name(const Name& n, bool compress);
   bool room(size_t n) const { return pos_ + n + reserved_ <= limit_; }
-  void take_whole(size_t len);           // the buffer holds a whole message of len bytes
+  void take_whole(size_t len, bool opt);  // the buffer holds a whole message of len bytes
   void keep_question_only(size_t qend);  // cut to header + question, TC set
 
   std::span<uint8_t> buf_;
@@ -101,6 +105,7 @@ class MessageWriter {
   bool overflow_ = false;
   bool truncated_ = false;
   bool assigned_ = false;
+  bool has_opt_ = false;
   Section section_ = Section::answer;
   CompressionTable compression_;
 };

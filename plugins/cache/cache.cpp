@@ -16,7 +16,6 @@
 namespace skycore::plugins::cache {
 namespace {
 
-constexpr size_t kOptSize = 11;  // an OPT record without options
 
 StoreLimits limits_from(const Config& c) {
   StoreLimits l;
@@ -58,9 +57,8 @@ void Cache::answer_from_cache(Request& req, size_t len) const {
   uint16_t flags = wire::HeaderView{buf.data()}.flags() | wire::flag::AA;
   if (!req.query.edns.do_bit && !(req.query.flags & wire::flag::AD)) flags &= ~wire::flag::AD;
   wire::store16(buf.data() + 2, flags);
-  // Truncation, if the client is small, leaves room for the OPT added next.
-  req.response.adopt(len, req.query.edns.present ? kOptSize : 0);
-  if (req.query.edns.present) req.response.add_opt(wire::kDefaultUdpCap, 0, req.query.edns.do_bit);
+  // Truncated to the client's size if need be; the core adds the OPT.
+  req.response.adopt(len);
 }
 
 void Cache::remember(Request& req, const Key& key) {

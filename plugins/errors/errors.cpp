@@ -13,14 +13,16 @@ std::string format_error(const Request& req, const Result& r) {
 }
 
 asio::awaitable<Result> Errors::serve(Request& req, Next next) {
-  Result r = co_await next(req);
-  if (!r.error.empty()) {
-    // Errors are the slow path; one fwrite keeps lines whole across workers.
-    std::string line = format_error(req, r);
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fflush(stdout);
-  }
-  co_return r;
+  req.observe(this);
+  return next(req);
+}
+
+void Errors::finished(const Request& req, const Result& r, const Finished&) {
+  if (r.error.empty()) return;
+  // Errors are the slow path; one fwrite keeps lines whole across workers.
+  std::string line = format_error(req, r);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
 }
 
 }  // namespace skycore::plugins::errors

@@ -6,10 +6,13 @@
 
 namespace skycore::plugins::errors {
 
-class Errors final : public Plugin {
+class Errors final : public Plugin, private ResponseObserver {
  public:
   std::string_view name() const override { return "errors"; }
   asio::awaitable<Result> serve(Request& req, Next next) override;
+
+ private:
+  void finished(const Request& req, const Result& r, const Finished& f) override;
 };
 
 // The log line for a failed query (exposed for unit tests).

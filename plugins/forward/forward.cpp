@@ -177,10 +177,10 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
     // Restore the client's ID and the exact case of its question.
     wire::store16(reply.data(), req.query.id);
     std::memcpy(reply.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());
-    size_t len = reply.size();
-    if (!req.query.edns.present) len = wire::remove_opt(reply);
-    if (use_stream) req.response.assign(reply.first(len));
-    else req.response.adopt(len);
+    // The upstream's OPT stays for an EDNS client (its options, its extended
+    // rcode); the core removes it for one without EDNS.
+    if (use_stream) req.response.assign(reply);
+    else req.response.adopt(reply.size());
     co_return Result::written(name(), rcode);
   }
   req.response.start_response(req.query, req.packet);

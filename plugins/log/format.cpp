@@ -115,14 +115,7 @@ std::vector<Part> parse_format(std::string_view format) {
   return parts;
 }
 
-Outcome outcome_of(const Request& req, const Result& r, std::chrono::nanoseconds took) {
-  Outcome o;
-  static_cast<skycore::Outcome&>(o) = final_outcome(req, r);
-  o.duration = took;
-  return o;
-}
-
-size_t render(const std::vector<Part>& parts, const Request& req, const Outcome& o,
+size_t render(const std::vector<Part>& parts, const Request& req, const Finished& o,
               std::span<char> out) {
   Out w{out.first(out.size() - 1)};  // keep room for the newline
   w.put("[INFO] ");
@@ -173,7 +166,7 @@ size_t render(const std::vector<Part>& parts, const Request& req, const Outcome&
         // Go's FormatFloat(seconds, 'f', -1): plain decimals, no exponent,
         // no trailing zeros ("0.000237s").
         char tmp[32];
-        auto ns = static_cast<unsigned long long>(o.duration.count());
+        auto ns = static_cast<unsigned long long>(o.took.count());
         int len = std::snprintf(tmp, sizeof tmp, "%llu.%09llu", ns / 1000000000ull, ns % 1000000000ull);
         while (len > 1 && tmp[len - 1] == '0') --len;
         if (tmp[len - 1] == '.') --len;

@@ -8,7 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include "core/plugin/outcome.h"
 #include "core/plugin/request.h"
 #include "core/plugin/result.h"
 
@@ -34,15 +33,9 @@ struct Part {
 // Splits a format; {common} and {combined} expand to CoreDNS's two formats.
 std::vector<Part> parse_format(std::string_view format);
 
-// What the client got (see core/plugin/outcome.h) and how long it took.
-struct Outcome : skycore::Outcome {
-  std::chrono::nanoseconds duration{0};
-};
-Outcome outcome_of(const Request& req, const Result& r, std::chrono::nanoseconds took);
-
 // Renders "[INFO] " + the line + "\n" into `out`; returns the length used
 // (a line that does not fit is cut short, still newline-terminated).
-size_t render(const std::vector<Part>& parts, const Request& req, const Outcome& o,
+size_t render(const std::vector<Part>& parts, const Request& req, const Finished& o,
               std::span<char> out);
 
 }  // namespace skycore::plugins::log

@@ -8,7 +8,7 @@
 
 namespace skycore::plugins::log {
 
-uint8_t classify(const Request& req, const Outcome& o) {
+uint8_t classify(const Request& req, const Finished& o) {
   if (o.rcode == wire::rcode::NXDOMAIN) return kDenial;
   if (o.rcode != wire::rcode::NOERROR) return kError;
   auto msg = req.response.data();
@@ -32,22 +32,21 @@ Log::Log(std::vector<Rule> rules, std::shared_ptr<LineSink> sink)
 asio::awaitable<Result> Log::serve(Request& req, Next next) {
   // A lookup a plugin makes on a client's behalf (an ExternalName target)
   // is not a query anyone sent: CoreDNS logs client queries only.
-  if (req.depth > 0) co_return co_await next(req);
-  auto start = std::chrono::steady_clock::now();
-  Result r = co_await next(req);
-  auto took = std::chrono::steady_clock::now() - start;
+  if (req.depth == 0) req.observe(this);
+  return next(req);
+}
+
+void Log::finished(const Request& req, const Result&, const Finished& o) {
   for (const auto& rule : rules_) {
     bool match = false;
     for (const auto& n : rule.names) match |= req.query.qname_lower.is_subdomain_of(n);
     if (!match) continue;
-    Outcome o = outcome_of(req, r, std::chrono::duration_cast<std::chrono::nanoseconds>(took));
     if (!o.sent || !(classify(req, o) & rule.classes)) break;  // nothing went out: nothing to log
     std::array<char, 1024> line;
     size_t n = render(rule.format, req, o, line);
     sink_->push(req.worker, {line.data(), n});
     break;  // the first matching rule decides, as in CoreDNS
   }
-  co_return r;
 }
 
 }  // namespace skycore::plugins::log

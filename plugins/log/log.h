@@ -23,15 +23,16 @@ struct Rule {
 
 // success: NOERROR with answers, or a delegation; denial: NXDOMAIN and
 // NODATA; error: everything else (CoreDNS's response classes).
-uint8_t classify(const Request& req, const Outcome& o);
+uint8_t classify(const Request& req, const Finished& o);
 
-class Log final : public Plugin {
+class Log final : public Plugin, private ResponseObserver {
  public:
   Log(std::vector<Rule> rules, std::shared_ptr<LineSink> sink);
   std::string_view name() const override { return "log"; }
   asio::awaitable<Result> serve(Request& req, Next next) override;
 
  private:
+  void finished(const Request& req, const Result& r, const Finished& f) override;
   std::vector<Rule> rules_;
   std::shared_ptr<LineSink> sink_;
 };

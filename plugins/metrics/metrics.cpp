@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "core/plugin/outcome.h"
 #include "core/wire/types.h"
 
 namespace skycore::plugins::metrics {
@@ -22,25 +21,24 @@ Metrics::Metrics(size_t workers) {
   for (size_t i = 0; i < std::max<size_t>(workers, 1); ++i) workers_.push_back(std::make_unique<WorkerStats>());
 }
 
+// Passes the query on (no coroutine frame of its own) and counts it once
+// the core has finished the response.
 asio::awaitable<Result> Metrics::serve(Request& req, Next next) {
-  auto start = std::chrono::steady_clock::now();
-  Result r = co_await next(req);
-  record(req, r, std::chrono::steady_clock::now() - start);
-  co_return r;
+  req.observe(this);
+  return next(req);
 }
 
-void Metrics::record(Request& req, const Result& r, std::chrono::steady_clock::duration took) {
+void Metrics::finished(const Request& req, const Result& r, const Finished& out) {
   WorkerStats& w = *workers_[req.worker < workers_.size() ? req.worker : 0];
   ZoneStats& z = w.zone(req.server, req.zone);
   size_t proto = req.transport == Transport::tcp ? 1 : 0;
   size_t family = req.remote_addr.is_v6() ? 1 : 0;
   z.requests[proto][family][type_slot(req.query.qtype)].add();
-  Outcome out = final_outcome(req, r);
   size_t plugin = r.answered ? w.plugin_slot(r.plugin) : 0;
   if (out.sent) z.responses[std::min<size_t>(out.rcode, kRcodeSlots - 1)][plugin].add();
-  double secs = std::chrono::duration<double>(took).count();
+  double secs = std::chrono::duration<double>(out.took).count();
   z.duration[bucket(duration_bounds(), secs)].add();
-  z.duration_sum_ns.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
+  z.duration_sum_ns.add(static_cast<uint64_t>(out.took.count()));
   size_t qsize = req.packet.size();
   z.request_size[proto][bucket(size_bounds(), double(qsize))].add();
   z.request_size_sum[proto].add(qsize);

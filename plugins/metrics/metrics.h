@@ -12,7 +12,7 @@
 
 namespace skycore::plugins::metrics {
 
-class Metrics final : public Plugin {
+class Metrics final : public Plugin, private ResponseObserver {
  public:
   explicit Metrics(size_t workers);
   std::string_view name() const override { return "metrics"; }
@@ -22,7 +22,8 @@ class Metrics final : public Plugin {
   void collect(std::vector<prometheus::MetricFamily>& out) const;
 
  private:
-  void record(Request& req, const Result& r, std::chrono::steady_clock::duration took);
+  // The finished response (response_observer.h): what the client got.
+  void finished(const Request& req, const Result& r, const Finished& f) override;
   std::vector<std::unique_ptr<WorkerStats>> workers_;
 };
 

@@ -24,7 +24,9 @@ TEST_CASE("the default line is CoreDNS's common log format") {
   req.response.set_flag(wire::flag::RA);
   req.remote_addr = asio::ip::make_address("127.0.0.1");
   req.remote_port = 50759;
-  auto o = outcome_of(req, Result::written("x", 0), std::chrono::microseconds(237));
+  // What the core's finish() reports for this response with its OPT added.
+  Finished o{true, wire::rcode::NOERROR, wire::HeaderView{req.response.data().data()}.flags(),
+             req.response.size() + 11, std::chrono::microseconds(237)};
   std::array<char, 512> buf;
   size_t n = render(parse_format("{common}"), req, o, buf);
   CHECK(std::string(buf.data(), n) ==
@@ -36,7 +38,7 @@ TEST_CASE("the default line is CoreDNS's common log format") {
   n = render(parse_format("{remote}"), req, o, buf);
   CHECK(std::string(buf.data(), n) == "[INFO] [::1]\n");
   // The core's bare answer when no plugin wrote one.
-  auto bare = outcome_of(req, Result::unanswered("x", wire::rcode::SERVFAIL), std::chrono::seconds(1));
+  Finished bare{true, wire::rcode::SERVFAIL, uint16_t(wire::flag::QR | wire::flag::RD), 40, std::chrono::seconds(1)};
   n = render(parse_format("{rcode} {>rflags} {rsize} {duration}"), req, bare, buf);
   CHECK(std::string(buf.data(), n) == "[INFO] SERVFAIL qr,rd 40 1s\n");
 }
