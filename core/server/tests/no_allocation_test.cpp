@@ -133,3 +133,10 @@ TEST_CASE("hosts answers shuffled by loadbalance allocate nothing per query") {
       "  reload 0\n }\n";
   CHECK(allocations_per_run(body, 1000, 3000) == 0);
 }
+
+// The plugins that observe the finished response (metrics counts it, errors
+// looks for an error) add nothing to the heap either.
+TEST_CASE("whoami observed by metrics and errors allocates nothing per query") {
+  std::string body = " prometheus 127.0.0.1:" + std::to_string(free_udp_port()) + "\n errors\n whoami\n";
+  CHECK(allocations_per_run(body.c_str(), 2000, 5000) == 0);
+}
