@@ -108,9 +108,13 @@ bool parse_message(std::span<const uint8_t> msg, ParsedMessage& out) {
   return r.ok() && r.remaining() == 0;
 }
 
-size_t remove_opt(std::span<uint8_t> msg) {
-  if (msg.size() < kHeaderSize) return msg.size();
+namespace {
+// Where the OPT record of the additional section starts and ends; {0, 0}
+// if there is none or the message cannot be walked.
+std::pair<size_t, size_t> find_opt(std::span<const uint8_t> msg) {
+  if (msg.size() < kHeaderSize) return {0, 0};
   HeaderView h{msg.data()};
+  if (h.arcount() == 0) return {0, 0};
   WireReader r(msg, kHeaderSize);
   for (uint16_t i = 0; i < h.qdcount(); ++i) {
     r.skip_name();
@@ -124,37 +128,21 @@ size_t remove_opt(std::span<uint8_t> msg) {
     uint16_t type = r.u16();
     r.skip(6);
     r.skip(r.u16());
-    if (!r.ok()) break;
-    if (type == rrtype::OPT && i >= before_additional) {
-      size_t end = r.pos();
-      std::memmove(msg.data() + start, msg.data() + end, msg.size() - end);
-      store16(msg.data() + 10, static_cast<uint16_t>(h.arcount() - 1));
-      return msg.size() - (end - start);
-    }
+    if (r.ok() && type == rrtype::OPT && i >= before_additional) return {start, r.pos()};
   }
-  return msg.size();
+  return {0, 0};
+}
+}  // namespace
+
+size_t remove_opt(std::span<uint8_t> msg) {
+  auto [start, end] = find_opt(msg);
+  if (end == 0) return msg.size();
+  std::memmove(msg.data() + start, msg.data() + end, msg.size() - end);
+  store16(msg.data() + 10, static_cast<uint16_t>(HeaderView{msg.data()}.arcount() - 1));
+  return msg.size() - (end - start);
 }
 
-bool has_opt(std::span<const uint8_t> msg) {
-  if (msg.size() < kHeaderSize) return false;
-  HeaderView h{msg.data()};
-  if (h.arcount() == 0) return false;
-  WireReader r(msg, kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
-  size_t before_additional = h.ancount() + h.nscount();
-  size_t total = before_additional + h.arcount();
-  for (size_t i = 0; i < total && r.ok(); ++i) {
-    r.skip_name();
-    uint16_t type = r.u16();
-    r.skip(6);
-    r.skip(r.u16());
-    if (r.ok() && type == rrtype::OPT && i >= before_additional) return true;
-  }
-  return false;
-}
+bool has_opt(std::span<const uint8_t> msg) { return find_opt(msg).second != 0; }
 
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr) {
   std::string text;

@@ -34,32 +34,20 @@ void WatchedFile::reload() {
 }
 
 void WatchedFile::start(std::chrono::milliseconds every) {
-  if (every.count() <= 0 || thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = false;
-  }
-  thread_ = std::thread([this, every] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, every, [this] { return stopping_; })) {
-      lock.unlock();
-      try {
-        reload();
-      } catch (const std::exception& e) {  // out of memory while parsing: keep serving
-        plugin_log("hosts", LogLevel::error, "reading '{}': {}", path_, e.what());
-      }
-      lock.lock();
+  if (every.count() <= 0 || task_) return;
+  task_ = std::make_unique<PeriodicTask>("hosts", every, [this] {
+    try {
+      reload();
+    } catch (const std::exception& e) {  // out of memory while parsing: keep serving
+      plugin_log("hosts", LogLevel::error, "reading '{}': {}", path_, e.what());
     }
   });
+  task_->start();
 }
 
 void WatchedFile::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (task_) task_->stop();
+  task_.reset();
 }
 
 }  // namespace skycore::plugins::hosts

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugins/hosts/hosts_file.h"
+#include "core/plugin/periodic_task.h"
 #include "core/plugin/snapshot_source.h"
 #include "plugins/hosts/hosts_table.h"
 
@@ -49,10 +50,7 @@ class WatchedFile {
   FileStamp stamp_;  // reload() only
   State state_ = State::unknown;
 
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  std::unique_ptr<PeriodicTask> task_;
 };
 
 }  // namespace skycore::plugins::hosts

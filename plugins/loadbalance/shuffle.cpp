@@ -126,6 +126,24 @@ void reorder(std::span<uint8_t> msg, std::span<const Rr> rrs, size_t answers_end
   std::memcpy(&msg[start], tmp.data(), out);
 }
 
+// Records the answer section's positions from where `r` stands.
+bool walk_answers(wire::WireReader& r, std::span<Rr> rrs) {
+  for (Rr& rr : rrs) {
+    rr.owner = r.pos();
+    r.skip_name();
+    rr.owner_len = r.pos() - rr.owner;
+    rr.type = r.u16();
+    r.u16();  // class
+    rr.ttl = r.pos();
+    r.u32();
+    rr.rdlength = r.u16();
+    rr.rdata = r.pos();
+    r.skip(rr.rdlength);
+    if (!r.ok()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng) {
@@ -139,38 +157,12 @@ size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng) {
     r.skip(4);
   }
   std::array<Rr, kMaxRecords> rrs;
-  for (uint16_t i = 0; i < an; ++i) {
-    Rr& rr = rrs[i];
-    rr.owner = r.pos();
-    r.skip_name();
-    rr.owner_len = r.pos() - rr.owner;
-    rr.type = r.u16();
-    r.u16();  // class
-    rr.ttl = r.pos();
-    r.u32();
-    rr.rdlength = r.u16();
-    rr.rdata = r.pos();
-    r.skip(rr.rdlength);
-    if (!r.ok()) return 0;
-  }
+  if (!walk_answers(r, std::span<Rr>(rrs.data(), an))) return 0;
   const size_t answers_end = r.pos();
   reorder(msg, std::span<const Rr>(rrs.data(), an), answers_end);
   // The records may have moved: walk them again where they are now.
   r = wire::WireReader(msg, rrs[0].owner);
-  for (uint16_t i = 0; i < an; ++i) {
-    Rr& rr = rrs[i];
-    rr.owner = r.pos();
-    r.skip_name();
-    rr.owner_len = r.pos() - rr.owner;
-    rr.type = r.u16();
-    r.u16();
-    rr.ttl = r.pos();
-    r.u32();
-    rr.rdlength = r.u16();
-    rr.rdata = r.pos();
-    r.skip(rr.rdlength);
-    if (!r.ok()) return 0;
-  }
+  if (!walk_answers(r, std::span<Rr>(rrs.data(), an))) return 0;
   // Runs of consecutive records with one type and owner; each run is
   // shuffled on its own (Fisher-Yates over rdata).
   size_t moved = 0;

@@ -51,18 +51,9 @@ asio::awaitable<Result> Loop::serve(Request& req, Next next) {
   co_return co_await next(req);
 }
 
-void Loop::start() {
-  thread_ = std::thread([this] { probe(); });
-}
+void Loop::start() { task_.start(); }
 
-void Loop::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Loop::stop() { task_.stop(); }
 
 // One query every 2 s (the server may not serve yet when this starts) until
 // one is answered, for at most 30 s.
@@ -97,10 +88,7 @@ void Loop::probe() {
   if (fd < 0) return;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    {
-      std::unique_lock lock(mu_);
-      if (stopping_) break;
-    }
+    if (!task_.sleep_for(std::chrono::milliseconds(0))) break;  // stopping
     ::sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 2000) == 1) {
@@ -109,8 +97,7 @@ void Loop::probe() {
       if (n >= 2 && buf[0] == q[0] && buf[1] == q[1]) {
         // Answered: no loop so far. A loop through a slow upstream may
         // still bring the query back; watch 2 s more, as CoreDNS does.
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_; });
+        task_.sleep_for(std::chrono::seconds(2));
         break;
       }
     }

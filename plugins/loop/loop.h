@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "core/plugin/periodic_task.h"
 #include "core/plugin/plugin.h"
 #include "core/wire/name.h"
 
@@ -34,10 +35,7 @@ class Loop final : public Plugin {
   uint16_t port_;
   std::atomic<int> seen_{0};
   std::atomic<bool> disabled_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  PeriodicTask task_{"loop", std::chrono::milliseconds(0), [this] { probe(); }};  // one probe run
 };
 
 }  // namespace skycore::plugins::loop

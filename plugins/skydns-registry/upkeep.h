@@ -3,11 +3,10 @@
 // catalogue when its file changed (a broken edit is logged with FILE:LINE
 // and the previous catalogue kept).
 #pragma once
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <string>
 
+#include "core/plugin/periodic_task.h"
 #include "plugins/skydns-registry/catalogue.h"
 #include "plugins/skydns-registry/registry.h"
 
@@ -21,12 +20,10 @@ class Upkeep {
   void stop();
 
  private:
+  void run_once();
   std::shared_ptr<Registry> registry_;
   std::unique_ptr<CatalogueWatch> catalogue_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  PeriodicTask task_;  // last: it stops first, before what it uses
 };
 
 }  // namespace skycore::plugins::skydns_registry
