@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/plugin/zone_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/corefile/bounded_args.h"
 
@@ -31,13 +32,12 @@ seconds duration(corefile::TokenCursor& c, std::string_view what, const std::str
   return std::chrono::duration_cast<seconds>(corefile::bounded_duration(c, what, s, std::chrono::milliseconds(0), hi));
 }
 
-wire::Name zone(corefile::TokenCursor& c, const std::string& s) {
-  if (looks_numeric(s))
-    throw c.err(fmt::format("cache: '{}' is not a zone (only the first argument may be the TTL)", s));
-  auto n = wire::Name::from_text(s);
-  if (!n) throw c.err(fmt::format("cache: '{}' is not a domain name", s));
-  n->lowercase();
-  return *n;
+// ZONES after the TTL: names or CIDRs, never another number.
+std::vector<wire::Name> zones(corefile::TokenCursor& c, std::span<const std::string> args) {
+  for (const auto& s : args)
+    if (looks_numeric(s))
+      throw c.err(fmt::format("cache: '{}' is not a zone (only the first argument may be the TTL)", s));
+  return zone_args(c, "cache", args);
 }
 
 // success|denial CAPACITY [TTL [MINTTL]]
@@ -65,8 +65,7 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
       if (cfg.success.min_ttl > ttl) cfg.success.min_ttl = ttl;
       if (cfg.denial.min_ttl > ttl) cfg.denial.min_ttl = ttl;
     }
-    for (; i < args.size(); ++i)
-      for (const auto& z : corefile::zone_names(args[i])) cfg.zones.push_back(zone(c, z));
+    cfg.zones = zones(c, std::span<const std::string>(args).subspan(i));
     while (c.next_block()) {
       const std::string prop = c.val();
       if (prop == "success") parse_kind(c, cfg.success);
@@ -102,8 +101,7 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
         KindConfig* k = a[0] == "success" ? &cfg.success : a[0] == "denial" ? &cfg.denial : nullptr;
         if (!k) throw c.err(fmt::format("cache: disable: unknown type '{}'", a[0]));
         if (a.size() == 1) k->disabled_everywhere = true;
-        for (size_t z = 1; z < a.size(); ++z)
-          for (const auto& name : corefile::zone_names(a[z])) k->disabled_zones.push_back(zone(c, name));
+        for (auto& z : zones(c, std::span<const std::string>(a).subspan(1))) k->disabled_zones.push_back(z);
       } else if (prop == "keepttl") {
         if (c.next_arg()) throw c.arg_err();
         cfg.keepttl = true;

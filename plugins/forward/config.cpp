@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/plugin/zone_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/corefile/bounded_args.h"
 #include "core/corefile/port.h"
@@ -37,8 +38,7 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
   if (prop == "except") {
     auto args = c.remaining_args();
     if (args.empty()) throw c.arg_err();
-    for (const auto& a : args)
-      for (const auto& z : corefile::zone_names(a)) cfg.except.push_back(parse_zone(c, z));
+    for (auto& z : zone_args(c, "forward", args)) cfg.except.push_back(z);
   } else if (prop == "force_tcp") {
     cfg.force_tcp = true;
   } else if (prop == "prefer_udp") {

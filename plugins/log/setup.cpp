@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "core/plugin/zone_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
 #include "plugins/log/log.h"
@@ -53,12 +54,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
         format = a;
         continue;
       }
-      for (const auto& z : corefile::zone_names(a)) {
-        auto n = wire::Name::from_text(z);
-        if (!n) throw c.err(fmt::format("log: '{}' is not a domain name", a));
-        n->lowercase();
-        rule.names.push_back(*n);
-      }
+      for (const auto& n : zone_args(c, "log", std::span<const std::string>(&a, 1))) rule.names.push_back(n);
     }
     if (rule.names.empty()) rule.names.push_back(wire::Name());
     rule.format = parse_format(format);
