@@ -8,6 +8,10 @@
 #include <cstdlib>
 #include <new>
 
+// operator delete frees what operator new took from malloc: gcc cannot see
+// that the pair matches.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 namespace {
 std::atomic<long> g_allocations{0};
 }

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   try {
     if (flags.validate) {
       auto config = app::load_config(flags);
-      server::PlanOptions opts{flags.dns_port, true, server::usable_cpus(), nullptr};
+      server::PlanOptions opts{flags.dns_port, true, server::usable_cpus(), nullptr, build_info()};
       server::build_plan(config, opts);
       if (!flags.quiet) fmt::print("{}: valid\n", flags.conf.empty() ? "Corefile" : flags.conf);
       return 0;

@@ -1,4 +1,5 @@
 #include "core/app/supervisor.h"
+#include "core/app/version.h"
 #include "core/plugin/plugin_log.h"
 
 #include <fmt/format.h>
@@ -88,7 +89,7 @@ Supervisor::~Supervisor() { stop(); }
 void Supervisor::start() {
   hash_ = corefile_hash(flags_);
   auto config = load_config(flags_);
-  server::PlanOptions opts{flags_.dns_port, flags_.validate, workers_, shared_};
+  server::PlanOptions opts{flags_.dns_port, flags_.validate, workers_, shared_, build_info()};
   auto plan = server::build_plan(config, opts);
   ProcessSettings process = plan.process;
   server_ = std::make_unique<server::Server>(std::move(plan), workers_);
@@ -103,7 +104,7 @@ bool Supervisor::reload() {
   shared_->begin_generation();
   try {
     auto config = load_config(flags_);
-    server::PlanOptions opts{flags_.dns_port, false, workers_, shared_};
+    server::PlanOptions opts{flags_.dns_port, false, workers_, shared_, build_info()};
     next = std::make_unique<server::Server>(server::build_plan(config, opts), workers_);
     next->prepare(server_.get());
   } catch (const std::exception& e) {

@@ -18,7 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/corefile/parser.h"
 #include "core/plugin/plugin.h"
+#include "core/plugin/setup.h"
 #include "core/wire/header.h"
 #include "core/wire/record.h"
 #include "core/wire/writer.h"
@@ -171,4 +173,32 @@ inline Result run(Plugin& plugin, Request& req) {
   return run(plugin, req, next);
 }
 
+// One directive's setup run on Corefile text (its first server block), as
+// the core runs it with -validate (or for real): the plugin, or the error.
+//   testing::SetupRun run(". {\n hosts {\n  ttl 0\n }\n}\n", "hosts", &plugins::hosts::setup);
+//   CHECK(run.error == "Corefile:3: ...");
+struct SetupRun {
+  corefile::Config cfg;
+  BlockSettings settings;
+  std::vector<std::function<void()>> up, down;
+  std::unique_ptr<Plugin> plugin;
+  std::string error;
+
+  SetupRun(const std::string& text, std::string_view directive, SetupFn setup, bool validate_only = true) {
+    cfg = corefile::parse_string(text, "Corefile", ".");
+    corefile::TokenCursor c(corefile::directive_tokens(cfg.blocks.at(0), directive));
+    SetupContext ctx{c, cfg.blocks[0], settings, up, down, validate_only};
+    try {
+      plugin = setup(ctx);
+    } catch (const corefile::Error& e) {
+      error = e.what();
+    }
+  }
+};
+
 }  // namespace skycore::testing
+
+// Declares a plugin folder's setup function (the build's directive table
+// calls it; a plugin's own tests call it directly): SKYCORE_PLUGIN_SETUP(hosts).
+#define SKYCORE_PLUGIN_SETUP(ident) \
+  namespace skycore::plugins::ident { std::unique_ptr<Plugin> setup(SetupContext&); }

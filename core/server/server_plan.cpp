@@ -38,7 +38,7 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
     std::vector<std::unique_ptr<Plugin>> more;
     SetupContext ctx{cursor,          effective,          rt->settings,           plan.on_startup,
                      plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks,
-                     plan.shared.get(),  &plan.process,    &more};
+                     plan.shared.get(),  &plan.process,    &more,                  &options.build};
     if (auto p = entry.setup(ctx)) {
       rt->directives.emplace_back(entry.name);
       plugins.push_back(std::move(p));

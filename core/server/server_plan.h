@@ -44,6 +44,7 @@ struct PlanOptions {
   bool validate_only = false;  // -validate: setup without side effects
   size_t workers = 1;          // worker threads the server will run
   std::shared_ptr<SharedServices> shared;  // null: a fresh one
+  BuildInfo build;             // for skycore_build_info
 };
 
 // Runs every plugin's setup. Throws corefile::Error with file:line for any

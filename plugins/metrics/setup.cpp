@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 
-#include "core/app/version.h"
 #include "core/plugin/http_probe.h"
 #include "core/plugin/setup.h"
 #include "plugins/metrics/exposition.h"
@@ -11,16 +10,13 @@ namespace {
 
 // skycore_build_info once per process; skycore_plugin_enabled per block and configuration.
 void add_static_families(SharedServices& shared, const SetupContext& ctx) {
-  {
-    std::lock_guard lock(shared.mu);
-    if (!shared.listeners.count("build_info")) {
-      shared.listeners["build_info"] = std::make_shared<int>(0);
-      shared.metrics.add_persistent([](std::vector<prometheus::MetricFamily>& out) {
-        auto f = gauge_family("skycore_build_info", "A metric with a constant '1' value labeled by version and revision.");
-        add_value(f, {{"version", kVersion}, {"revision", kRevision}}, 1);
-        out.push_back(std::move(f));
-      });
-    }
+  if (shared.claim_once("metrics:build_info")) {
+    BuildInfo build = ctx.build ? *ctx.build : BuildInfo{};
+    shared.metrics.add_persistent([build](std::vector<prometheus::MetricFamily>& out) {
+      auto f = gauge_family("skycore_build_info", "A metric with a constant '1' value labeled by version and revision.");
+      add_value(f, {{"version", build.version}, {"revision", build.revision}}, 1);
+      out.push_back(std::move(f));
+    });
   }
   std::vector<prometheus::ClientMetric> enabled;
   auto addrs = ctx.settings.bind_addresses;

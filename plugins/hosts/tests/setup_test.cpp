@@ -6,7 +6,10 @@
 #include <fstream>
 
 #include "core/corefile/parser.h"
+#include "core/plugin/testing.h"
 #include "plugins/hosts/hosts.h"
+
+SKYCORE_PLUGIN_SETUP(hosts)
 
 using namespace skycore;
 using namespace skycore::plugins::hosts;
@@ -25,7 +28,7 @@ struct SetupRun {
     corefile::TokenCursor c(corefile::directive_tokens(cfg.blocks.at(0), "hosts"));
     SetupContext ctx{c, cfg.blocks[0], settings, up, down, validate_only};
     try {
-      plugin = find_plugin("hosts")->setup(ctx);
+      plugin = setup(ctx);
     } catch (const corefile::Error& e) {
       error = e.what();
     }

@@ -4,7 +4,10 @@
 
 #include "core/wire/header.h"
 #include "core/wire/record.h"
+#include "core/plugin/testing.h"
 #include "plugins/whoami/whoami.h"
+
+SKYCORE_PLUGIN_SETUP(whoami)
 
 using namespace skycore;
 using namespace skycore::wire;
@@ -56,4 +59,10 @@ TEST_CASE("whoami: AAAA for IPv6 clients and _tcp over TCP") {
   CHECK(m.records[0].type == rrtype::AAAA);
   CHECK(rdata_to_text(f.req.response.data(), m.records[0]) == "2001:db8::5");
   CHECK(m.records[1].owner.to_text() == "_tcp.Who.Example.org.");
+}
+
+TEST_CASE("whoami setup: once per server block, no arguments") {
+  auto error = [](const char* text) { return testing::SetupRun(text, "whoami", &plugins::whoami::setup).error; };
+  CHECK(error(". {\n whoami\n}\n").empty());
+  CHECK(error(". {\n whoami\n whoami\n}\n") == "Corefile:3: plugin 'whoami' can only be used once per server block");
 }
