@@ -69,12 +69,6 @@ def upstream_questions(up, rdtype=dns.rdatatype.A):
             if q.question and q.question[0].rdtype == rdtype]
 
 
-def timed(fn, *args, **kw):
-    t0 = time.monotonic()
-    r = fn(*args, **kw)
-    return r, time.monotonic() - t0
-
-
 # 1. Pass-through
 
 
@@ -275,17 +269,20 @@ def test_silent_upstream_is_avoided_then_brought_back(start_server, upstreams):
         f"example.org {silent.address} {good.address} {{\n"
         "        policy sequential\n        max_fails 1\n        health_check 0.2s\n    }"))
 
-    r, elapsed = timed(udp, query("first.example.org"), srv.port, timeout=7)
+    # One try on the silent upstream (first, sequential), which fails; then the good one answers.
+    r = udp(query("first.example.org"), srv.port, timeout=10)
     assert a_addresses(r) == ["192.0.2.1"]
-    assert 1.5 < elapsed < 5.0  # one 2 s try on the silent upstream, then the good one
     assert upstream_questions(silent) == ["first.example.org."]
     assert upstream_questions(good) == ["first.example.org."]
 
+    # max_fails 1: it is down now, and healthy upstreams come first.
     for i in range(5):
-        r, elapsed = timed(udp, query(f"fast{i}.example.org"), srv.port)
+        name = f"fast{i}.example.org."
+        r = udp(query(name), srv.port, timeout=10)
         assert a_addresses(r) == ["192.0.2.1"]
-        assert elapsed < 1.0, f"query {i} took {elapsed:.2f}s: the down upstream was tried"
-    assert not [n for n in upstream_questions(silent) if n.startswith("fast")]
+        assert name not in upstream_questions(silent), f"query {i}: the down upstream was tried"
+        assert upstream_questions(good).count(name) == 1, f"query {i}: not answered by the good upstream"
+    assert upstream_questions(silent) == ["first.example.org."]
 
     def probes():
         return [m for _, m in silent.seen_messages()
@@ -314,11 +311,11 @@ def test_silent_upstream_is_avoided_then_brought_back(start_server, upstreams):
 def test_all_silent_servfail_in_time_then_recovery(start_server, upstream):
     upstream.mode = "silent"
     srv = start_server(corefile(f"example.org {upstream.address}", extra="    errors\n"))
-    r, elapsed = timed(udp, query("www.example.org"), srv.port, timeout=8)
+    r = udp(query("www.example.org"), srv.port, timeout=10)
     assert r.rcode() == dns.rcode.SERVFAIL
-    assert 1.5 < elapsed <= 5.5, elapsed
+    # One try (one upstream, one try each), given up on as a timeout.
+    assert upstream_questions(upstream) == ["www.example.org."]
     srv.wait_stdout("[ERROR] plugin/errors: 2 www.example.org. A: forward: i/o timeout")
-    assert upstream_questions(upstream)[0] == "www.example.org."
 
     upstream.mode = "answer"
 
@@ -344,30 +341,32 @@ def test_max_concurrent_refuses_excess_at_once(start_server, upstream):
             s.setblocking(False)
             q = query(f"c{i}.example.org", id=1000 + i)
             sent[s] = q
-        t0 = time.monotonic()
         for s, q in sent.items():
             s.sendto(q.to_wire(), (HOST, srv.port))
-        got = {}  # id -> (rcode, seconds)
+        got = {}  # name -> rcode
         pending = list(socks)
-        deadline = t0 + 8
+        deadline = time.monotonic() + 15  # a bound: the replies come after one 2 s try at most
         while pending and time.monotonic() < deadline:
             ready, _, _ = select.select(pending, [], [], max(0.0, deadline - time.monotonic()))
             for s in ready:
                 r = dns.message.from_wire(s.recv(65535))
                 assert r.id == sent[s].id
-                got[r.id] = (r.rcode(), time.monotonic() - t0)
+                got[sent[s].question[0].name.to_text().lower()] = r.rcode()
                 pending.remove(s)
     finally:
         for s in socks:
             s.close()
-    refused = [t for rc, t in got.values() if rc == dns.rcode.REFUSED]
-    others = [(rc, t) for rc, t in got.values() if rc != dns.rcode.REFUSED]
+    refused = {n for n, rc in got.items() if rc == dns.rcode.REFUSED}
+    others = {n: rc for n, rc in got.items() if rc != dns.rcode.REFUSED}
+    asked = upstream_questions(upstream)
     assert len(got) == 6, got
     assert refused, got
-    assert all(t < 1.0 for t in refused), got
-    assert len(others) >= 1, got  # the admitted ones waited for the silent upstream
-    assert all(rc == dns.rcode.SERVFAIL and 1.5 < t <= 5.5 for rc, t in others), got
-    assert len(others) <= 2, got  # never more than max_concurrent in flight
+    # Refused at once: a refused query was never sent upstream.
+    assert not refused & set(asked), (got, asked)
+    # The admitted ones went upstream, once each, and waited for the silent upstream.
+    assert 1 <= len(others) <= 2, got  # never more than max_concurrent in flight
+    assert all(rc == dns.rcode.SERVFAIL for rc in others.values()), got
+    assert sorted(asked) == sorted(others), (got, asked)
 
 
 # 10 and 11. unbound as the upstream
@@ -429,11 +428,12 @@ def test_dns_over_tls_with_only_a_ca(start_server, dot_unbound):
 def test_dns_over_tls_wrong_servername_fails(start_server, dot_unbound):
     u, pki = dot_unbound
     srv = start_server(dot_corefile(u, pki, "wrong.example.test"))
-    r, elapsed = timed(udp, query("www.example.test"), srv.port, timeout=8)
+    r = udp(query("www.example.test"), srv.port, timeout=10)
     assert r.rcode() == dns.rcode.SERVFAIL
     assert a_addresses(r) == []
-    assert elapsed <= 5.5
-    srv.wait_stdout("[ERROR] plugin/errors: 2 www.example.test. A: forward:")
+    # The handshake failed (a network error); it was not waited out to the timeout.
+    srv.wait_stdout("[ERROR] plugin/errors: 2 www.example.test. A: forward: network error")
+    assert "i/o timeout" not in srv.stdout()
 
 
 # 12. Corefile errors

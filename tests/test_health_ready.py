@@ -7,10 +7,11 @@ import socket
 import time
 
 import dns.flags
+import dns.message
 import dns.rcode
 import pytest
 
-from helpers.dnsclient import HOST, query
+from helpers.dnsclient import HOST, query, udp_socket
 from helpers.exchange import exchange
 from helpers.http import http_get, try_get
 from helpers.skycore import free_port, poll, run_skycore
@@ -60,7 +61,6 @@ def test_health_ok_and_unknown_paths(start_server):
 
 def test_lameduck_drains_then_exits_0(start_server):
     srv, hport = health_server(start_server, "\n        lameduck 1s\n    ")
-    t0 = time.monotonic()
     srv.send_signal(signal.SIGTERM)
     # The lameduck starts (logged as CoreDNS logs it); /health still answers
     # 200 OK, as in CoreDNS, while the process lives on.
@@ -70,20 +70,17 @@ def test_lameduck_drains_then_exits_0(start_server):
         r = exchange(query(f"lameduck-{proto}.example.org"), srv.port, proto, timeout=0.5).reply
         assert r.rcode() == dns.rcode.NOERROR
         assert http_get(hport, "/health", timeout=0.5) == (200, "OK")
+    # It drained: still running and serving after the SIGTERM, then it exits by itself.
     assert srv.running()
-    rc = srv.wait_exit(5)
-    took = time.monotonic() - t0
-    assert rc == 0, srv.stderr()
-    assert 0.9 <= took < 5, took
+    assert srv.wait_exit(10) == 0, srv.stderr()
     assert try_get(hport, "/health") is None
 
 
 def test_sigterm_without_lameduck_exits_0(start_server):
     srv, hport = health_server(start_server)
-    t0 = time.monotonic()
     srv.send_signal(signal.SIGTERM)
     assert srv.wait_exit(5) == 0, srv.stderr()
-    assert time.monotonic() - t0 < 5
+    assert "lameduck" not in srv.stdout()  # no drain without one configured
     assert try_get(hport, "/health") is None
 
 
@@ -223,15 +220,19 @@ def test_erratic_truncate(erratic):
 
 
 def test_erratic_delay(erratic):
-    port = erratic("delay 2 400ms")
-    took = []
-    for n in range(1, 3):
-        t0 = time.monotonic()
-        r = exchange(query(f"s{n}.erratic.test"), port, "udp", timeout=3).reply
-        took.append(time.monotonic() - t0)
+    """Every 2nd query is held back: sent just before the 3rd, its reply
+    comes after the 3rd's. One client socket, so they reach erratic in order."""
+    port = erratic("delay 2 1s")
+    r = exchange(query("s1.erratic.test"), port, "udp", timeout=5).reply
+    assert [rd.address for rrset in r.answer for rd in rrset] == ["192.0.2.53"]
+    with udp_socket(timeout=5) as s:
+        sent = [query(f"s{n}.erratic.test") for n in (2, 3)]
+        for q in sent:
+            s.sendto(q.to_wire(), (HOST, port))
+        replies = [dns.message.from_wire(s.recv(65535)) for _ in sent]
+    assert [r.id for r in replies] == [sent[1].id, sent[0].id]  # the 3rd answered first
+    for r in replies:
         assert [rd.address for rrset in r.answer for rd in rrset] == ["192.0.2.53"]
-    assert took[1] >= 0.4, took
-    assert took[0] < took[1], took
 
 
 # 3. Configuration errors
@@ -313,8 +314,6 @@ def test_sigusr2_is_ignored_and_sigquit_skips_the_lameduck(start_server):
     srv.send_signal(signal.SIGUSR2)  # CoreDNS's binary upgrade: not done here, and not fatal
     srv.wait_stdout("[INFO] SIGUSR2 received and ignored")
     assert srv.running() and http_get(hport, "/health") == (200, "OK")
-    t0 = time.monotonic()
     srv.send_signal(signal.SIGQUIT)
-    assert srv.wait_exit(4) == 0
-    assert time.monotonic() - t0 < 4
-    assert "lameduck" not in srv.stdout()
+    assert srv.wait_exit(10) == 0
+    assert "lameduck" not in srv.stdout()  # a lameduck would have been logged as it began

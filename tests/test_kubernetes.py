@@ -281,19 +281,23 @@ def service(name, ip, ns="testns", ports=(("http", 80),)):
                      "ports": [{"name": n, "port": p, "protocol": "TCP"} for n, p in ports]}}
 
 
-def test_watch_updates_are_served_within_a_second(own_cluster):
+def test_watch_updates_are_served_from_the_open_watches(own_cluster):
+    """Changes reach the plugin over the watch streams it already has open:
+    no list and no new watch is asked for while they are applied."""
     kube, srv = own_cluster()
     poll(lambda: kube.watchers() >= 3, 3, what="the plugin watching")
+    watching = kube.watchers()
+    kube.clear_requests()
     kube.add(service("new1", "10.96.5.1"))
-    poll(lambda: rdatas(ask(srv, f"new1.{NS}")) == ["10.96.5.1"], 1, what="the new service")
+    poll(lambda: rdatas(ask(srv, f"new1.{NS}")) == ["10.96.5.1"], 10, what="the new service")
 
     kube.delete("Service", "testns", "svc1")
-    poll(lambda: ask(srv, f"svc1.{NS}").rcode() == dns.rcode.NXDOMAIN, 1, what="the deleted service gone")
+    poll(lambda: ask(srv, f"svc1.{NS}").rcode() == dns.rcode.NXDOMAIN, 10, what="the deleted service gone")
 
     ext = kube.get("Service", "testns", "ext1")
     ext["spec"]["externalName"] = "example.com"
     kube.update(ext)
-    poll(lambda: rdatas(ask(srv, f"ext1.{NS}", "CNAME")) == ["example.com."], 1, what="the new ExternalName")
+    poll(lambda: rdatas(ask(srv, f"ext1.{NS}", "CNAME")) == ["example.com."], 10, what="the new ExternalName")
 
     # An endpoint becoming ready joins the headless answer.
     slices = [s for s in json.loads(FIXTURE.read_text())["items"]
@@ -303,8 +307,10 @@ def test_watch_updates_are_served_within_a_second(own_cluster):
         if ep["addresses"] == ["172.17.0.12"]:
             ep["conditions"]["ready"] = True
     kube.update(slice_)
-    poll(lambda: rdatas(ask(srv, f"hdls1.{NS}")) == ["172.17.0.10", "172.17.0.11", "172.17.0.12"], 1,
+    poll(lambda: rdatas(ask(srv, f"hdls1.{NS}")) == ["172.17.0.10", "172.17.0.11", "172.17.0.12"], 10,
          what="the endpoint that became ready")
+    assert [(r.path, r.query) for r in kube.requests] == []
+    assert kube.watchers() == watching
 
 
 def test_api_server_going_away_and_coming_back(own_cluster):

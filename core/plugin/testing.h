@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -112,10 +113,17 @@ class StubNext final : public Plugin {
     qnames.push_back(req.query.qname.to_text());
     if (!answer_) co_return Result::unanswered(name(), rcode_);
     req.response.set_rcode(rcode_);
+    if (write) write(req);
     co_return Result::written(name(), rcode_);
   }
   int calls = 0;
   std::vector<std::string> qnames;
+  // Adds records to a written answer (an upstream's reply, say).
+  std::function<void(Request&)> write;
+  void answer(uint16_t rcode, bool answered = true) {
+    rcode_ = rcode;
+    answer_ = answered;
+  }
 
  private:
   uint16_t rcode_;
@@ -134,12 +142,23 @@ class Borrowed final : public Plugin {  // lets a test keep its plugin
 };
 }  // namespace detail
 
-// Runs `chain` on `io` until the query is done.
+// Runs `chain` on `io` until the query is done, then whatever that left
+// ready to run (a background refresh that needs no I/O). Work that never
+// ends by itself (an upstream socket's timers) stays behind for the next call.
 inline Result run(asio::io_context& io, const Chain& chain, Request& req) {
   Result out;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { out = co_await chain.serve(req); }, asio::detached);
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        out = co_await chain.serve(req);
+        done = true;
+      },
+      asio::detached);
   io.restart();
-  io.run();
+  while (!done && io.run_one()) {
+  }
+  io.poll();
   return out;
 }
 inline Result run(const Chain& chain, Request& req) {
@@ -153,6 +172,8 @@ class Runner {
  public:
   Runner(Plugin& plugin, StubNext& next) : chain_(plugins(plugin, next)) {}
   Result operator()(Request& req) { return run(io_, chain_, req); }
+  // The executor queries run on (a plugin's per-worker sockets live here).
+  asio::io_context& io() { return io_; }
 
  private:
   static std::vector<std::unique_ptr<Plugin>> plugins(Plugin& plugin, StubNext& next) {

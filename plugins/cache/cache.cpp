@@ -79,7 +79,7 @@ void Cache::remember(Request& req, const Key& key) {
   if (!a) return;
   if (!fit_to_cache(copy, req.query.qname_lower, req.query.qtype, static_cast<uint32_t>(std::time(nullptr)))) return;
   wire::store16(copy.data(), 0);
-  store_.insert(key, copy, std::move(*a), Clock::now(), req.worker);
+  store_.insert(key, copy, std::move(*a), cfg_.clock(), req.worker);
 }
 
 void Cache::refresh_in_background(const Request& req, const Key& key, Next next,
@@ -109,7 +109,7 @@ asio::awaitable<Result> Cache::serve(Request& req, Next next) {
   if (!in_zones(req.query.qname_lower)) co_return co_await next(req);
   Key key = make_key(req.query);
   bool stale_first = cfg_.serve_stale.count() > 0 && cfg_.stale_mode == StaleMode::immediate;
-  Hit hit = store_.lookup(key, Clock::now(), req.response_buffer(), stale_first, req.worker);
+  Hit hit = store_.lookup(key, cfg_.clock(), req.response_buffer(), stale_first, req.worker);
   if (hit.found != Found::miss) {
     uint16_t rcode = wire::HeaderView{req.response_buffer().data()}.rcode();
     answer_from_cache(req, hit.len);
@@ -121,7 +121,7 @@ asio::awaitable<Result> Cache::serve(Request& req, Next next) {
   bool failed = !res.answered || res.rcode == wire::rcode::SERVFAIL;
   if (failed && cfg_.serve_stale.count() > 0 && cfg_.stale_mode == StaleMode::verify) {
     // verify: the upstream was tried first and failed; fall back to stale.
-    Hit stale = store_.lookup(key, Clock::now(), req.response_buffer(), true, req.worker);
+    Hit stale = store_.lookup(key, cfg_.clock(), req.response_buffer(), true, req.worker);
     if (stale.found == Found::stale) {
       answer_from_cache(req, stale.len);
       store_.prefetch_done(key);

@@ -36,6 +36,8 @@ struct Config {
   StaleMode stale_mode = StaleMode::immediate;
   seconds servfail_ttl{5};     // 0: SERVFAIL is not cached
   bool keepttl = false;
+  // The clock entries age by (tests inject their own).
+  std::chrono::steady_clock::time_point (*clock)() = &std::chrono::steady_clock::now;
 
   Config() { denial.max_ttl = seconds(1800); }
 };

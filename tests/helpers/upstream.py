@@ -9,6 +9,10 @@ switched while it runs:
   mode = "truncate"  over UDP: an empty answer with TC; over TCP: the full answer
   mode = "spoof"     first a reply with a wrong ID and one with a wrong question, then the real one
 It counts queries per transport and keeps the last ones it saw.
+`hold` (a threading.Event, or None) holds replies back while it is clear:
+a test sees a query arrive (queries(), seen_messages()), knows it has not
+been answered yet, and releases the reply with hold.set(). While a reply is
+held the transport's serving thread waits (other UDP queries queue up).
 """
 
 import socket
@@ -40,6 +44,7 @@ class Upstream:
         self.negative_soa = negative_soa
         self.delay = 0.0  # seconds to wait before answering (answer mode)
         self.extra_flags = 0  # ORed into every reply's flags (AD, ...)
+        self.hold = None  # a threading.Event: while clear, replies wait (see the module doc)
         self.udp_queries = 0
         self.tcp_queries = 0
         self.seen = []  # (transport, dns.message.Message)
@@ -116,10 +121,19 @@ class Upstream:
             self.seen.append((transport, q))
             del self.seen[:-50]
 
+    def _held(self):
+        """Waits while self.hold is a clear Event; True if the upstream was
+        closed meanwhile (then nothing is sent)."""
+        hold = self.hold
+        while hold is not None and not hold.wait(0.05):
+            if self._stop.is_set():
+                return True
+        return False
+
     def answer(self, q, transport):
         """The replies to send for query q (a list of wire messages, maybe empty)."""
         mode = self.mode
-        if mode == "silent":
+        if mode == "silent" or self._held():
             return []
         r = dns.message.make_response(q)
         r.flags |= dns.flags.RA | self.extra_flags
