@@ -16,6 +16,12 @@ bool TokenCursor::next() {
   return true;
 }
 
+bool TokenCursor::next_once() {
+  if (!next()) return false;
+  if (++occurrences_ > 1) throw err("plugin '" + val() + "' can only be used once per server block");
+  return true;
+}
+
 bool TokenCursor::has_next_on_line() const {
   int n = cursor_ + 1;
   if (cursor_ < 0 || n >= static_cast<int>(tokens_.size())) return false;

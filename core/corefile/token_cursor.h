@@ -32,6 +32,10 @@ class TokenCursor {
 
   // Advances to the next token, on any line. False at the end.
   bool next();
+  // next() for a directive allowed once per server block (called where
+  // next() starts each occurrence): a second occurrence is the error
+  // "plugin 'NAME' can only be used once per server block".
+  bool next_once();
   // Advances only onto an argument: a token on the current line that is not
   // a brace. At the start it moves onto the first token, like next().
   bool next_arg();
@@ -68,6 +72,7 @@ class TokenCursor {
 
   std::vector<Token> tokens_;
   int cursor_ = -1;
+  int occurrences_ = 0;  // next_once()
   int nesting_ = 0;
 };
 

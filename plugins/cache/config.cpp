@@ -54,9 +54,7 @@ void parse_kind(corefile::TokenCursor& c, KindConfig& k) {
 
 Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& block_zones) {
   Config cfg;
-  int seen = 0;
-  while (c.next()) {
-    if (++seen > 1) throw c.err("plugin 'cache' can only be used once per server block");
+  while (c.next_once()) {
     auto args = c.remaining_args();
     size_t i = 0;
     if (i < args.size() && looks_numeric(args[i])) {  // cache TTL: the max TTL of both kinds

@@ -9,9 +9,7 @@ namespace skycore::plugins::errors {
 // implemented yet and are rejected rather than silently ignored)
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto& c = ctx.cursor;
-  int seen = 0;
-  while (c.next()) {
-    if (++seen > 1) throw c.err("plugin 'errors' can only be used once per server block");
+  while (c.next_once()) {
     if (c.next_arg()) throw c.arg_err();
     while (c.next_block()) {
       if (c.val() == "consolidate" || c.val() == "stacktrace")

@@ -77,11 +77,9 @@ Parsed parse(SetupContext& ctx) {
   Parsed p;
   Config& cfg = p.cfg;
   bool zones_given = false;
-  int seen = 0;
   std::string unsupported_file;
   int unsupported_line = 0;
-  while (c.next()) {
-    if (++seen > 1) throw c.err("plugin 'hosts' can only be used once per server block");
+  while (c.next_once()) {
     auto args = c.remaining_args();
     if (!args.empty()) {
       cfg.path = args[0];

@@ -29,9 +29,7 @@ Parsed parse(SetupContext& ctx) {
   auto& c = ctx.cursor;
   Parsed p;
   Config& cfg = p.cfg;
-  int seen = 0;
-  while (c.next()) {
-    if (++seen > 1) throw c.err("plugin 'kubernetes' can only be used once per server block");
+  while (c.next_once()) {
     p.file = c.file();
     p.line = c.line();
     cfg.zones = zone_args(c, "kubernetes", c.remaining_args());

@@ -40,9 +40,7 @@ void add_static_families(SharedServices& shared, const SetupContext& ctx) {
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto& c = ctx.cursor;
   std::string addr = "localhost:9153";
-  int seen = 0;
-  while (c.next()) {
-    if (++seen > 1) throw c.err(fmt::format("plugin '{}' can only be used once per server block", c.val()));
+  while (c.next_once()) {
     if (c.next_arg()) {
       addr = c.val();
       if (!valid_listen_address(addr))

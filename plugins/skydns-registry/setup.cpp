@@ -34,9 +34,7 @@ struct Options {
 Options parse(SetupContext& ctx) {
   auto& c = ctx.cursor;
   Options o;
-  int seen = 0;
-  while (c.next()) {
-    if (++seen > 1) throw c.err("plugin 'skydns-registry' can only be used once per server block");
+  while (c.next_once()) {
     o.file = c.file();
     o.line = c.line();
     o.zones = zone_args(c, "skydns-registry", c.remaining_args());
