@@ -397,15 +397,18 @@ def main():
             print_table("cost of counting and logging (same run)", rows)
         if "registry" in cases:
             total, names = 10000, 2000  # 5 instances per service name
-            regdir = os.path.join(work, "registry")
-            conf, port, rate = registration_run(binary, regdir, f"store file {regdir}/journal", total, names)
             srv_file = os.path.join(work, "srv.txt")
             with open(srv_file, "w") as f:
                 f.writelines(f"svc{i}.production.skydns.local SRV\n" for i in range(names))
-            row = measure(f"skycore SRV over {total} services (journal replayed)",
-                          [binary, "-conf", conf, "-quiet"], port, srv_file, args.seconds, regdir)
-            print_table("skydns-registry: SRV answers (5 targets + 5 A each)", [row])
-            print(f"\nregistrations (PUT, fsynced journal, 4 keep-alive clients): {rate:.0f}/s")
+            rows, rates = [], []
+            for name, path in builds:
+                regdir = os.path.join(work, f"registry-{name}")
+                conf, port, rate = registration_run(path, regdir, f"store file {regdir}/journal", total, names)
+                rows.append(measure(f"{name} SRV over {total} services (journal replayed)",
+                                    [path, "-conf", conf, "-quiet"], port, srv_file, args.seconds, regdir))
+                rates.append(f"{name} {rate:.0f}/s")
+            print_table("skydns-registry: SRV answers (5 targets + 5 A each)", rows)
+            print(f"\nregistrations (PUT, fsynced journal, 4 keep-alive clients): {', '.join(rates)}")
         if "registry-etcd" in cases:
             # The same registrations through the etcd store (lease grant + put
             # per PUT), against Debian's etcd started here.
@@ -439,40 +442,45 @@ def main():
                 f.writelines(f"svc{i}.ns{i % 100}.svc.cluster.local A\n" for i in range(0, 10000, 7))
             with open(os.path.join(kdir, "srv.txt"), "w") as f:
                 f.writelines(f"_http._tcp.svc{i}.ns{i % 100}.svc.cluster.local SRV\n" for i in range(0, 10000, 7))
-            start = time.monotonic()
-            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=kdir,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            rows, syncs = [], []
+            probe = bytes.fromhex("abcd01000001000000000000") + b"".join(
+                bytes([len(l)]) + l.encode() for l in "svc9999.ns99.svc.cluster.local".split(".")) + b"\x00\x00\x01\x00\x01"
             try:
-                probe = bytes.fromhex("abcd01000001000000000000") + b"".join(
-                    bytes([len(l)]) + l.encode() for l in "svc9999.ns99.svc.cluster.local".split(".")) + b"\x00\x00\x01\x00\x01"
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                    s.settimeout(0.2)
-                    while time.monotonic() - start < 120:
-                        s.sendto(probe, ("127.0.0.1", port))
-                        try:
-                            if s.recv(512)[3] & 0x0f == 0:  # NOERROR: synced
-                                break
-                        except socket.timeout:
-                            pass
-                sync_s = time.monotonic() - start
-                with open(f"/proc/{proc.pid}/status") as f:
-                    rss_mb = int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) / 1024
-                rows = []
-                for label, qfile in (("A", "a.txt"), ("SRV (+ A additional)", "srv.txt")):
-                    before = cpu_seconds(proc.pid)
-                    res = run_dnsperf(port, os.path.join(kdir, qfile), args.seconds, kdir)
-                    res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
-                    res["rss_mb"] = rss_mb
-                    res["name"] = f"skycore kubernetes {label}"
-                    rows.append(res)
+                for name, path in builds:
+                    start = time.monotonic()
+                    proc = subprocess.Popen(["taskset", "-c", "0", path, "-conf", conf, "-quiet"], cwd=kdir,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    try:
+                        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                            s.settimeout(0.2)
+                            while time.monotonic() - start < 120:
+                                s.sendto(probe, ("127.0.0.1", port))
+                                try:
+                                    if s.recv(512)[3] & 0x0f == 0:  # NOERROR: synced
+                                        break
+                                except socket.timeout:
+                                    pass
+                        sync_s = time.monotonic() - start
+                        with open(f"/proc/{proc.pid}/status") as f:
+                            rss_mb = int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) / 1024
+                        syncs.append(f"{name}: first sync {sync_s:.1f} s, RSS {rss_mb:.1f} MB")
+                        # (not `qfile`: the forward and cache cases after this one use it)
+                        for label, kfile in (("A", "a.txt"), ("SRV (+ A additional)", "srv.txt")):
+                            before = cpu_seconds(proc.pid)
+                            res = run_dnsperf(port, os.path.join(kdir, kfile), args.seconds, kdir)
+                            res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
+                            res["rss_mb"] = rss_mb
+                            res["name"] = f"{name} kubernetes {label}"
+                            rows.append(res)
+                    finally:
+                        proc.terminate()
+                        proc.wait(10)
             finally:
-                proc.terminate()
-                proc.wait(10)
                 fake.terminate()
                 fake.wait(10)
             print_table("kubernetes: 10 000 services, 50 000 endpoints", rows)
-            print(f"\ntime to first sync (fake API server in Python on CPU 1): {sync_s:.1f} s; "
-                  f"RSS after sync {rss_mb:.1f} MB (CoreDNS's guide: (pods + services)/1000 + 54 = 114 MB)")
+            print(f"\ntime to first sync (fake API server in Python on CPU 1) and RSS after it: {'; '.join(syncs)} "
+                  f"(CoreDNS's guide: (pods + services)/1000 + 54 = 114 MB)")
         if "forward" in cases:
             upstream, up_port = start_upstream(work)
             try:
