@@ -16,23 +16,9 @@ using namespace skycore::plugins::hosts;
 
 namespace {
 
-struct SetupRun {
-  corefile::Config cfg;
-  BlockSettings settings;
-  std::vector<std::function<void()>> up, down;
-  std::unique_ptr<Plugin> plugin;
-  std::string error;
-
-  SetupRun(const std::string& text, bool validate_only = true) {
-    cfg = corefile::parse_string(text, "Corefile", ".");
-    corefile::TokenCursor c(corefile::directive_tokens(cfg.blocks.at(0), "hosts"));
-    SetupContext ctx{c, cfg.blocks[0], settings, up, down, validate_only};
-    try {
-      plugin = setup(ctx);
-    } catch (const corefile::Error& e) {
-      error = e.what();
-    }
-  }
+struct SetupRun : testing::SetupRun {
+  explicit SetupRun(const std::string& text, bool validate_only = true)
+      : testing::SetupRun(text, "hosts", &plugins::hosts::setup, validate_only) {}
   Hosts& hosts() {
     REQUIRE(plugin);
     return dynamic_cast<Hosts&>(*plugin);
