@@ -78,10 +78,15 @@ size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out) const {
     case Policy::round_robin: std::rotate(out.begin(), out.begin() + ws.next_round_robin() % n, out.begin() + n); break;
     case Policy::sequential: break;
   }
-  // Healthy upstreams first, in policy order; if none is healthy, one at random.
-  auto healthy_end = std::stable_partition(out.begin(), out.begin() + n,
-                                           [&](uint8_t i) { return !upstreams_[i]->down.load(std::memory_order_relaxed); });
-  size_t healthy = static_cast<size_t>(healthy_end - out.begin());
+  // Healthy upstreams first, in policy order; if none is healthy, one at
+  // random. (Not std::stable_partition: it allocates a buffer per call.)
+  size_t healthy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t u = out[i];
+    if (upstreams_[u]->down.load(std::memory_order_relaxed)) continue;
+    std::move_backward(out.begin() + healthy, out.begin() + i, out.begin() + i + 1);  // keep the order
+    out[healthy++] = u;
+  }
   if (healthy > 0) return healthy;
   out[0] = static_cast<uint8_t>(ws.rng()() % n);
   return 1;

@@ -124,6 +124,18 @@ TEST_CASE("cache hits over UDP allocate nothing per query") {
   CHECK(allocations_per_run(body.c_str(), 1000, 3000) == 0);
 }
 
+// Forwarding without a cache, with one upstream down (a closed port: the
+// first tries fail at once and max_fails 1 marks it down): every query
+// goes to the healthy one. Ordering the upstreams healthy-first used
+// std::stable_partition, which took a buffer from the heap on every query
+// once an upstream was down.
+TEST_CASE("forwarded queries with an upstream down allocate nothing per query") {
+  StaticUpstream up;
+  std::string body = " forward . 127.0.0.1:" + std::to_string(free_udp_port()) + " 127.0.0.1:" +
+                     std::to_string(up.port) + " {\n  policy sequential\n  max_fails 1\n  health_check 1h\n }\n";
+  CHECK(allocations_per_run(body.c_str(), 1000, 3000) == 0);
+}
+
 // hosts answering several addresses, shuffled in place by loadbalance.
 TEST_CASE("hosts answers shuffled by loadbalance allocate nothing per query") {
   const char* body =

@@ -131,18 +131,22 @@ Config config(const std::string& line) {
 std::string to(uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
 
 struct Rig {
-  explicit Rig(const std::string& line) : fwd(config(line), 1), run(fwd, next) {
-    fwd.worker_started(0, run.io().get_executor());
+  explicit Rig(const std::string& line)
+      : fwd(std::make_unique<Forward>(config(line), 1)), run(std::make_unique<testing::Runner>(*fwd, next)) {
+    fwd->worker_started(0, run->io().get_executor());
   }
+  // The worker's sockets and timers belong to the runner's io_context:
+  // closed and destroyed before it.
   ~Rig() {
-    fwd.worker_stopping(0);
-    run.io().restart();
-    run.io().poll();
+    fwd->worker_stopping(0);
+    run->io().restart();
+    run->io().poll();
+    fwd.reset();
   }
-  Result ask(TestQuery& q) { return run(q.req); }
-  Forward fwd;
+  Result ask(TestQuery& q) { return (*run)(q.req); }
+  std::unique_ptr<Forward> fwd;
   testing::StubNext next;
-  testing::Runner run;
+  std::unique_ptr<testing::Runner> run;
 };
 
 }  // namespace
@@ -157,7 +161,7 @@ TEST_CASE("forward: an upstream that never answers costs one try; the next one a
   CHECK(q.texts(Section::answer, rrtype::A) == std::vector<std::string>{"192.0.2.9"});
   CHECK(silent.udp_queries == 1);
   CHECK(good.udp_queries == 1);
-  CHECK(rig.fwd.upstreams()[0]->total(&UpstreamCounters::failures) == 1);
+  CHECK(rig.fwd->upstreams()[0]->total(&UpstreamCounters::failures) == 1);
 }
 
 TEST_CASE("forward: a truncated UDP reply is asked again over TCP, of the same upstream") {
@@ -181,7 +185,7 @@ TEST_CASE("forward: a reply with another ID is dropped as spoofed; the real one 
   TestQuery q("www.example.org.", rrtype::A);
   CHECK(rig.ask(q).rcode == rcode::NOERROR);
   CHECK(q.texts(Section::answer, rrtype::A) == std::vector<std::string>{"192.0.2.9"});
-  CHECK(rig.fwd.upstreams()[0]->total(&UpstreamCounters::spoofed) == 1);
+  CHECK(rig.fwd->upstreams()[0]->total(&UpstreamCounters::spoofed) == 1);
 }
 
 TEST_CASE("forward: max_fails failures in a row mark an upstream down; it is tried last") {
@@ -193,7 +197,7 @@ TEST_CASE("forward: max_fails failures in a row mark an upstream down; it is tri
     rig.ask(q);
   }
   CHECK(dead.udp_queries == 2);
-  CHECK(rig.fwd.upstreams()[0]->down.load());
+  CHECK(rig.fwd->upstreams()[0]->down.load());
   TestQuery q("www.example.org.", rrtype::A);
   CHECK(rig.ask(q).rcode == rcode::NOERROR);
   CHECK(dead.udp_queries == 2);  // down: the healthy one first
