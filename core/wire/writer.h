@@ -3,6 +3,7 @@
 // within the size limit is rolled back whole. Losing an answer or authority
 // record sets TC (RFC 2181 9); losing an additional one does not.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -82,6 +83,9 @@ class MessageWriter {
   std::span<const uint8_t> data() const { return {buf_.data(), pos_}; }
   std::span<uint8_t> mutable_data() { return {buf_.data(), pos_}; }
   size_t limit() const { return limit_; }
+  // Lowers the limit (never below what is written): a plugin that shrinks
+  // the client's buffer size (bufsize) before anything is answered.
+  void lower_limit(size_t n) { limit_ = std::max(pos_, std::min(limit_, n)); }
 
  private:
   // One record under construction: overflow is tracked, not thrown.
