@@ -26,6 +26,12 @@ TEST_CASE("errors setup: arguments are checked with lines") {
   CHECK(error(". {\n errors\n}\n").empty());
   CHECK(error(". {\n errors stdout\n}\n") ==
         "Corefile:2: wrong argument count or unexpected line ending after 'stdout'");
-  CHECK(error(". {\n errors {\n  consolidate 5m \".*\"\n }\n}\n") ==
-        "Corefile:3: errors: 'consolidate' is not supported yet");
+  CHECK(error(". {\n errors {\n  consolidate 5m \".* i/o timeout$\"\n  consolidate 30s ^x warning\n  stacktrace\n }\n}\n").empty());
+  CHECK(error(". {\n errors {\n  consolidate 5m \"(unclosed\"\n }\n}\n").starts_with(
+      "Corefile:3: errors: consolidate: invalid regular expression '(unclosed'"));
+  CHECK(error(". {\n errors {\n  consolidate 5m x loud\n }\n}\n") ==
+        "Corefile:3: errors: unknown log level 'loud' (error, warning, info or debug)");
+  CHECK(error(". {\n errors {\n  consolidate 0s x\n }\n}\n").starts_with("Corefile:3: errors: consolidate DURATION"));
+  CHECK(error(". {\n errors {\n  consolidate 5m\n }\n}\n").starts_with("Corefile:3: wrong argument count"));
+  CHECK(error(". {\n errors {\n  stacktrace now\n }\n}\n").starts_with("Corefile:3: wrong argument count"));
 }
