@@ -16,7 +16,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from helpers.dnsclient import HOST, query, tcp, udp
+from helpers.dnsclient import HOST, a_addresses, query, tcp, udp
 from helpers.skycore import poll, run_skycore
 from helpers.upstream import Upstream
 
@@ -59,9 +59,6 @@ def asked(up, name, rdtype=dns.rdatatype.A):
                if q.question and q.question[0].rdtype == rdtype
                and q.question[0].name.to_text().lower() == want)
 
-
-def a_addresses(r):
-    return [rd.address for rrset in r.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset]
 
 
 def ttls(r):

@@ -15,7 +15,7 @@ import dns.rdatatype
 import pytest
 
 from helpers.certs import make_pki
-from helpers.dnsclient import HOST, additional, query, tcp, udp
+from helpers.dnsclient import HOST, a_addresses, additional, query, tcp, udp
 from helpers.skycore import poll, run_skycore
 from helpers.unbound import Unbound
 from helpers.upstream import Upstream
@@ -53,9 +53,6 @@ def corefile(fwd, extra=""):
 }}
 """
 
-
-def a_addresses(r):
-    return [rd.address for rrset in r.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset]
 
 
 def is_whoami(r):

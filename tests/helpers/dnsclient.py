@@ -8,6 +8,7 @@ import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
+import dns.rdatatype
 
 HOST = "127.0.0.1"
 
@@ -84,3 +85,8 @@ def assert_answers(port):
 def additional(msg, rdtype):
     """The additional-section RRsets of one type."""
     return [rrset for rrset in msg.additional if rrset.rdtype == rdtype]
+
+
+def a_addresses(msg):
+    """The A addresses of the answer section, in order."""
+    return [rd.address for rrset in msg.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset]

@@ -19,22 +19,29 @@
 using namespace skycore;
 
 namespace {
+// Binds `fd` to 127.0.0.1:`port` (0: any free one); the port bound, or 0.
+uint16_t bind_loopback(int fd, uint16_t port = 0) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
 // A port free for both UDP and TCP (the server listens on both): another
 // process may hold the TCP side of a UDP port that looks free.
 uint16_t free_udp_port() {
   for (;;) {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    uint16_t port = bind_loopback(fd);
     close(fd);
     int t = socket(AF_INET, SOCK_STREAM, 0);
-    bool tcp_free = bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    bool tcp_free = bind_loopback(t, port) == port;
     close(t);
-    if (tcp_free) return ntohs(a.sin_port);
+    if (tcp_free) return port;
   }
 }
 }  // namespace
@@ -88,13 +95,7 @@ struct StaticUpstream {
   std::thread thread;
   std::atomic<bool> stop{false};
   StaticUpstream() {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
+    port = bind_loopback(fd);
     timeval tv{0, 100'000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     thread = std::thread([this] { serve(); });

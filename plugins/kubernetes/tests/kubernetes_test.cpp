@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "core/plugin/testing.h"
+#include "plugins/kubernetes/tests/objects_fixture.h"
 
 using namespace skycore;
 using namespace skycore::wire;
@@ -15,29 +16,18 @@ using skycore::testing::TestQuery;
 using S = std::vector<std::string>;
 
 namespace {
-Ip ip(const char* t) { return *parse_ip(t); }
+using fixture::ip;
+using fixture::service;
 
 Objects cluster() {
   Objects o;
   o.namespaces["/n"] = Namespace{"n"};
-  Service web;
-  web.ns = "n";
-  web.name = "web";
-  web.cluster_ips = {ip("10.96.0.1")};
-  web.ports = {{"http", "tcp", 80}};
-  o.services["n/web"] = web;
-  Service db;
-  db.ns = "n";
-  db.name = "db";
-  db.kind = Service::Kind::headless;
-  o.services["n/db"] = db;
+  o.services["n/web"] = service("n", "web", Service::Kind::cluster_ip, {ip("10.96.0.1")}, {{"http", "tcp", 80}});
+  o.services["n/db"] = service("n", "db", Service::Kind::headless);
   o.slices["n/db-a"] = EndpointSlice{
       "n", "db-a", "db", {{{ip("10.1.0.1")}, true, "db-0", "db-0"}, {{ip("10.1.0.2")}, true, "db-1", "db-1"}},
       {{"pg", "tcp", 5432}}};
-  Service ext;
-  ext.ns = "n";
-  ext.name = "ext";
-  ext.kind = Service::Kind::external_name;
+  Service ext = service("n", "ext", Service::Kind::external_name);
   ext.external_name = "example.net";
   o.services["n/ext"] = ext;
   return o;
