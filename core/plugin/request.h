@@ -48,6 +48,11 @@ struct Request {
   const InternalResolver* resolver = nullptr;
   uint8_t depth = 0;
 
+  // EDNS options (whole code-length-data TLVs) to send upstream with this
+  // query: set by a plugin that adds them (rewrite edns0), into storage that
+  // outlives the chain's run. The core clears it for every query.
+  std::span<const uint8_t> edns_options;
+
   // When the core took the query (metrics and log report the time since).
   std::chrono::steady_clock::time_point received{};
   // Plugins to tell about the finished response (response_observer.h), in

@@ -100,14 +100,22 @@ void append_label_text(std::string& out, std::string_view label) {
 }
 
 std::string Name::to_text() const {
-  if (is_root()) return ".";
   std::string out;
   out.reserve(len_);
+  to_text(out);
+  return out;
+}
+
+void Name::to_text(std::string& out) const {
+  out.clear();
+  if (is_root()) {
+    out.push_back('.');
+    return;
+  }
   for (size_t i = 0; bytes_[i] != 0; i += bytes_[i] + 1) {
     append_label_text(out, {reinterpret_cast<const char*>(&bytes_[i + 1]), bytes_[i]});
     out.push_back('.');
   }
-  return out;
 }
 
 void Name::lowercase() {

@@ -29,6 +29,9 @@ class Name {
   bool is_root() const { return len_ == 1; }
 
   std::string to_text() const;  // always with the trailing dot
+  // The same text into `out` (cleared first): no allocation once `out` has
+  // grown to a name's length.
+  void to_text(std::string& out) const;
   void lowercase();
   bool equals_ignore_case(const Name& o) const;
   // True if this name equals `zone` or lies below it (case-insensitive).
@@ -51,6 +54,7 @@ class Name {
 };
 
 inline uint8_t ascii_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+inline char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? char(c - 32) : c; }
 
 // Appends the presentation form of one label (escaping '.', '\\', '"', ';', '(',
 // ')', '@', '$', and non-printables as \DDD).

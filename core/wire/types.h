@@ -2,13 +2,15 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace skycore::wire {
 
 namespace rrtype {
 inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15,
-                          TXT = 16, AAAA = 28, SRV = 33, OPT = 41, IXFR = 251,
+                          TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, IXFR = 251,
                           RRSIG = 46, AXFR = 252, ANY = 255;
 }
 namespace rrclass {
@@ -41,5 +43,10 @@ const char* opcode_name(uint8_t op);  // never null ("OPCODE?" for unassigned on
 std::string type_to_string(uint16_t type);
 std::string rcode_to_string(uint16_t rcode);
 std::string class_to_string(uint16_t cls);
+// Mnemonics (any case) or RFC 3597's TYPE123 / CLASS3 forms; rcodes also
+// as numbers (0-4095). Setup-time helpers.
+std::optional<uint16_t> type_from_string(std::string_view text);
+std::optional<uint16_t> class_from_string(std::string_view text);
+std::optional<uint16_t> rcode_from_string(std::string_view text);
 
 }  // namespace skycore::wire

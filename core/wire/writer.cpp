@@ -224,11 +224,20 @@ bool MessageWriter::add_opaque(Section s, const Name& owner, uint16_t type, uint
   return finish(s, m);
 }
 
-bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit) {
+bool MessageWriter::begin_record(Section s, const Name& owner, uint16_t type, uint16_t cls,
+                                 uint32_t ttl) {
+  return begin(s, owner, type, cls, ttl, open_);
+}
+
+bool MessageWriter::end_record() { return finish(section_, open_); }
+
+bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit,
+                            std::span<const uint8_t> options) {
   reserved_ = 0;
   uint32_t ttl = uint32_t(ext_rcode) << 24 | (do_bit ? 0x8000u : 0u);  // version 0
   Mark m;
   if (!begin(Section::additional, Name(), rrtype::OPT, udp_size, ttl, m)) return false;
+  put_bytes(options);
   has_opt_ = finish(Section::additional, m);
   return has_opt_;
 }

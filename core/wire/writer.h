@@ -58,8 +58,19 @@ class MessageWriter {
   // Any type with rdata as opaque bytes (RFC 3597); no name compression inside.
   bool add_opaque(Section s, const Name& owner, uint16_t type, uint16_t cls, uint32_t ttl,
                   std::span<const uint8_t> rdata);
-  // OPT pseudo-record; call last. ext_rcode is the rcode's upper 8 bits.
-  bool add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit);
+  // OPT pseudo-record; call last. ext_rcode is the rcode's upper 8 bits;
+  // `options` are whole option TLVs (code, length, data) for its rdata.
+  bool add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit,
+               std::span<const uint8_t> options = {});
+
+  // A record of any type whose rdata is written piece by piece (copying a
+  // message while names inside rdata change): begin_record, then rdata_*,
+  // then end_record, which rolls the record back whole when it did not fit.
+  bool begin_record(Section s, const Name& owner, uint16_t type, uint16_t cls, uint32_t ttl);
+  void rdata_bytes(std::span<const uint8_t> b) { put_bytes(b); }
+  void rdata_u16(uint16_t v) { put16(v); }
+  void rdata_name(const Name& n, bool compress) { put_name(n, compress); }
+  bool end_record();
 
   // Whole-message replacement (a cached or upstream answer). A message
   // larger than the limit keeps the whole records that fit and its OPT, and
@@ -111,6 +122,7 @@ class MessageWriter {
   bool assigned_ = false;
   bool has_opt_ = false;
   Section section_ = Section::answer;
+  Mark open_{0, 0};  // the record begin_record() started
   CompressionTable compression_;
 };
 

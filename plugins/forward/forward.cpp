@@ -12,12 +12,13 @@ namespace {
 
 // The query we send: the client's question, RD/CD as the client set them,
 // and EDNS with our 1232-byte size and the client's DO bit. Client options
-// (cookies, ECS) are not passed on.
+// (cookies, ECS) are not passed on; options a plugin set for the upstream
+// (rewrite edns0) are.
 size_t build_upstream_query(const Request& req, std::span<uint8_t> buf) {
   wire::MessageWriter w(buf, buf.size());
   uint16_t flags = req.query.flags & (wire::flag::RD | wire::flag::CD);
   w.start_query(0, flags, req.query.qname, req.query.qtype, req.query.qclass);
-  w.add_opt(wire::kDefaultUdpCap, 0, req.query.edns.do_bit);
+  w.add_opt(wire::kDefaultUdpCap, 0, req.query.edns.do_bit, req.edns_options);
   return w.size();
 }
 
