@@ -231,6 +231,12 @@ bool MessageWriter::begin_record(Section s, const Name& owner, uint16_t type, ui
 
 bool MessageWriter::end_record() { return finish(section_, open_); }
 
+void MessageWriter::rollback_record() {
+  pos_ = open_.pos;
+  compression_.truncate(open_.compression);
+  overflow_ = false;
+}
+
 bool MessageWriter::add_opt(uint16_t udp_size, uint8_t ext_rcode, bool do_bit,
                             std::span<const uint8_t> options) {
   reserved_ = 0;

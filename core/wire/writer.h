@@ -71,6 +71,8 @@ class MessageWriter {
   void rdata_u16(uint16_t v) { put16(v); }
   void rdata_name(const Name& n, bool compress) { put_name(n, compress); }
   bool end_record();
+  // Drops the record begin_record() started (its rdata turned out invalid).
+  void rollback_record();
 
   // Whole-message replacement (a cached or upstream answer). A message
   // larger than the limit keeps the whole records that fit and its OPT, and

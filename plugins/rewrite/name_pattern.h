@@ -4,7 +4,7 @@
 // (linear time), unanchored as Go's FindStringSubmatch; `{N}` in the
 // replacement is group N.
 #pragma once
-#include <re2/re2.h>
+#include "core/plugin/worker_regex.h"
 
 #include <cstdint>
 #include <memory>
@@ -15,19 +15,6 @@
 namespace skycore::plugins::rewrite {
 
 enum class Match : uint8_t { exact, prefix, suffix, substring, regex };
-
-// One compiled copy of a pattern per worker: RE2 shares its DFA cache
-// between threads under a lock, a copy per worker never contends.
-class WorkerRegex {
- public:
-  // Throws std::invalid_argument with RE2's reason.
-  WorkerRegex(const std::string& pattern, size_t workers);
-  const RE2& at(uint16_t worker) const { return *copies_[worker < copies_.size() ? worker : 0]; }
-  int groups() const { return copies_[0]->NumberOfCapturingGroups(); }
-
- private:
-  std::vector<std::unique_ptr<RE2>> copies_;
-};
 
 // The largest {N} a replacement may use.
 inline constexpr int kMaxGroup = 31;
