@@ -111,7 +111,11 @@ class Parser {
     return another;
   }
 
+  // The same zone twice in one block's keys is an error here; in two blocks
+  // it is fine when their `bind` addresses do not overlap, which only the
+  // server plan can tell (bind is a directive).
   void add_zone_keys(ServerBlock& block) {
+    seen_keys_.clear();
     for (const Token& key : block.key_tokens) {
       for (ZoneKey& zone : parse_zone_key(key)) {
         std::string id = zone.transport + "://" + to_string(zone);
@@ -221,7 +225,7 @@ class Parser {
   TokenStream in_;
   Importer importer_;
   Config config_;
-  std::map<std::string, Token> seen_keys_;  // "dns://zone:port" -> first key token
+  std::map<std::string, Token> seen_keys_;  // "dns://zone:port" -> first key token, in one block
 };
 
 }  // namespace

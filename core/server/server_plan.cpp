@@ -59,11 +59,37 @@ ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t p
   return l;
 }
 
+// Which block serves a zone on a port on which address, to tell blocks
+// apart by `bind` (AKS LocalDNS, NodeLocal DNSCache: `.:53` twice) and
+// refuse overlaps as CoreDNS does: the same address twice, or one block on
+// every interface ("") and another on any address.
+struct Served {
+  std::string zone_port, address;
+  const corefile::ServerBlock* block;
+};
+
+void check_overlap(std::vector<Served>& served, const std::string& zone, uint16_t port, const std::string& addr,
+                   const corefile::ServerBlock& block) {
+  std::string zp = fmt::format("{}:{}", zone, port);
+  for (const auto& s : served) {
+    if (s.zone_port != zp || s.block == &block) continue;
+    if (s.address == addr || s.address.empty() || addr.empty()) {
+      auto where = [](const std::string& a) { return a.empty() ? std::string("every interface") : a; };
+      throw corefile::Error(block.file, block.line,
+                            fmt::format("zone '{}' is served twice: on {} here and on {} by the block at {}:{} "
+                                        "(blocks for the same zone and port need `bind` addresses that do not overlap)",
+                                        zp, where(addr), where(s.address), s.block->file, s.block->line));
+    }
+  }
+  served.push_back({std::move(zp), addr, &block});
+}
+
 }  // namespace
 
 ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options) {
   ServerPlan plan;
   plan.shared = options.shared ? options.shared : std::make_shared<SharedServices>();
+  std::vector<Served> served;
   for (const auto& block : config.blocks) {
     auto rt = setup_block(block, options, plan);
     std::vector<std::string> addrs = rt->settings.bind_addresses;
@@ -71,6 +97,7 @@ ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options
     for (const auto& key : rt->keys) {
       uint16_t port = static_cast<uint16_t>(std::stoi(key.port));
       for (const auto& a : addrs) {
+        check_overlap(served, key.zone, port, a, block);
         auto& l = listener_for(plan, a, port);
         try {
           l.zones.add(key.zone, rt->chain.get());

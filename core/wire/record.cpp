@@ -144,6 +144,27 @@ size_t remove_opt(std::span<uint8_t> msg) {
 
 bool has_opt(std::span<const uint8_t> msg) { return find_opt(msg).second != 0; }
 
+std::optional<OptView> opt_record(std::span<const uint8_t> msg) {
+  auto [start, end] = find_opt(msg);
+  if (end == 0) return std::nullopt;
+  WireReader r(msg, start);
+  r.skip_name();
+  r.skip(2);
+  OptView v;
+  v.udp_size = r.u16();
+  v.ttl = r.u32();
+  uint16_t len = r.u16();
+  v.options = r.bytes(len);
+  if (!r.ok()) return std::nullopt;
+  return v;
+}
+
+bool has_option(std::span<const uint8_t> options, uint16_t code) {
+  for (size_t i = 0; i + 4 <= options.size(); i += 4 + size_t(options[i + 2] << 8 | options[i + 3]))
+    if (uint16_t(options[i] << 8 | options[i + 1]) == code) return true;
+  return false;
+}
+
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr) {
   std::string text;
   if (!decode_rdata(msg, rr, &text)) return "<malformed>";

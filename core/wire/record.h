@@ -2,6 +2,7 @@
 // Offsets are kept so callers can patch TTLs or IDs in place.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,17 @@ size_t remove_opt(std::span<uint8_t> msg);
 // Whether the message's additional section holds an OPT record (false too
 // if it cannot be walked). Walks the records only when ARCOUNT > 0.
 bool has_opt(std::span<const uint8_t> msg);
+
+// The OPT record of a message (a query or a response): its UDP size, its
+// TTL field (extended rcode, version, DO) and its options, a view into `msg`.
+struct OptView {
+  uint16_t udp_size = 0;
+  uint32_t ttl = 0;
+  std::span<const uint8_t> options;
+};
+std::optional<OptView> opt_record(std::span<const uint8_t> msg);
+// Whether an option list (code, length, data TLVs) holds `code`.
+bool has_option(std::span<const uint8_t> options, uint16_t code);
 
 // Presentation form of a record's rdata ("10 5 53 target.", "\# 3 abcdef").
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr);

@@ -3,24 +3,13 @@
 #include <cstring>
 
 #include "core/wire/header.h"
-#include "core/wire/reader.h"
+#include "core/wire/record.h"
 
 namespace skycore::plugins::rewrite {
 
-std::span<const uint8_t> client_options(std::span<const uint8_t> packet, size_t question_end) {
-  if (packet.size() < wire::kHeaderSize) return {};
-  wire::HeaderView h{packet.data()};
-  size_t records = size_t(h.ancount()) + h.nscount() + h.arcount();
-  wire::WireReader r(packet, question_end);
-  for (size_t i = 0; i < records && r.ok(); ++i) {
-    r.skip_name();
-    uint16_t type = r.u16();
-    r.skip(6);
-    uint16_t len = r.u16();
-    auto rdata = r.bytes(len);
-    if (r.ok() && type == wire::rrtype::OPT) return rdata;
-  }
-  return {};
+std::span<const uint8_t> client_options(std::span<const uint8_t> packet, size_t) {
+  auto opt = wire::opt_record(packet);
+  return opt ? opt->options : std::span<const uint8_t>{};
 }
 
 size_t OptionList::find(uint16_t code) const {
