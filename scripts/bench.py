@@ -49,7 +49,7 @@ def wait_answering(port, deadline=10.0):
                 return
             except socket.timeout:
                 pass
-    raise RuntimeError(f"server on port {port} never answered")
+    raise RuntimeError(f"server on port {port} never answered")  # see measure() for which
 
 
 def percentile(sorted_values, p):
@@ -103,7 +103,10 @@ def measure(name, argv, port, qfile, seconds, cwd, warm_names=None):
     proc = subprocess.Popen(["taskset", "-c", "0"] + argv, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_answering(port)
+        try:
+            wait_answering(port)
+        except RuntimeError as e:
+            raise RuntimeError(f"{name}: {e} (argv {argv})") from None
         if warm_names:
             warm(port, warm_names)
         before = cpu_seconds(proc.pid)
@@ -360,7 +363,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--cases", default="whoami,forward,cache,metrics,registry")
+    ap.add_argument("--cases", default="whoami,forward,cache,metrics,rewrite,registry")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -395,6 +398,29 @@ def main():
                 rows.append(measure(f"skycore {label}", skycore_whoami_with(binary, work, port, extra, tag),
                                     port, qfile, args.seconds, work))
             print_table("cost of counting and logging (same run)", rows)
+        if "rewrite" in cases:
+            # rewrite and template against whoami in the same run: the cost
+            # of each over answering at all.
+            rows = []
+            for label, extra in (
+                    ("whoami", ""),
+                    ("rewrite exact + whoami",
+                     "    rewrite name whoami.example.org whoami.example.net\n"),
+                    ("rewrite suffix auto + whoami",
+                     "    rewrite name suffix example.org example.net answer auto\n"),
+                    ("rewrite regex groups + whoami",
+                     "    rewrite stop {\n        name regex (.*)\\.example\\.org {1}.example.net\n"
+                     "        answer name (.*)\\.example\\.net {1}.example.org\n    }\n"),
+                    ("template A (no groups), no whoami reached",
+                     "    template IN A example.org {\n        answer \"{{ .Name }} 60 IN A 192.0.2.1\"\n    }\n"),
+                    ("template A from named groups",
+                     "    template IN A example.org {\n        match ^(?P<h>[a-z]+)[.]example[.]org[.]$\n"
+                     "        answer \"{{ .Group.h }}.example.org. 60 IN A 192.0.2.1\"\n    }\n")):
+                port = free_port()
+                tag = "".join(ch for ch in label if ch.isalnum())
+                rows.append(measure(f"skycore {label}", skycore_whoami_with(binary, work, port, extra, tag),
+                                    port, qfile, args.seconds, work))
+            print_table("rewrite and template (same run as whoami)", rows)
         if "registry" in cases:
             total, names = 10000, 2000  # 5 instances per service name
             srv_file = os.path.join(work, "srv.txt")
