@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <climits>
+#include <cstdint>
 #include <charconv>
 #include <stdexcept>
 
@@ -102,9 +104,10 @@ GoTemplate GoTemplate::parse(std::string_view text) {
     size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) throw std::invalid_argument("unclosed action: '{{' without '}}'");
     std::string_view inner = text.substr(open + 2, close - open - 2);
-    bool trim_left = !inner.empty() && inner.front() == '-';
-    bool trim_right = !inner.empty() && inner.back() == '-';
+    // "{{- x -}}": a marker on either side ("{{-}}" has only the left one).
+    const bool trim_left = !inner.empty() && inner.front() == '-';
     if (trim_left) inner.remove_prefix(1);
+    const bool trim_right = !inner.empty() && inner.back() == '-';
     if (trim_right) inner.remove_suffix(1);
     if (trim_left)
       while (!literal.empty() && std::isspace(static_cast<unsigned char>(literal.back()))) literal.pop_back();
@@ -128,6 +131,14 @@ GoTemplate GoTemplate::parse(std::string_view text) {
     } else {
       seg.operand = operand(inner, w, 0, used);
       if (used != w.size()) unsupported(inner);
+    }
+    if (seg.operand.value == Value::group) {
+      // A numbered key ("1") is that group; anything else is looked up by name.
+      const auto& g = seg.operand.group;
+      int n = -1;
+      auto [p, ec] = std::from_chars(g.data(), g.data() + g.size(), n);
+      seg.operand.index = (!g.empty() && ec == std::errc() && p == g.data() + g.size()) ? n : -1;
+      if (ec == std::errc::result_out_of_range) seg.operand.index = INT32_MAX;  // no such group: renders empty
     }
     if (seg.operand.value == Value::match || seg.operand.value == Value::group) t.uses_groups_ = true;
     t.segments_.push_back(std::move(seg));
@@ -159,10 +170,8 @@ bool GoTemplate::operand_text(const Operand& o, const TemplateData& d, std::stri
       out.append(d.groups[o.index].data(), d.groups[o.index].size());
       return true;
     case Value::group: {
-      int at = -1;
-      if (!o.group.empty() && std::all_of(o.group.begin(), o.group.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        at = std::stoi(o.group);  // .Group holds the numbered groups too
-      } else if (d.named) {
+      int at = o.index;  // .Group holds the numbered groups too (set at parse time)
+      if (at < 0 && d.named) {
         for (const auto& [n, i] : *d.named)
           if (n == o.group) at = i;
       }

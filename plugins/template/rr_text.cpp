@@ -135,6 +135,18 @@ RrStatus write_rr(std::string_view text, wire::Section section, wire::MessageWri
       }
     }
     if (got != len) return fail();
+    // The generic form of a type with a layout of its own must still be a
+    // valid record of that type (as miekg/dns checks): fixed sizes for
+    // addresses; the presentation form for the types holding names or strings.
+    switch (*type) {
+      case wire::rrtype::A: if (got != 4) return fail(); break;
+      case wire::rrtype::AAAA: if (got != 16) return fail(); break;
+      case wire::rrtype::CNAME: case wire::rrtype::NS: case wire::rrtype::PTR: case wire::rrtype::DNAME:
+      case wire::rrtype::MX: case wire::rrtype::SRV: case wire::rrtype::SOA: case wire::rrtype::TXT:
+      case wire::rrtype::OPT: case 99:
+        return fail();
+      default: break;
+    }
     return w.end_record() ? RrStatus::written : RrStatus::full;
   }
   switch (*type) {
