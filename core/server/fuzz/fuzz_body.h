@@ -3,7 +3,8 @@
 // core's handle_query and the real plugin chain, over UDP and over TCP.
 // Shared with the corpus regression test (tests/fuzz_corpus_test.cpp).
 //
-// The chain is cache, hosts (a file and inline entries), kubernetes (fed by
+// The chain is cache, any, local, rewrite (regex, suffix, ttl, edns0),
+// minimal, template (groups, parseInt), hosts (a file and inline entries), kubernetes (fed by
 // an in-process fake API server on a loopback port, serving the cluster in
 // tests/fixtures/kube/cluster.json, so no real cluster is needed),
 // skydns-registry (memory store, a static catalogue and one registration
@@ -198,6 +199,19 @@ port = 23
     const uint16_t api_port = free_tcp_port();
     const std::string corefile = fmt::format(R"(. {{
     cache 30
+    any
+    local
+    rewrite continue name regex (.*)\.alias\.test {{1}}.svc.cluster.local answer auto
+    rewrite continue name suffix .short. .svc.cluster.local. answer auto
+    rewrite continue ttl regex .*\.example\.org 5-60
+    rewrite edns0 local set 0xffee {{client_ip}}
+    minimal
+    template IN A tmpl.test {{
+        match ^(?P<a>[0-9]+)-(?P<b>[0-9]+)[.]tmpl[.]test[.]$
+        answer "{{{{ .Name }}}} 60 IN A 10.{{{{ parseInt .Group.a 10 8 }}}}.{{{{ .Group.b }}}}.1"
+        additional "{{{{ index .Match 0 }}}} 60 IN TXT \"{{{{ .Name }}}} {{{{ .Remote }}}}\""
+        fallthrough
+    }}
     hosts {0}-hosts {{
         10.0.0.1 www.example.org
         fd00::1 www.example.org v6.example.org
