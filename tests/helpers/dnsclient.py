@@ -26,11 +26,14 @@ def tcp(q, port, timeout=2.0, **kw):
 
 
 def answers_udp(port, name="ready.probe.", timeout=0.2):
-    """True if something answers a DNS query on port (any rcode counts)."""
+    """True if something answers a DNS query on port (any rcode counts). A
+    reply to another question is some other process on the port (a test's
+    spoofing upstream that took it first): not an answer, so a server that
+    failed to bind is reported by its exit, not by a confusing BadResponse."""
     try:
         udp(query(name), port, timeout=timeout)
         return True
-    except (dns.exception.Timeout, OSError):
+    except (dns.exception.Timeout, dns.query.BadResponse, OSError):
         return False
 
 
