@@ -12,6 +12,13 @@ std::vector<std::string> SetupContext::zones() const {
   return out;
 }
 
+std::string SetupContext::server_label() const {
+  if (block.keys.empty()) return "";
+  const auto& addrs = settings.bind_addresses;
+  return listener_label(addrs.empty() ? std::string() : addrs.front(),
+                        static_cast<uint16_t>(std::stoi(block.keys.front().port)));
+}
+
 std::string listener_label(const std::string& address, uint16_t port) {
   bool v6 = address.find(':') != std::string::npos;
   return v6 ? fmt::format("dns://[{}]:{}", address, port) : fmt::format("dns://{}:{}", address, port);

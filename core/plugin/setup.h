@@ -60,6 +60,9 @@ struct SetupContext {
 
   // Zones of the block, as lowercased FQDNs ("example.org.", ".").
   std::vector<std::string> zones() const;
+  // The `server` label of the block's first key and first bind address
+  // (metrics label their series with it); "" for a block without keys.
+  std::string server_label() const;
 };
 
 // The `server` label of a listener: "dns://:53", "dns://127.0.0.1:1053",

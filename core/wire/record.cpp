@@ -160,9 +160,9 @@ std::optional<OptView> opt_record(std::span<const uint8_t> msg) {
 }
 
 bool has_option(std::span<const uint8_t> options, uint16_t code) {
-  for (size_t i = 0; i + 4 <= options.size(); i += 4 + size_t(options[i + 2] << 8 | options[i + 3]))
-    if (uint16_t(options[i] << 8 | options[i + 1]) == code) return true;
-  return false;
+  bool found = false;
+  for_each_option(options, [&](uint16_t c, std::span<const uint8_t>) { found |= c == code; });
+  return found;
 }
 
 std::string rdata_to_text(std::span<const uint8_t> msg, const RecordView& rr) {

@@ -53,7 +53,19 @@ struct OptView {
   std::span<const uint8_t> options;
 };
 std::optional<OptView> opt_record(std::span<const uint8_t> msg);
-// Whether an option list (code, length, data TLVs) holds `code`.
+// Calls f(code, data) for each option of an option list (code, length,
+// data TLVs), in order; a truncated last option ends the walk.
+template <class F>
+void for_each_option(std::span<const uint8_t> options, F&& f) {
+  for (size_t i = 0; i + 4 <= options.size();) {
+    const uint16_t code = uint16_t(options[i] << 8 | options[i + 1]);
+    const size_t len = size_t(options[i + 2] << 8 | options[i + 3]);
+    if (i + 4 + len > options.size()) return;
+    f(code, options.subspan(i + 4, len));
+    i += 4 + len;
+  }
+}
+// Whether an option list holds `code`.
 bool has_option(std::span<const uint8_t> options, uint16_t code);
 
 // Presentation form of a record's rdata ("10 5 53 target.", "\# 3 abcdef").

@@ -10,9 +10,7 @@ namespace skycore::plugins::cache {
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto cache = std::make_unique<Cache>(parse_config(ctx.cursor, ctx.zones()), ctx.workers);
   if (ctx.shared && !ctx.block.keys.empty()) {
-    const auto& addrs = ctx.settings.bind_addresses;
-    std::string server = listener_label(addrs.empty() ? std::string() : addrs.front(),
-                                        static_cast<uint16_t>(std::stoi(ctx.block.keys.front().port)));
+    std::string server = ctx.server_label();
     Cache* c = cache.get();
     ctx.shared->metrics.add([c, server](std::vector<prometheus::MetricFamily>& out) { c->collect(out, server); });
   }

@@ -10,34 +10,30 @@ namespace {
 
 // The answer's OPT again, with its other options and our NSID (an
 // upstream's OPT keeps its size, extended rcode, DO bit and options).
-void add_nsid(Request& req, std::string_view data, uint16_t rcode) {
+void add_nsid(Request& req, std::string_view nsid, uint16_t rcode) {
   auto& w = req.response;
   uint16_t udp = wire::kDefaultUdpCap;
   uint32_t ttl = (uint32_t(rcode >> 4) << 24) | (req.query.edns.do_bit ? 0x8000u : 0u);
   std::array<uint8_t, 1024> buf;
   size_t n = 0;
+  auto put = [&](uint16_t code, std::span<const uint8_t> data) {
+    buf[n++] = uint8_t(code >> 8);
+    buf[n++] = uint8_t(code);
+    buf[n++] = uint8_t(data.size() >> 8);
+    buf[n++] = uint8_t(data.size());
+    std::memcpy(&buf[n], data.data(), data.size());
+    n += data.size();
+  };
   if (auto o = wire::opt_record(w.data())) {
     udp = o->udp_size;
     ttl = o->ttl;
-    const auto& opts = o->options;
-    for (size_t i = 0; i + 4 <= opts.size();) {
-      size_t len = 4 + size_t(opts[i + 2] << 8 | opts[i + 3]);
-      if (i + len > opts.size()) break;
-      uint16_t code = uint16_t(opts[i] << 8 | opts[i + 1]);
-      if (code != kNsidOption && n + len <= buf.size() - 4 - data.size()) {
-        std::memcpy(&buf[n], &opts[i], len);
-        n += len;
-      }
-      i += len;
-    }
+    wire::for_each_option(o->options, [&](uint16_t code, std::span<const uint8_t> data) {
+      // Every other option, while it leaves room for ours.
+      if (code != kNsidOption && n + 4 + data.size() <= buf.size() - 4 - nsid.size()) put(code, data);
+    });
   }
   const size_t keep = n;
-  buf[n++] = 0;
-  buf[n++] = kNsidOption;
-  buf[n++] = uint8_t(data.size() >> 8);
-  buf[n++] = uint8_t(data.size());
-  std::memcpy(&buf[n], data.data(), data.size());
-  n += data.size();
+  put(kNsidOption, {reinterpret_cast<const uint8_t*>(nsid.data()), nsid.size()});
   w.remove_opt();
   const uint8_t ext = uint8_t(ttl >> 24);
   const bool do_bit = ttl & 0x8000u;

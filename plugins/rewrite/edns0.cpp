@@ -7,11 +7,6 @@
 
 namespace skycore::plugins::rewrite {
 
-std::span<const uint8_t> client_options(std::span<const uint8_t> packet, size_t) {
-  auto opt = wire::opt_record(packet);
-  return opt ? opt->options : std::span<const uint8_t>{};
-}
-
 size_t OptionList::find(uint16_t code) const {
   for (size_t i = 0; i + 4 <= len_;) {
     if (uint16_t(buf_[i] << 8 | buf_[i + 1]) == code) return i;

@@ -212,7 +212,7 @@ asio::awaitable<Result> Rewrite::serve(Request& req, Next next) {
   st.qtype = req.query.qtype;
   st.qclass = req.query.qclass;
   if (!option_codes_.empty())
-    st.options.take_client(req.packet, req.query.question_end, [this](uint16_t code) {
+    st.options.take_client(req.packet, [this](uint16_t code) {
       return std::find(option_codes_.begin(), option_codes_.end(), code) != option_codes_.end();
     });
 

@@ -51,49 +51,52 @@ int small_int(std::string_view w, std::string_view action) {
 
 }  // namespace
 
+// One operand starting at w[at]; `used` says how many words it took. A
+// parenthesised word is an operand of its own and must take all its words.
+GoTemplate::Operand GoTemplate::operand(std::string_view action, const std::vector<std::string>& w, size_t at,
+                                        size_t& used) {
+  Operand o;
+  used = 1;
+  const std::string& s = w.at(at);
+  auto quoted = [](const std::string& x) { return x.size() >= 2 && x.front() == '"' && x.back() == '"'; };
+  if (s.size() > 2 && s.front() == '(' && s.back() == ')') {
+    auto inner = words(std::string_view(s).substr(1, s.size() - 2));
+    size_t taken = 0;
+    if (inner.empty()) unsupported(action);
+    o = operand(action, inner, 0, taken);
+    if (taken != inner.size()) unsupported(action);
+    return o;
+  }
+  if (s == ".Name") o.value = Value::name;
+  else if (s == ".Zone") o.value = Value::zone;
+  else if (s == ".Class") o.value = Value::cls;
+  else if (s == ".Type") o.value = Value::type;
+  else if (s == ".Remote") o.value = Value::remote;
+  else if (s == ".Regex") o.value = Value::regex;
+  else if (s == ".Question.Name") o.value = Value::question_name;
+  else if (s == ".Message.Id") o.value = Value::message_id;
+  else if (s.rfind(".Group.", 0) == 0 && s.size() > 7) {
+    o.value = Value::group;
+    o.group = s.substr(7);
+  } else if (s == "index" && at + 2 < w.size() && w[at + 1] == ".Match") {
+    o.value = Value::match;
+    o.index = small_int(w[at + 2], action);
+    used = 3;
+  } else if (s == "index" && at + 2 < w.size() && w[at + 1] == ".Group" && quoted(w[at + 2])) {
+    o.value = Value::group;
+    o.group = w[at + 2].substr(1, w[at + 2].size() - 2);
+    used = 3;
+  } else {
+    unsupported(action);
+  }
+  return o;
+}
+
 GoTemplate GoTemplate::parse(std::string_view text) {
   GoTemplate t;
   t.text_ = text;
   size_t i = 0;
   std::string literal;
-  auto operand = [&](std::string_view action, const std::vector<std::string>& w, size_t at, size_t& used) {
-    Operand o;
-    used = 1;
-    const std::string& s = w.at(at);
-    if (s.size() > 2 && s.front() == '(' && s.back() == ')') {
-      auto inner = words(std::string_view(s).substr(1, s.size() - 2));
-      size_t n = 0;
-      if (inner.empty()) unsupported(action);
-      Operand r = [&] {
-        std::vector<std::string> v = inner;
-        size_t u = 0;
-        // Only plain operands inside parentheses.
-        if (v[0] == "index" && v.size() == 3 && v[1] == ".Match") { Operand m; m.value = Value::match; m.index = small_int(v[2], action); u = 3; return m; }
-        if (v[0] == "index" && v.size() == 3 && v[1] == ".Group" && v[2].size() >= 2 && v[2].front() == '"') {
-          Operand g; g.value = Value::group; g.group = v[2].substr(1, v[2].size() - 2); u = 3; return g;
-        }
-        if (v.size() == 1 && v[0].rfind(".Group.", 0) == 0) { Operand g; g.value = Value::group; g.group = v[0].substr(7); u = 1; return g; }
-        unsupported(action);
-      }();
-      (void)n;
-      return r;
-    }
-    if (s == ".Name") o.value = Value::name;
-    else if (s == ".Zone") o.value = Value::zone;
-    else if (s == ".Class") o.value = Value::cls;
-    else if (s == ".Type") o.value = Value::type;
-    else if (s == ".Remote") o.value = Value::remote;
-    else if (s == ".Regex") o.value = Value::regex;
-    else if (s == ".Question.Name") o.value = Value::question_name;
-    else if (s == ".Message.Id") o.value = Value::message_id;
-    else if (s.rfind(".Group.", 0) == 0 && s.size() > 7) { o.value = Value::group; o.group = s.substr(7); }
-    else if (s == "index" && at + 2 < w.size() + 0 && w.size() >= at + 3 && w[at + 1] == ".Match") {
-      o.value = Value::match; o.index = small_int(w[at + 2], action); used = 3;
-    } else if (s == "index" && w.size() >= at + 3 && w[at + 1] == ".Group" && w[at + 2].size() >= 2 && w[at + 2].front() == '"') {
-      o.value = Value::group; o.group = w[at + 2].substr(1, w[at + 2].size() - 2); used = 3;
-    } else unsupported(action);
-    return o;
-  };
   while (i < text.size()) {
     size_t open = text.find("{{", i);
     if (open == std::string_view::npos) {

@@ -52,6 +52,7 @@ class GoTemplate {
     bool parse_int = false;
     int base = 10, bits = 64;
   };
+  static Operand operand(std::string_view action, const std::vector<std::string>& w, size_t at, size_t& used);
   bool operand_text(const Operand& o, const TemplateData& d, std::string& out) const;
 
   std::vector<Segment> segments_;

@@ -110,9 +110,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   while (c.next()) templates.push_back(parse_one(c, ctx));
   auto plugin = std::make_unique<TemplatePlugin>(std::move(templates), ctx.workers);
   if (ctx.shared && !ctx.block.keys.empty()) {
-    const auto& addrs = ctx.settings.bind_addresses;
-    std::string server = listener_label(addrs.empty() ? std::string() : addrs.front(),
-                                        static_cast<uint16_t>(std::stoi(ctx.block.keys.front().port)));
+    std::string server = ctx.server_label();
     TemplatePlugin* p = plugin.get();
     ctx.shared->metrics.add([p, server](std::vector<prometheus::MetricFamily>& out) { p->collect(out, server); });
   }
