@@ -37,7 +37,6 @@ KUBE_FIXTURE = HERE / "fixtures" / "kube" / "cluster.json"
 # files that are not Corefiles as they stand).
 KNOWN = {
     "kubespray-all-options.Corefile": "k8s_external is not implemented yet",
-    "autopath-kubeadm.Corefile": "autopath is not implemented yet",
     "k8s_external.Corefile": "k8s_external is not implemented yet",
     "k8s_external-transfer.Corefile": "transfer and k8s_external are not implemented yet",
     "k8s-docs-kubedns-translation.Corefile": "federation is not implemented (CoreDNS removed it in 1.7.0)",
@@ -221,6 +220,11 @@ def adapt(text, env):
     return text, blocks
 
 
+CLIENT_POD = {"kind": "Pod", "apiVersion": "v1",
+              "metadata": {"name": "client", "namespace": "testns", "uid": "uid-client"},
+              "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+              "status": {"phase": "Running", "podIP": "127.0.0.1", "podIPs": [{"ip": "127.0.0.1"}]}}
+
 RUNNABLE = [(i, p) for i, p in corefiles() if p.suffix == ".Corefile" or p.suffix == ".server"]
 
 
@@ -261,6 +265,7 @@ def test_runs_with_only_addresses_ports_endpoints_and_paths_replaced(start_serve
     text = path.read_text().replace("<domain to be rewritten>", "example-rewrite")
     with FakeKube() as kube, Upstream() as up:
         kube.load_fixture(KUBE_FIXTURE)
+        kube.add(CLIENT_POD)  # the tests' own address is a pod in testns (autopath)
         env = Env(tmp_path, up, kube)
         adapted, blocks = adapt(text, env)
         (tmp_path / "adapted.Corefile").write_text(adapted)
@@ -325,7 +330,17 @@ def check_aks_localdns(blocks):
         assert ask(root(blocks, a), "probe.example.com.", addr=a).rcode() == dns.rcode.NOERROR
 
 
+def check_autopath(blocks):
+    # A testns pod's lookup of an external name through its search list:
+    # completed on the server, behind a CNAME.
+    r = ask(root(blocks), "example.com.testns.svc.cluster.local.")
+    assert a_addresses(r) == ["192.0.2.1"]
+    assert [rr.target.to_text() for rrset in r.answer if rrset.rdtype == dns.rdatatype.CNAME
+            for rr in rrset] == ["example.com."]
+
+
 SPECIFIC = {
+    "autopath-kubeadm.Corefile": check_autopath,
     "aks.Corefile": check_aks,
     "gardener-query-rewriting.Corefile": check_gardener_rewrite,
     "rewrite-svc-alias.Corefile": check_svc_alias,

@@ -32,13 +32,15 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
     }
   }
   std::vector<std::unique_ptr<Plugin>> plugins;
+  std::vector<std::function<void(const Chain&)>> on_chain;
   for (const auto& entry : compiled_plugins()) {
     if (!corefile::has_directive(block, entry.name)) continue;
     corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));
     std::vector<std::unique_ptr<Plugin>> more;
     SetupContext ctx{cursor,          effective,          rt->settings,           plan.on_startup,
                      plan.on_shutdown, options.validate_only, options.workers, &plan.worker_hooks,
-                     plan.shared.get(),  &plan.process,    &more,                  &options.build};
+                     plan.shared.get(),  &plan.process,    &more,                  &options.build,
+                     &on_chain};
     if (auto p = entry.setup(ctx)) {
       rt->directives.emplace_back(entry.name);
       plugins.push_back(std::move(p));
@@ -46,6 +48,7 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
     }
   }
   rt->chain = std::make_unique<Chain>(std::move(plugins));
+  for (const auto& f : on_chain) f(*rt->chain);
   return rt;
 }
 

@@ -107,6 +107,7 @@ bool copy_message(std::span<const uint8_t> msg, const Query& question,
 
   WireReader r(msg, kHeaderSize);
   skip_question(r, h.qdcount());
+  edits.before_answers(out);
   if (!copy_records(r, Section::answer, h.ancount(), out, edits)) return false;
   edits.after_answers(out);
   return copy_records(r, Section::authority, h.nscount(), out, edits) &&

@@ -26,6 +26,8 @@ class RecordEdits {
   // SRV and a SOA's primary server (other names in rdata are copied as they are).
   virtual void value(Name&, uint16_t /*type*/) {}
   virtual void ttl(uint32_t&) {}
+  // Called once before the first answer record, to put records in front.
+  virtual void before_answers(MessageWriter&) {}
   // Called once after the last kept answer record, to append records.
   virtual void after_answers(MessageWriter&) {}
 };

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "plugins/kubernetes/objects.h"
+#include "plugins/kubernetes/pod_table.h"
 
 namespace skycore::plugins::kubernetes {
 
@@ -15,7 +16,7 @@ struct Objects {
   std::map<std::string, Service> services;
   std::map<std::string, EndpointSlice> slices;
   std::map<std::string, Namespace> namespaces;
-  std::map<std::string, Pod> pods;
+  PodTable pods;  // compact: pods are the most numerous objects
 };
 
 class ObjectCache {
@@ -39,6 +40,16 @@ class ObjectCache {
     objects_.*kind = std::move(all);
     ++lists_;
     changed_locked();
+  }
+
+  // Changes the objects in place (the pods' table): f(objects) returns
+  // whether anything changed; `list` counts a fresh list's first sync.
+  template <typename F>
+  void update(F&& f, bool list = false) {
+    std::lock_guard lock(mu_);
+    bool changed = f(objects_);
+    if (list) ++lists_;
+    if (changed || list) changed_locked();
   }
 
   // Waits until something changed (or `stop` is set, or the timeout), then

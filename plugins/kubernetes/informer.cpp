@@ -103,7 +103,40 @@ Resource endpoint_slices_resource() {
 Resource namespaces_resource() {
   return typed("namespaces", "/api/v1/namespaces", "", &Objects::namespaces, &parse_namespace);
 }
-Resource pods_resource() { return typed("pods", "/api/v1/pods", "", &Objects::pods, &parse_pod); }
+// Pods go into the compact table rather than a map of whole objects.
+Resource pods_resource() {
+  struct Builder final : ListBuilder {
+    PodTable all;
+    bool add(const std::string& key, const Object::Ptr& o, std::string& why) override {
+      auto p = parse_pod(o, why);
+      if (p) all.put(key, *p);
+      return p.has_value();
+    }
+    void commit(ObjectCache& cache) override {
+      cache.update([&](Objects& objects) {
+        objects.pods = std::move(all);
+        return true;
+      }, true);
+    }
+  };
+  Resource r;
+  r.name = "pods";
+  r.path = "/api/v1/pods";
+  r.put = [](ObjectCache& cache, const std::string& key, const Object::Ptr& o, std::string& why) {
+    auto p = parse_pod(o, why);
+    cache.update([&](Objects& objects) {
+      if (!p) return objects.pods.erase(key);
+      objects.pods.put(key, *p);
+      return true;
+    });
+    return p.has_value();
+  };
+  r.erase = [](ObjectCache& cache, const std::string& key) {
+    cache.update([&](Objects& objects) { return objects.pods.erase(key); });
+  };
+  r.new_list = [] { return std::unique_ptr<ListBuilder>(std::make_unique<Builder>()); };
+  return r;
+}
 
 Informer::Informer(ApiServer server, Resource resource, ObjectCache& cache)
     : server_(std::move(server)), resource_(std::move(resource)), cache_(cache) {}

@@ -40,10 +40,11 @@ Kubernetes::Kubernetes(Config cfg, size_t workers)
   informers_.push_back(std::make_unique<Informer>(cfg_.server, namespaces_resource(), cache_));
   if (!cfg_.noendpoints)
     informers_.push_back(std::make_unique<Informer>(cfg_.server, endpoint_slices_resource(), cache_));
-  if (cfg_.pods == PodMode::verified)
+  if (cfg_.pods == PodMode::verified || cfg_.autopath)
     informers_.push_back(std::make_unique<Informer>(cfg_.server, pods_resource(), cache_));
   resources_ = informers_.size();
   cfg_.build.pods_verified = cfg_.pods == PodMode::verified;
+  cfg_.build.pod_index = cfg_.autopath;
 }
 
 Kubernetes::~Kubernetes() { stop(); }
@@ -108,6 +109,37 @@ void Kubernetes::build_loop() {
     // Coalesce bursts: a batch of watch events becomes one rebuild.
     if (got) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+bool Kubernetes::search_path(const Request& req, SearchPath& out) const {
+  if (!cfg_.autopath || !synced_) return false;
+  const wire::Name* zone = nullptr;
+  for (const auto& z : cfg_.zones)
+    if (req.query.qname_lower.is_subdomain_of(z) && (!zone || z.size() > zone->size())) zone = &z;
+  if (!zone) return false;
+
+  Ip ip;
+  if (req.remote_addr.is_v4() || (req.remote_addr.is_v6() && req.remote_addr.to_v6().is_v4_mapped())) {
+    auto b = req.remote_addr.is_v4() ? req.remote_addr.to_v4().to_bytes()
+                                     : asio::ip::make_address_v4(asio::ip::v4_mapped, req.remote_addr.to_v6()).to_bytes();
+    std::copy(b.begin(), b.end(), ip.bytes.begin());
+  } else {
+    ip.v6 = true;
+    ip.bytes = req.remote_addr.to_v6().to_bytes();
+  }
+  // The snapshot may change after this call returns (the walk suspends):
+  // the namespace is copied into `out` now.
+  std::string_view ns = view(req.worker).pods().namespace_of(ip);
+  if (ns.empty()) return false;
+  wire::Name svc = *zone;
+  if (!svc.prepend_label("svc")) return false;
+  wire::Name mine = svc;
+  if (!mine.prepend_label(ns)) return false;
+  out.add(mine);
+  out.add(svc);
+  out.add(*zone);
+  for (const auto& h : cfg_.host_search) out.add(h);
+  return true;
 }
 
 uint32_t Kubernetes::serial(const ServiceQuery&) const {

@@ -16,6 +16,7 @@
 
 #include "core/plugin/fallthrough.h"
 #include "core/plugin/plugin.h"
+#include "core/plugin/search_path.h"
 #include "core/plugin/service_answerer.h"
 #include "core/plugin/service_backend.h"
 #include "core/plugin/snapshot_source.h"
@@ -40,9 +41,14 @@ struct Config {
   uint32_t ttl = 5;
   Fallthrough fallthrough;
   std::chrono::milliseconds startup_timeout{5000};
+  // `autopath @kubernetes` in the block: watch pods into the address to
+  // namespace index (whatever `pods` says), and append the host's own
+  // search list (its /etc/resolv.conf) to each pod's.
+  bool autopath = false;
+  std::vector<wire::Name> host_search;
 };
 
-class Kubernetes final : public Plugin, private ServiceBackend {
+class Kubernetes final : public Plugin, public SearchPathSource, private ServiceBackend {
  public:
   Kubernetes(Config cfg, size_t workers);
   ~Kubernetes() override;
@@ -57,6 +63,11 @@ class Kubernetes final : public Plugin, private ServiceBackend {
   // (unit tests, benchmarks of the answer path).
   void serve_objects(const Objects& objects);
 
+  // SearchPathSource (autopath): the search list of the pod that asked,
+  // as the kubelet writes it: <ns>.svc.<zone> svc.<zone> <zone>, then the
+  // host's.
+  bool search_path(const Request& req, SearchPath& out) const override;
+
  private:
   // ServiceBackend: look-ups in the current snapshot.
   bool complete() const override { return synced_; }
@@ -66,7 +77,7 @@ class Kubernetes final : public Plugin, private ServiceBackend {
   uint32_t serial(const ServiceQuery& q) const override;
   uint32_t min_ttl(const ServiceQuery&) const override { return cfg_.ttl; }
 
-  const Snapshot& view(uint16_t worker) { return views_.get(worker, snapshot_); }
+  const Snapshot& view(uint16_t worker) const { return views_.get(worker, snapshot_); }
   void publish(std::shared_ptr<const Snapshot> next);
   void build_loop();
 
@@ -77,7 +88,7 @@ class Kubernetes final : public Plugin, private ServiceBackend {
   ObjectCache cache_;
   std::vector<std::unique_ptr<Informer>> informers_;
   SnapshotSource<Snapshot> snapshot_;
-  WorkerViews<Snapshot> views_;
+  mutable WorkerViews<Snapshot> views_;
   std::atomic<bool> synced_{false};
   std::chrono::steady_clock::time_point started_{};
   std::atomic<bool> started_flag_{false};

@@ -189,6 +189,9 @@ std::optional<Pod> parse_pod(const Object::Ptr& o, std::string& why) {
     why = "being deleted";
     return std::nullopt;
   }
+  // A host-network pod has its node's address, shared with every other
+  // such pod on the node: it names no pod and no namespace.
+  p.host_network = flag(object(o, "spec"), "hostNetwork").value_or(false);
   auto status = object(o, "status");
   if (auto list = array(status, "podIPs")) {
     for (size_t i = 0; i < list->size(); ++i)

@@ -51,6 +51,7 @@ struct EndpointSlice {
 struct Pod {
   std::string ns, name;
   std::vector<Ip> ips;
+  bool host_network = false;  // spec.hostNetwork: its address is the node's
 };
 
 struct Namespace {

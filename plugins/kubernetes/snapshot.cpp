@@ -96,11 +96,12 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
   for (auto& [ip, names] : endpoint_ptr) ptr_.try_emplace(ip, std::move(names));
 
   if (o.pods_verified) {
-    for (const auto& [_, pod] : objects.pods) {
-      if (!wanted(pod.ns)) continue;
-      for (const Ip& ip : pod.ips) add_unique(node(dashed(ip) + "." + pod.ns + ".pod").addrs, ip);
-    }
+    objects.pods.for_each([&](const std::string& ns, std::span<const Ip> ips, bool) {
+      if (!wanted(ns)) return;
+      for (const Ip& ip : ips) add_unique(node(dashed(ip) + "." + ns + ".pod").addrs, ip);
+    });
   }
+  if (o.pod_index) pods_ = PodIndex(objects.pods);
 
   // Every name above a name that exists answers NODATA, as do the
   // namespaces and the svc/pod labels themselves.

@@ -12,6 +12,7 @@
 
 #include "plugins/kubernetes/cache.h"
 #include "plugins/kubernetes/objects.h"
+#include "plugins/kubernetes/pod_index.h"
 
 namespace skycore::plugins::kubernetes {
 
@@ -32,6 +33,7 @@ struct BuildOptions {
   bool endpoint_pod_names = false;
   bool ignore_empty_service = false;
   bool pods_verified = false;
+  bool pod_index = false;  // autopath: client address -> namespace
 };
 
 struct StringHash {
@@ -63,6 +65,7 @@ class Snapshot {
     return it == ptr_.end() ? nullptr : &it->second;
   }
   size_t size() const { return nodes_.size(); }
+  const PodIndex& pods() const { return pods_; }
 
  private:
   Node& node(const std::string& name) { return nodes_[name]; }
@@ -70,6 +73,7 @@ class Snapshot {
   std::unordered_set<std::string, StringHash, std::equal_to<>> ents_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> namespaces_;
   std::unordered_map<Ip, std::vector<std::string>, IpHash> ptr_;
+  PodIndex pods_;
 };
 
 }  // namespace skycore::plugins::kubernetes

@@ -39,7 +39,7 @@ inline Objects fuzz_base_objects() {
   slice.endpoints.push_back(ep);
   slice.ports.push_back(Port{"http", "tcp", 8080});
   o.slices["default/web-abcde"] = slice;
-  o.pods["default/web-0"] = Pod{"default", "web-0", {*parse_ip("10.1.0.5")}};
+  o.pods.put("default/web-0", Pod{"default", "web-0", {*parse_ip("10.1.0.5")}});
   return o;
 }
 
@@ -83,7 +83,7 @@ inline bool fuzz_kube_object(std::string_view input) {
         }
         break;
       case 2:
-        if (auto p = parse_pod(o, why)) objects.pods[key] = std::move(*p);
+        if (auto p = parse_pod(o, why)) objects.pods.put(key, *p);
         break;
       case 3:
         if (auto n = parse_namespace(o, why)) objects.namespaces[key] = std::move(*n);

@@ -4,6 +4,7 @@
 #include "plugins/kubernetes/kubernetes.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "core/plugin/testing.h"
 #include "plugins/kubernetes/tests/objects_fixture.h"
@@ -152,4 +153,61 @@ TEST_CASE("kubernetes: A and SRV answers allocate nothing per query once warm") 
   CHECK(harness < 50);
   CHECK(per_query("web.n.svc.cluster.local.", rrtype::A) < harness + 50);
   CHECK(per_query("_pg._tcp.db.n.svc.cluster.local.", rrtype::SRV) < harness + 50);
+}
+
+TEST_CASE("kubernetes search_path (autopath): the asking pod's namespace first, then the host's list") {
+  Config cfg = config();
+  cfg.autopath = true;
+  cfg.host_search.push_back(*Name::from_text("corp.example."));
+  Kubernetes k(std::move(cfg), 1);
+  Objects o = cluster();
+  o.pods.put("n/web-0", Pod{"n", "web-0", {ip("10.1.0.9"), ip("fd00::9")}});
+  o.pods.put("other/api-0", Pod{"other", "api-0", {ip("10.1.0.10")}});
+  o.pods.put("kube-system/proxy", Pod{"kube-system", "proxy", {ip("10.0.0.1")}, true});  // host network
+  // An address two namespaces claim (the old pod not yet gone) names neither.
+  o.pods.put("a/old", Pod{"a", "old", {ip("10.1.0.11")}});
+  o.pods.put("b/new", Pod{"b", "new", {ip("10.1.0.11")}});
+  k.serve_objects(o);
+
+  auto path_of = [&](const char* client, const char* qname) {
+    testing::QueryOptions opt;
+    opt.remote = asio::ip::make_address(client);
+    TestQuery q(qname, rrtype::A, opt);
+    SearchPath p;
+    S out;
+    if (!k.search_path(q.req, p)) return S{"none"};
+    for (size_t i = 0; i < p.count; ++i) out.push_back(p.names[i].to_text());
+    return out;
+  };
+  const S n_path{"n.svc.cluster.local.", "svc.cluster.local.", "cluster.local.", "corp.example."};
+  CHECK(path_of("10.1.0.9", "example.com.n.svc.cluster.local.") == n_path);
+  CHECK(path_of("fd00::9", "example.com.n.svc.cluster.local.") == n_path);
+  CHECK(path_of("::ffff:10.1.0.9", "x.n.svc.cluster.local.") == n_path);  // a v4 client on a dual-stack socket
+  CHECK(path_of("10.1.0.10", "x.other.svc.cluster.local.").at(0) == "other.svc.cluster.local.");
+  CHECK(path_of("10.0.0.1", "x.cluster.local.") == S{"none"});
+  CHECK(path_of("10.1.0.11", "x.cluster.local.") == S{"none"});
+  CHECK(path_of("10.9.9.9", "x.cluster.local.") == S{"none"});  // not a pod
+  CHECK(path_of("10.1.0.9", "example.com.") == S{"none"});       // outside the zones
+
+  Kubernetes off(config(), 1);  // no autopath in the block: no index
+  off.serve_objects(o);
+  testing::QueryOptions opt;
+  opt.remote = asio::ip::make_address("10.1.0.9");
+  TestQuery q("x.n.svc.cluster.local.", rrtype::A, opt);
+  SearchPath p;
+  CHECK_FALSE(off.search_path(q.req, p));
+}
+
+TEST_CASE("kubernetes pod index: bytes per pod") {
+  PodTable pods;
+  for (int i = 0; i < 10000; ++i) {
+    Pod p{"ns" + std::to_string(i % 50), "pod-" + std::to_string(i), {}};
+    p.ips.push_back(ip(fmt::format("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255).c_str()));
+    pods.put(p.ns + "/" + p.name, p);
+  }
+  PodIndex index(pods);
+  CHECK(index.size() == 10000);
+  CHECK(index.namespace_of(ip("10.0.0.7")) == "ns7");
+  // 8 bytes per IPv4 pod and the 50 namespace names: what docs/benchmarks.md states.
+  CHECK(index.bytes() <= 10000 * 8 + 50 * 64);
 }
