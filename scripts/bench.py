@@ -348,6 +348,66 @@ def kube_fixture(path, services=10000, per_service=5, namespaces=100):
         json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f)
 
 
+SEARCH = ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"]  # a pod in `default`, ndots:5
+
+
+def autopath_run(binary, adir, kport, up_port, label, autopath, cache, qfile, seconds, stub_names):
+    """One skycore (kubernetes + forward, with or without autopath and cache)
+    measured two ways: dnsperf over `qfile`, and a dnspython stub resolver
+    walking the pod's search list as glibc does, counting the queries that
+    reach the server (its own request counter) and the time per lookup."""
+    import dns.resolver
+    port, mport = free_port(), free_port()
+    conf = os.path.join(adir, f"Corefile.{label}")
+    with open(conf, "w") as f:
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n    prometheus 127.0.0.1:{mport}\n"
+                f"    kubernetes cluster.local {{\n        endpoint http://127.0.0.1:{kport}\n    }}\n"
+                + ("    autopath @kubernetes\n" if autopath else "") + ("    cache 30\n" if cache else "")
+                + f"    forward . 127.0.0.1:{up_port}\n}}\n")
+    proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=adir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        r = dns.resolver.Resolver(configure=False)
+        r.nameservers, r.nameserver_ports = ["127.0.0.1"], {"127.0.0.1": port}
+        r.search, r.ndots, r.use_search_by_default, r.lifetime = [dns.name.from_text(d) for d in SEARCH], 5, True, 2
+        r.cache = None
+        end = time.monotonic() + 15
+        while True:  # synced with the API server, pod index included
+            try:
+                if r.resolve(stub_names[0], "A").rrset:
+                    break
+            except Exception:
+                pass
+            if time.monotonic() > end:
+                raise RuntimeError(f"autopath case {label}: no answer from {conf}")
+            time.sleep(0.05)
+
+        def requests():
+            import urllib.request
+            text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=2).read().decode()
+            return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+                       if l.startswith("skycore_dns_requests_total{"))
+        before, times = requests(), []
+        for n in stub_names:
+            t0 = time.perf_counter()
+            r.resolve(n, "A")
+            times.append(time.perf_counter() - t0)
+        per_lookup = (requests() - before) / len(stub_names)
+        times.sort()
+        cpu0 = cpu_seconds(proc.pid)
+        res = run_dnsperf(port, qfile, seconds, adir)
+        res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - cpu0) * 1e6 / max(res["completed"], 1)
+        with open(f"/proc/{proc.pid}/status") as f:
+            res["rss_mb"] = int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) / 1024
+        res["name"] = f"skycore {label}"
+        res["queries_per_lookup"] = per_lookup
+        res["stub_p50_ms"] = percentile(times, 50) * 1000
+        return res
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def print_table(title, rows):
     base = rows[0]["cpu_us_per_query"]
     print(f"\n### {title}\n")
@@ -363,7 +423,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--cases", default="whoami,forward,cache,metrics,rewrite,registry")
+    ap.add_argument("--cases", default="whoami,forward,cache,metrics,rewrite,autopath,registry")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -507,6 +567,57 @@ def main():
             print_table("kubernetes: 10 000 services, 50 000 endpoints", rows)
             print(f"\ntime to first sync (fake API server in Python on CPU 1) and RSS after it: {'; '.join(syncs)} "
                   f"(CoreDNS's guide: (pods + services)/1000 + 54 = 114 MB)")
+        if "autopath" in cases:
+            # A pod resolving external names through its ndots:5 search list:
+            # the client walks it (4 queries per lookup) or autopath does (1).
+            import json
+            adir = os.path.join(work, "autopath")
+            os.makedirs(adir, exist_ok=True)
+            fixture = os.path.join(adir, "cluster.json")
+            with open(fixture, "w") as f:
+                json.dump({"kind": "List", "apiVersion": "v1", "items": [
+                    {"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "default"}},
+                    {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "client", "namespace": "default"},
+                     "spec": {}, "status": {"podIP": "127.0.0.1", "podIPs": [{"ip": "127.0.0.1"}]}}]}, f)
+            kport = free_port()
+            fake = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3",
+                                     os.path.join(args.root, "tests", "helpers", "fake_kube.py"),
+                                     "--port", str(kport), "--fixture", fixture],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            fake.stdout.readline()
+            upstream = None
+            names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
+            walk, completed = os.path.join(adir, "walk.txt"), os.path.join(adir, "completed.txt")
+            with open(walk, "w") as f:  # what the client sends without autopath, in its order
+                f.writelines(f"{n}.{s} A\n" if s else f"{n} A\n" for n in names for s in SEARCH + [""])
+            with open(completed, "w") as f:
+                f.writelines(f"{n}.{SEARCH[0]} A\n" for n in names)
+            stub_names = [n for n in names for _ in range(20)]  # 1000 lookups
+            try:
+                upstream, up_port = start_upstream(work, ttl=3600)
+                port = free_port()
+                rows = [measure("skycore whoami", skycore_whoami(binary, work, port), port, qfile,
+                                args.seconds, work)]
+                rows[0]["queries_per_lookup"], rows[0]["stub_p50_ms"] = 1, float("nan")
+                for label, ap, cache, qf in (("no autopath + cache (the client walks)", False, True, walk),
+                                             ("autopath + cache", True, True, completed),
+                                             ("autopath, no cache", True, False, completed)):
+                    rows.append(autopath_run(binary, adir, kport, up_port, label, ap, cache, qf,
+                                             args.seconds, stub_names))
+            finally:
+                if upstream:
+                    upstream.terminate()
+                    upstream.wait(10)
+                fake.terminate()
+                fake.wait(10)
+            print_table("autopath: a pod's lookups of external names (knot upstream, fake API server on CPU 1)", rows)
+            print("\n| server | queries per lookup (stub resolver) | lookups/s (dnsperf QPS / queries per lookup) "
+                  "| CPU us per lookup | stub p50 ms per lookup |")
+            print("|---|---:|---:|---:|---:|")
+            for r in rows[1:]:
+                q = r["queries_per_lookup"]
+                print(f"| {r['name']} | {q:.2f} | {r['qps'] / max(q, 1e-9):.0f} | "
+                      f"{r['cpu_us_per_query'] * q:.2f} | {r['stub_p50_ms']:.3f} |")
         if "forward" in cases:
             upstream, up_port = start_upstream(work)
             try:
