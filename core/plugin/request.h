@@ -55,6 +55,10 @@ struct Request {
 
   // When the core took the query (metrics and log report the time since).
   std::chrono::steady_clock::time_point received{};
+  // When waiting for this query stops (the cancel plugin sets it): a plugin
+  // that waits (forward) gives up then instead of at its own timeout. The
+  // core resets it to "never" for every query.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   // Plugins to tell about the finished response (response_observer.h), in
   // the order they registered; a fifth registration is ignored.
   std::array<ResponseObserver*, 4> observers{};
@@ -72,6 +76,7 @@ struct Request {
     local_port = o.local_port;
     worker = o.worker;
     server = o.server;
+    deadline = o.deadline;
   }
 
   const char* proto_name() const { return transport == Transport::udp ? "udp" : "tcp"; }

@@ -23,6 +23,9 @@ namespace skycore {
 // Server-level settings a setup function may change for its block.
 struct BlockSettings {
   std::vector<std::string> bind_addresses;  // empty = all interfaces
+  // `timeouts { read; write; idle }` for the block's TCP connections; zero
+  // = the server's default (the idle timeout, 10 s, for all three).
+  std::chrono::milliseconds tcp_read{0}, tcp_write{0}, tcp_idle{0};
 };
 
 // Process-level settings a directive in any block may set.

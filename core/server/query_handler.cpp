@@ -75,6 +75,7 @@ asio::awaitable<void> handle_query(Request& req, const ZoneTable& zones) {
   req.received = std::chrono::steady_clock::now();
   req.observer_count = 0;  // listeners reuse their Request for the next query
   req.edns_options = {};
+  req.deadline = std::chrono::steady_clock::time_point::max();
   wire::QueryStatus status = wire::parse_query(req.packet, req.query);
   req.max_size = req.transport == Transport::tcp ? wire::kMaxMessage : wire::kMaxUdpPlain;
   if (status == wire::QueryStatus::drop) {

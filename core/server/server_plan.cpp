@@ -102,6 +102,9 @@ ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options
       for (const auto& a : addrs) {
         check_overlap(served, key.zone, port, a, block);
         auto& l = listener_for(plan, a, port);
+        l.tcp_read = std::max(l.tcp_read, rt->settings.tcp_read);
+        l.tcp_write = std::max(l.tcp_write, rt->settings.tcp_write);
+        l.tcp_idle = std::max(l.tcp_idle, rt->settings.tcp_idle);
         try {
           l.zones.add(key.zone, rt->chain.get());
         } catch (const std::invalid_argument&) {

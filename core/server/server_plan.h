@@ -1,6 +1,7 @@
 // Turns a parsed Corefile into what the server runs: one chain per server
 // block (plugins in plugin.cfg order) and one zone table per listen address.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +26,9 @@ struct ListenerSpec {
   std::string label;    // "dns://:1053", "dns://127.0.0.1:1053" (metrics, logs)
   ZoneTable zones;
   std::vector<std::string> zone_keys;  // "example.org.:1053" lines for the banner
+  // TCP timeouts from the blocks' `timeouts` (zero: the server's default).
+  // Blocks sharing a listener get the longest each of them asked for.
+  std::chrono::milliseconds tcp_read{0}, tcp_write{0}, tcp_idle{0};
 };
 
 struct ServerPlan {

@@ -41,7 +41,10 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spe
       read_resume_(sock_.get_executor()),
       spec_(spec),
       limits_(limits),
-      worker_(worker) {
+      worker_(worker),
+      read_timeout_(spec.tcp_read.count() ? spec.tcp_read : limits.idle_timeout),
+      write_timeout_(spec.tcp_write.count() ? spec.tcp_write : limits.idle_timeout),
+      idle_timeout_(spec.tcp_idle.count() ? spec.tcp_idle : limits.idle_timeout) {
   touch();
   write_wakeup_.expires_at(asio::steady_timer::time_point::max());
   read_resume_.expires_at(asio::steady_timer::time_point::max());
@@ -79,7 +82,11 @@ asio::awaitable<void> TcpConnection::read_loop() {
     if (ec) break;
     size_t len = size_t(len_buf[0]) << 8 | len_buf[1];
     std::vector<uint8_t> query(len);
+    touch();
+    partial_ = true;  // from now the read timeout runs
+    if (read_timeout_ < idle_timeout_) idle_timer_.cancel();  // the watchdog looks again
     co_await asio::async_read(sock_, asio::buffer(query), asio::redirect_error(asio::use_awaitable, ec));
+    partial_ = false;
     if (ec) break;
     touch();
     ++inflight_;
@@ -125,6 +132,7 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   out = {};
   queued_bytes_ += reply.size();
   outq_.push_back(std::move(reply));
+  if (outq_.size() == 1 && write_timeout_ < idle_timeout_) idle_timer_.cancel();  // the watchdog looks again
   if (!reader_paused()) read_resume_.cancel_one();
   write_wakeup_.cancel_one();
 }
@@ -151,14 +159,17 @@ asio::awaitable<void> TcpConnection::idle_watchdog() {
   auto self = shared_from_this();
   asio::error_code ec;
   while (sock_.is_open()) {
-    auto deadline = last_activity_ + limits_.idle_timeout;
+    // Replies waiting: the client must take them within the write timeout;
+    // a query half read: the rest must come within the read timeout;
+    // nothing going on: the idle timeout.
+    const auto timeout = !outq_.empty() ? write_timeout_ : partial_ ? read_timeout_ : idle_timeout_;
+    auto deadline = last_activity_ + timeout;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
-      // Idle, or replies waiting that the client has not taken for a whole
-      // timeout (it stopped reading): close. Only answers still being
-      // worked out (a slow upstream) keep a quiet connection open.
-      if (idle() || !outq_.empty()) break;
-      deadline = now + limits_.idle_timeout;
+      // Only answers still being worked out (a slow upstream) keep a quiet
+      // connection open.
+      if (idle() || !outq_.empty() || partial_) break;
+      deadline = now + timeout;
     }
     idle_timer_.expires_at(deadline);
     co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

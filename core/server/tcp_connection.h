@@ -1,10 +1,11 @@
 // One DNS-over-TCP client connection (RFC 7766): queries are read back to
 // back and each is answered as soon as it finishes, so a slow answer does
 // not hold up the ones pipelined behind it. Writes are queued so replies
-// never interleave. Idle connections close after the idle timeout, and so
-// do connections whose client stops reading: reading pauses once replies
-// worth max_queued_bytes wait, and a write that makes no progress for the
-// idle timeout ends the connection. What one client can pin is bounded.
+// never interleave. Idle connections close after the idle timeout; a query
+// whose body does not arrive within the read timeout closes it too; so does
+// a client that stops reading: reading pauses once replies worth
+// max_queued_bytes wait, and replies that make no progress for the write
+// timeout end the connection. What one client can pin is bounded.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -56,6 +57,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool reader_paused() const { return inflight_ >= limits_.max_inflight || queued_bytes_ >= limits_.max_queued_bytes; }
   uint16_t worker_;
   std::chrono::steady_clock::time_point last_activity_;
+  bool partial_ = false;  // a query's length arrived, its body not yet
+  // The timeouts in force (the listener's `timeouts`, else the limits').
+  std::chrono::milliseconds read_timeout_, write_timeout_, idle_timeout_;
 };
 
 }  // namespace skycore::server

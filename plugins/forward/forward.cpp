@@ -135,7 +135,8 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   std::span<uint8_t> query(qbuf.data(), qlen);
   std::vector<uint8_t> big;  // only for TCP/TLS replies
   const auto start = Clock::now();
-  const auto deadline = start + cfg_.total_timeout;
+  // A `cancel` deadline ends the wait sooner (it is not the upstreams' fault).
+  const auto deadline = std::min(start + cfg_.total_timeout, req.deadline);
   std::array<uint8_t, 16> candidates;
   size_t n = order(*ws, candidates);
   ExchangeError last = ExchangeError::timeout;
@@ -159,6 +160,7 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
     if (!r.ok()) {
       last = r.error;
       if (r.error == ExchangeError::closed) break;
+      if (Clock::now() >= req.deadline) break;  // cancelled: no upstream to blame
       record_failure(u, req.worker);
       continue;
     }
