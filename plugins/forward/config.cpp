@@ -92,6 +92,26 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
       if (rc == 0xFFFF) throw c.err(fmt::format("forward: next: unknown rcode '{}'", a));
       cfg.next_rcodes.push_back(rc);
     }
+  } else if (prop == "next_on_nodata") {
+    cfg.next_on_nodata = true;
+  } else if (prop == "failover") {
+    auto args = c.remaining_args();
+    if (args.empty()) throw c.arg_err();
+    for (const auto& a : args) {
+      uint16_t rc = parse_rcode(a);
+      if (rc == 0xFFFF) throw c.err(fmt::format("forward: failover: unknown rcode '{}'", a));
+      if (rc == 0) throw c.err("forward: failover: NOERROR cannot be used");
+      cfg.failover_rcodes.push_back(rc);
+    }
+  } else if (prop == "failfast_all_unhealthy_upstreams") {
+    cfg.failfast_all_unhealthy = true;
+  } else if (prop == "max_connect_attempts") {
+    if (!c.next_arg()) throw c.arg_err();
+    int n = -1;
+    auto [end, ec] = std::from_chars(c.val().data(), c.val().data() + c.val().size(), n);
+    if (ec != std::errc() || end != c.val().data() + c.val().size() || n < 0 || n > 1000)
+      throw c.err(fmt::format("forward: max_connect_attempts: '{}' is not a number from 0 to 1000", c.val()));
+    cfg.max_connect_attempts = n;
   } else {
     throw c.unknown_property();
   }

@@ -44,6 +44,10 @@ struct Config {
   size_t max_concurrent = 0;        // 0: unlimited
   TlsSettings tls;
   std::vector<uint16_t> next_rcodes;  // these upstream rcodes go to the next forward
+  bool next_on_nodata = false;        // so does an empty NOERROR
+  std::vector<uint16_t> failover_rcodes;  // these upstream rcodes make us try our next upstream
+  bool failfast_all_unhealthy = false;    // every upstream down: SERVFAIL at once, no random pick
+  int max_connect_attempts = 0;           // upstream tries per query (0: one per upstream)
   bool forward_follows = false;       // another forward of the block comes next (set by setup)
   milliseconds try_timeout{2'000};    // one upstream attempt
   milliseconds total_timeout{5'000};  // the whole query

@@ -52,6 +52,7 @@ Forward::Forward(Config cfg, size_t workers)
       workers_(workers),
       in_flight_(workers),
       rejects_(workers),
+      broken_(workers),
       health_(cfg_, upstreams_, tls_.get()) {}
 
 Forward::~Forward() { health_.stop(); }
@@ -71,7 +72,7 @@ bool Forward::should_forward(const wire::Name& qname_lower) const {
   return true;
 }
 
-size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out) const {
+size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out, uint16_t worker) const {
   size_t n = upstreams_.size();
   for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(i);
   switch (cfg_.policy) {
@@ -89,6 +90,8 @@ size_t Forward::order(WorkerState& ws, std::array<uint8_t, 16>& out) const {
     out[healthy++] = u;
   }
   if (healthy > 0) return healthy;
+  broken_[worker].add();
+  if (cfg_.failfast_all_unhealthy) return 0;
   out[0] = static_cast<uint8_t>(ws.rng()() % n);
   return 1;
 }
@@ -138,7 +141,9 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   // A `cancel` deadline ends the wait sooner (it is not the upstreams' fault).
   const auto deadline = std::min(start + cfg_.total_timeout, req.deadline);
   std::array<uint8_t, 16> candidates;
-  size_t n = order(*ws, candidates);
+  size_t n = order(*ws, candidates, req.worker);
+  if (n == 0) co_return Result::unanswered(name(), wire::rcode::SERVFAIL, "forward: no healthy upstream");
+  if (cfg_.max_connect_attempts > 0) n = std::min(n, size_t(cfg_.max_connect_attempts));
   ExchangeError last = ExchangeError::timeout;
 
   // Each candidate gets one try, as in CoreDNS, until one answers or the
@@ -173,12 +178,20 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
 
     std::span<uint8_t> reply = use_stream ? std::span<uint8_t>(big.data(), r.len)
                                           : req.response_buffer().first(r.len);
-    uint16_t rcode = wire::HeaderView{reply.data()}.rcode();
+    wire::HeaderView head{reply.data()};
+    uint16_t rcode = head.rcode();
     counters.rcodes[rcode].add();
+    // `failover RCODE...`: such an answer sends us on to our next upstream;
+    // the last one's answer stands whatever it is.
+    if (i + 1 < n && Clock::now() < deadline &&
+        std::find(cfg_.failover_rcodes.begin(), cfg_.failover_rcodes.end(), rcode) != cfg_.failover_rcodes.end())
+      continue;
     // `next RCODE...`: the block's next forward tries; with none after us
     // the upstream's answer stands, as in CoreDNS.
+    const bool nodata = rcode == wire::rcode::NOERROR && head.ancount() == 0;
     if (cfg_.forward_follows &&
-        std::find(cfg_.next_rcodes.begin(), cfg_.next_rcodes.end(), rcode) != cfg_.next_rcodes.end()) {
+        (std::find(cfg_.next_rcodes.begin(), cfg_.next_rcodes.end(), rcode) != cfg_.next_rcodes.end() ||
+         (cfg_.next_on_nodata && nodata))) {
       req.response.start_response(req.query, req.packet);  // the next plugin starts afresh
       co_return co_await next(req);
     }

@@ -32,14 +32,18 @@ class Forward final : public Plugin {
   const Config& config() const { return cfg_; }
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
   uint64_t max_concurrent_rejects() const { return rejects_.sum([](const WorkerCounter& c) { return c.get(); }); }
+  // Queries that found every upstream down (sent to one at random, or
+  // refused with failfast_all_unhealthy_upstreams).
+  uint64_t healthcheck_broken() const { return broken_.sum([](const WorkerCounter& c) { return c.get(); }); }
   // Queries in flight over every worker (each worker counts its own).
   uint64_t in_flight() const { return in_flight_.sum([](const WorkerCounter& c) { return c.get(); }); }
   void collect(std::vector<prometheus::MetricFamily>& out) const;
 
  private:
   bool should_forward(const wire::Name& qname_lower) const;
-  // Upstream indexes in the order to try them (policy, down ones last).
-  size_t order(WorkerState& ws, std::array<uint8_t, 16>& out) const;
+  // Upstream indexes in the order to try them (policy; only healthy ones,
+  // or one at random when none is, or none with failfast).
+  size_t order(WorkerState& ws, std::array<uint8_t, 16>& out, uint16_t worker) const;
   asio::awaitable<ExchangeResult> attempt(WorkerState& ws, size_t upstream, bool use_stream,
                                           Request& req, std::span<uint8_t> query,
                                           std::vector<uint8_t>& big, Clock::time_point deadline);
@@ -53,6 +57,7 @@ class Forward final : public Plugin {
   HealthChecker health_;
   PerWorker<WorkerCounter> in_flight_;
   PerWorker<WorkerCounter> rejects_;
+  mutable PerWorker<WorkerCounter> broken_;
 };
 
 }  // namespace skycore::plugins::forward
