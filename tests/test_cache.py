@@ -546,3 +546,46 @@ def test_good_cache_block_validates(tmp_path):
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "Corefile: valid"
+
+
+def test_serve_stale_verify_timeout_then_the_late_refresh(start_server, upstreams):
+    """verify VERIFY_TIMEOUT: an upstream that holds its answer costs the
+    client the timeout, not the upstream's time; the late answer still
+    refreshes the entry for the next client. RESPONSE_TTL sets the stale TTL."""
+    up = upstreams(ttl=1)
+    srv = start_server(corefile(up, STALE.format("1h verify 300ms 7s")))
+    t0 = time.monotonic()
+    assert a_addresses(udp(query("svt.example.org"), srv.port)) == ["192.0.2.1"]
+    wait_until(t0 + 1.1)
+    up.hold = threading.Event()
+    try:
+        r = udp(query("svt.example.org"), srv.port, timeout=1.5)  # the held refresh never answers in time
+        assert a_addresses(r) == ["192.0.2.1"] and r.answer[0].ttl == 7
+        assert asked(up, "svt.example.org") == 2
+    finally:
+        up.hold.set()
+    poll(lambda: udp(query("svt.example.org"), srv.port).answer[0].ttl <= 1, 2.0, interval=0.05,
+         what="the late refresh to replace the stale answer")
+
+
+def test_serve_stale_policy_prefer_positive(start_server, upstreams):
+    up = upstreams(ttl=1)
+    srv = start_server(corefile(up, "cache {\n        success 100 3600 1\n        denial 100 3600 1\n"
+                                    "        serve_stale 1h verify\n        serve_stale_policy prefer_positive\n    }"))
+    t0 = time.monotonic()
+    assert a_addresses(udp(query("gone.example.org"), srv.port)) == ["192.0.2.1"]
+    wait_until(t0 + 1.1)
+    up.mode = "nxdomain"  # from now the name is gone upstream
+    r = udp(query("gone.example.org"), srv.port)
+    assert a_addresses(r) == ["192.0.2.1"] and r.answer[0].ttl == 30  # the last good answer
+    assert asked(up, "gone.example.org") == 2
+
+
+def test_without_prefer_positive_verify_gives_the_nxdomain(start_server, upstreams):
+    up = upstreams(ttl=1)
+    srv = start_server(corefile(up, STALE.format("1h verify")))
+    t0 = time.monotonic()
+    assert a_addresses(udp(query("gone2.example.org"), srv.port)) == ["192.0.2.1"]
+    wait_until(t0 + 1.1)
+    up.mode = "nxdomain"
+    assert udp(query("gone2.example.org"), srv.port).rcode() == dns.rcode.NXDOMAIN

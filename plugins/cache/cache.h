@@ -4,6 +4,9 @@
 // and answers without re-encoding or allocating.
 #pragma once
 #include <asio/any_io_executor.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <memory>
 
 #include "core/plugin/metrics.h"
 #include "core/plugin/plugin.h"
@@ -27,10 +30,24 @@ class Cache final : public Plugin {
   // Completes `req.response` from a hit of `len` bytes in its buffer.
   void answer_from_cache(Request& req, size_t len) const;
   void remember(Request& req, const Key& key);
+  // A query of our own (prefetch, stale refresh): owns its buffers, and
+  // says when it is done to a client that waits for it.
+  struct Refresh {
+    explicit Refresh(asio::any_io_executor ex) : finished(ex, asio::steady_timer::time_point::max()) {}
+    std::vector<uint8_t> packet;
+    std::vector<uint8_t> out = std::vector<uint8_t>(wire::kMaxMessage);
+    Request req;
+    Result result;
+    bool done = false, usable = false;
+    asio::steady_timer finished;  // cancelled when done
+  };
+  // Whether a refresh's answer replaces an entry of `stale_kind`.
+  bool usable_refresh(const Result& res, std::span<const uint8_t> msg, Kind stale_kind) const;
   // Runs the rest of the chain for a copy of `req` in the background and
-  // stores the answer (prefetch, stale refresh). The client never waits.
-  void refresh_in_background(const Request& req, const Key& key, Next next,
-                             asio::any_io_executor ex);
+  // stores the answer, or marks the refresh failed.
+  std::shared_ptr<Refresh> refresh_in_background(const Request& req, const Key& key, Kind stale_kind, Next next,
+                                                 asio::any_io_executor ex);
+  asio::awaitable<Result> verify(Request& req, const Key& key, const Hit& stale, Next next);
 
   Config cfg_;
   Store store_;

@@ -5,6 +5,7 @@
 #include "core/plugin/zone_args.h"
 #include "core/corefile/reverse_zone.h"
 #include "core/corefile/bounded_args.h"
+#include "core/corefile/duration.h"
 
 #include <algorithm>
 #include <charconv>
@@ -81,14 +82,34 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
           }
         }
       } else if (prop == "serve_stale") {
+        // serve_stale [DURATION] [immediate [RESPONSE_TTL [FAILURE_RECHECK]]]
+        // serve_stale [DURATION] verify [VERIFY_TIMEOUT [RESPONSE_TTL [FAILURE_RECHECK]]]
         auto a = c.remaining_args();
-        if (a.size() > 2) throw c.arg_err();
+        if (a.size() > 5) throw c.arg_err();
         cfg.serve_stale = a.empty() ? seconds(3600) : duration(c, "cache: serve_stale", a[0]);
-        if (a.size() == 2) {
+        size_t i = 2;
+        if (a.size() >= 2) {
           if (a[1] == "immediate") cfg.stale_mode = StaleMode::immediate;
           else if (a[1] == "verify") cfg.stale_mode = StaleMode::verify;
-          else throw c.err(fmt::format("cache: serve_stale: unknown mode '{}'", a[1]));
+          else throw c.err(fmt::format("cache: serve_stale: unknown mode '{}' (want immediate or verify)", a[1]));
         }
+        if (cfg.stale_mode == StaleMode::verify && i < a.size()) {
+          auto d = corefile::parse_duration(a[i]);
+          if (!d || *d > std::chrono::seconds(60))
+            throw c.err(fmt::format("cache: serve_stale: verify timeout '{}': want a duration up to 60s", a[i]));
+          cfg.verify_timeout = *d;
+          ++i;
+        }
+        if (i < a.size()) cfg.stale_ttl = duration(c, "cache: serve_stale response TTL", a[i++], std::chrono::hours(1));
+        if (i < a.size())
+          cfg.failure_recheck = duration(c, "cache: serve_stale failure recheck", a[i++], std::chrono::minutes(5));
+        if (i < a.size()) throw c.arg_err();
+      } else if (prop == "serve_stale_policy") {
+        auto a = c.remaining_args();
+        if (a.size() != 1) throw c.arg_err();
+        if (a[0] != "prefer_positive")
+          throw c.err(fmt::format("cache: serve_stale_policy: unknown policy '{}' (want prefer_positive)", a[0]));
+        cfg.prefer_positive = true;
       } else if (prop == "servfail") {
         auto a = c.remaining_args();
         if (a.size() != 1) throw c.arg_err();
@@ -108,6 +129,8 @@ Config parse_config(corefile::TokenCursor& c, const std::vector<std::string>& bl
       }
     }
   }
+  if (cfg.prefer_positive && cfg.serve_stale.count() == 0)
+    throw c.err("cache: serve_stale_policy needs serve_stale");
   if (cfg.zones.empty())
     for (const auto& z : block_zones) cfg.zones.push_back(*wire::Name::from_text(z));
   return cfg;

@@ -34,6 +34,14 @@ struct Config {
   unsigned prefetch_percentage = 10;
   seconds serve_stale{0};      // 0: off
   StaleMode stale_mode = StaleMode::immediate;
+  // verify VERIFY_TIMEOUT: how long a client waits for the refresh before
+  // it gets the stale answer (the refresh carries on); 0: as long as it takes.
+  std::chrono::milliseconds verify_timeout{0};
+  seconds stale_ttl{30};       // RESPONSE_TTL: the TTL of stale answers (RFC 8767's 30 s)
+  seconds failure_recheck{0};  // FAILURE_RECHECK: no new refresh this long after one failed
+  // serve_stale_policy prefer_positive: a stale answer with records beats
+  // a refresh that brings NXDOMAIN, NODATA or an error.
+  bool prefer_positive = false;
   seconds servfail_ttl{5};     // 0: SERVFAIL is not cached
   bool keepttl = false;
   // The clock entries age by (tests inject their own).

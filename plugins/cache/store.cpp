@@ -56,7 +56,7 @@ CounterTotals Store::counters() const {
 }
 
 Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale,
-                  uint16_t worker) {
+                  uint16_t worker, bool verifying) {
   Counters& counters = counters_[worker];
   Shard& s = shard(key.hash);
   std::lock_guard lock(s.mu);
@@ -88,15 +88,15 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
   std::memcpy(out.data(), e.wire.data(), e.wire.size());
   hit.len = e.wire.size();
   // Age every TTL in place; never promise more than we will keep it.
-  uint32_t remaining = hit.found == Found::stale ? kStaleTtl : e.lifetime - age;
+  uint32_t remaining = hit.found == Found::stale ? limits_.stale_ttl : e.lifetime - age;
   for (size_t i = 0; i < e.ttl_offsets.size(); ++i) {
     uint32_t ttl = e.ttls[i];
-    if (hit.found == Found::stale) ttl = kStaleTtl;
+    if (hit.found == Found::stale) ttl = limits_.stale_ttl;
     else if (!limits_.keepttl) ttl = std::min(ttl > age ? ttl - age : 0, remaining);
     wire::store32(out.data() + e.ttl_offsets[i], ttl);
   }
   if (hit.found == Found::stale) {
-    counters.stale.add();
+    if (!verifying) counters.stale.add();
   } else {
     counters.hits[static_cast<size_t>(e.kind)].add();
   }
@@ -116,11 +116,20 @@ Hit Store::lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out,
       counters.prefetches.add();
     }
   }
-  if (hit.found == Found::stale && !e.prefetching) {
-    e.prefetching = true;  // one background refresh at a time
+  if (hit.found == Found::stale && !e.prefetching && now >= e.recheck_after) {
+    e.prefetching = true;  // one refresh at a time
     hit.prefetch_due = true;
   }
   return hit;
+}
+
+void Store::refresh_failed(const Key& key, Clock::time_point now) {
+  Shard& s = shard(key.hash);
+  std::lock_guard lock(s.mu);
+  auto it = s.map.find(key.hash);
+  if (it == s.map.end() || !(it->second.key == key)) return;
+  it->second.prefetching = false;
+  it->second.recheck_after = now + limits_.failure_recheck;
 }
 
 void Store::prefetch_done(const Key& key) {
@@ -157,6 +166,14 @@ void Store::insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clo
   Shard& s = shard(key.hash);
   std::lock_guard lock(s.mu);
   auto it = s.map.find(key.hash);
+  if (limits_.prefer_positive && a.kind != Kind::success && it != s.map.end() && it->second.key == key &&
+      it->second.kind == Kind::success) {
+    // serve_stale_policy prefer_positive: the last good answer stays while
+    // it may still be served stale.
+    const Entry& old = it->second;
+    auto age = std::chrono::duration_cast<std::chrono::seconds>(now - old.stored);
+    if (age < std::chrono::seconds(old.lifetime) + limits_.serve_stale) return;
+  }
   if (it != s.map.end()) {  // refresh (or a hash collision: the newer answer wins)
     --s.count[static_cast<size_t>(it->second.kind)];
     s.map.erase(it);

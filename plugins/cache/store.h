@@ -56,26 +56,36 @@ struct StoreLimits {
   std::chrono::seconds prefetch_window{60};
   unsigned prefetch_percentage = 10;
   bool keepttl = false;
+  uint32_t stale_ttl = 30;                // the TTL stale answers carry
+  std::chrono::seconds failure_recheck{0};  // after a failed refresh, none for this long
+  bool prefer_positive = false;           // a negative answer never replaces a usable positive one
 };
 
 class Store {
  public:
   static constexpr size_t kShards = 16;
-  static constexpr uint32_t kStaleTtl = 30;  // RFC 8767's recommended stale TTL
 
   // `workers`: Request::worker is below it (the counters' slots).
   explicit Store(StoreLimits limits, size_t workers = 1);
 
   // Copies a live (or, within serve_stale, an expired) entry into `out`
   // with TTLs aged by its time in the cache; ID and question are the
-  // caller's to patch. Stale answers carry TTL 30.
+  // caller's to patch. Stale answers carry the stale TTL (30 s unless set).
+  // `verifying`: a stale entry found is not counted (serve_stale verify
+  // asks the chain first; the caller counts what it served).
   Hit lookup(const Key& key, Clock::time_point now, std::span<uint8_t> out, bool allow_stale,
-             uint16_t worker = 0);
+             uint16_t worker = 0, bool verifying = false);
   // Stores `msg` (without OPT); `a` came from analyze().
   void insert(const Key& key, std::span<const uint8_t> msg, Analysis a, Clock::time_point now,
               uint16_t worker = 0);
-  // Lets a later lookup trigger a new prefetch (after one failed or finished).
+  // Lets a later lookup trigger a new prefetch (after one finished).
   void prefetch_done(const Key& key);
+  // A refresh failed (or, with prefer_positive, brought only a negative
+  // answer): the stale entry stays, and no new refresh starts before the
+  // failure recheck time has passed.
+  void refresh_failed(const Key& key, Clock::time_point now);
+  void count_stale(uint16_t worker) { counters_[worker].stale.add(); }
+  void count_miss(uint16_t worker) { counters_[worker].misses.add(); }
 
   size_t entries(Kind k) const;
   CounterTotals counters() const;
@@ -92,6 +102,7 @@ class Store {
     Clock::time_point last_hit;   // prefetch: gaps between hits
     uint32_t window_hits = 0;     // hits since the last gap
     bool prefetching = false;
+    Clock::time_point recheck_after{};  // no refresh before (a failed one)
   };
   struct Shard {
     mutable std::mutex mu;

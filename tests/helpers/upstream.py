@@ -6,6 +6,7 @@ switched while it runs:
                      NODATA for other types; negative answers carry an SOA
   mode = "silent"    receives and never replies
   mode = "servfail"  SERVFAIL for everything
+  mode = "nxdomain"  NXDOMAIN (with an SOA) for everything
   mode = "truncate"  over UDP: an empty answer with TC; over TCP: the full answer
   mode = "spoof"     first a reply with a wrong ID and one with a wrong question, then the real one
 It counts queries per transport and keeps the last ones it saw.
@@ -148,10 +149,10 @@ class Upstream:
             return [r.to_wire()]
         qname = q.question[0].name
         qtype = q.question[0].rdtype
-        if qtype == dns.rdatatype.A and not qname.to_text().startswith("nx"):
+        if qtype == dns.rdatatype.A and not qname.to_text().startswith("nx") and mode != "nxdomain":
             ips = self.answer_ip if isinstance(self.answer_ip, (list, tuple)) else [self.answer_ip]
             r.answer.append(dns.rrset.from_text(qname, self.ttl, "IN", "A", *ips))
-        elif qname.to_text().startswith("nx"):
+        elif qname.to_text().startswith("nx") or mode == "nxdomain":
             r.set_rcode(dns.rcode.NXDOMAIN)
         if not r.answer and self.negative_soa:
             zone = qname.parent() if len(qname) > 2 else qname

@@ -92,3 +92,89 @@ TEST_CASE("cache: serve_stale answers an expired entry while the upstream fails"
   CHECK(testing::run(cache, q.req, up).rcode == rcode::SERVFAIL);
   CHECK(up.calls == 3);
 }
+
+TEST_CASE("cache: serve_stale immediate RESPONSE_TTL FAILURE_RECHECK") {
+  Cache cache(config("{\n  serve_stale 1h immediate 10s 60s\n }"), 1);
+  StubNext up;
+  upstream_answer(up);
+  up.answer(rcode::NOERROR);
+  ask(cache, up, "rt.example.org.");
+  advance(400);
+  up.answer(rcode::SERVFAIL, false);
+  CHECK(ask(cache, up, "rt.example.org.") == 10);  // RESPONSE_TTL
+  CHECK(up.calls == 2);                            // the refresh behind it failed
+  advance(30);
+  CHECK(ask(cache, up, "rt.example.org.") == 10);
+  CHECK(up.calls == 2);  // within FAILURE_RECHECK: no new refresh
+  advance(31);
+  ask(cache, up, "rt.example.org.");
+  CHECK(up.calls == 3);  // past it: one more try
+}
+
+TEST_CASE("cache: serve_stale verify asks first; VERIFY_TIMEOUT 0 waits for the answer") {
+  Cache cache(config("{\n  serve_stale 1h verify\n }"), 1);
+  StubNext up;
+  upstream_answer(up);
+  up.answer(rcode::NOERROR);
+  ask(cache, up, "v.example.org.");
+  advance(400);
+  CHECK(ask(cache, up, "v.example.org.") == 300);  // refreshed before answering: fresh TTL
+  CHECK(up.calls == 2);
+  advance(400);
+  up.answer(rcode::SERVFAIL, false);
+  CHECK(ask(cache, up, "v.example.org.") == 30);  // refresh failed: stale
+  CHECK(up.calls == 3);
+  auto t = cache.store().counters();
+  CHECK(t.stale == 1);
+}
+
+TEST_CASE("cache: serve_stale_policy prefer_positive keeps the last answer over NXDOMAIN") {
+  for (const char* mode : {"immediate", "verify"}) {
+    CAPTURE(mode);
+    Cache cache(config((std::string("{\n  serve_stale 1h ") + mode + "\n  serve_stale_policy prefer_positive\n }").c_str()), 1);
+    StubNext up;
+    upstream_answer(up);
+    up.answer(rcode::NOERROR);
+    ask(cache, up, "pp.example.org.");
+    advance(400);
+    // The name is gone upstream: NXDOMAIN, no records.
+    up.write = [](Request&) {};
+    up.answer(rcode::NXDOMAIN);
+    CHECK(ask(cache, up, "pp.example.org.") == 30);  // still the last good answer
+    CHECK(ask(cache, up, "pp.example.org.") == 30);
+    advance(3600);  // past the stale window: the NXDOMAIN shows
+    TestQuery q("pp.example.org.", rrtype::A);
+    testing::run(cache, q.req, up);
+    CHECK(q.rcode() == rcode::NXDOMAIN);
+  }
+  // Without the policy a verified NXDOMAIN is what the client gets.
+  Cache plain(config("{\n  serve_stale 1h verify\n }"), 1);
+  StubNext up;
+  upstream_answer(up);
+  up.answer(rcode::NOERROR);
+  ask(plain, up, "np.example.org.");
+  advance(400);
+  up.write = [](Request&) {};
+  up.answer(rcode::NXDOMAIN);
+  TestQuery q("np.example.org.", rrtype::A);
+  testing::run(plain, q.req, up);
+  CHECK(q.rcode() == rcode::NXDOMAIN);
+}
+
+TEST_CASE("cache: serve_stale option errors") {
+  auto error = [](const char* body) {
+    try {
+      config(body);
+    } catch (const corefile::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error("{\n  serve_stale 1h sometimes\n }").find("unknown mode 'sometimes'") != std::string::npos);
+  CHECK(error("{\n  serve_stale 1h verify 2m\n }").find("verify timeout '2m'") != std::string::npos);
+  CHECK(error("{\n  serve_stale 1h immediate 30s 10m\n }").find("failure recheck") != std::string::npos);
+  CHECK(error("{\n  serve_stale 1h immediate 30s 1m 5\n }").find("wrong argument count") != std::string::npos);
+  CHECK(error("{\n  serve_stale_policy prefer_positive\n }").find("serve_stale_policy needs serve_stale") != std::string::npos);
+  CHECK(error("{\n  serve_stale 1h\n  serve_stale_policy prefer_latest\n }").find("unknown policy") != std::string::npos);
+  CHECK(error("{\n  serve_stale 1h verify 100ms 30s 30s\n  serve_stale_policy prefer_positive\n }").empty());
+}
