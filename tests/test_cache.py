@@ -521,7 +521,7 @@ def write(tmp_path, body):
 
 @pytest.mark.parametrize("body,message", [
     ("        bogus", "Corefile:4: unknown property 'bogus'"),
-    ("        success 0", "Corefile:4: cache: capacity: 0 is out of range (1 to 100000000)"),
+    ("        success -1", "Corefile:4: cache: capacity: -1 is out of range (0 to 100000000)"),
     ("        denial 10 5 10", "Corefile:4: cache: MINTTL is larger than TTL"),
     ("        prefetch 1 1m 200%", "Corefile:4: cache: prefetch percentage: 200 is out of range (0 to 100)"),
     ("        prefetch 0", "Corefile:4: cache: prefetch amount: 0 is out of range"),
@@ -589,3 +589,14 @@ def test_without_prefer_positive_verify_gives_the_nxdomain(start_server, upstrea
     wait_until(t0 + 1.1)
     up.mode = "nxdomain"
     assert udp(query("gone2.example.org"), srv.port).rcode() == dns.rcode.NXDOMAIN
+
+
+def test_denial_capacity_zero_caches_no_negative_answers(start_server, upstreams):
+    """kubespray's `denial 0`: NXDOMAIN goes upstream every time, answers stay cached."""
+    up = upstreams()
+    srv = start_server(corefile(up, "cache {\n        denial 0\n    }"))
+    for _ in range(2):
+        assert udp(query("nxgone.example.org"), srv.port).rcode() == dns.rcode.NXDOMAIN
+        assert a_addresses(udp(query("kept.example.org"), srv.port)) == ["192.0.2.1"]
+    assert asked(up, "nxgone.example.org") == 2
+    assert asked(up, "kept.example.org") == 1

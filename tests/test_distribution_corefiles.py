@@ -36,9 +36,7 @@ KUBE_FIXTURE = HERE / "fixtures" / "kube" / "cluster.json"
 # file name -> why it does not pass yet (issue 14's remaining plugins, and
 # files that are not Corefiles as they stand).
 KNOWN = {
-    "kubespray-all-options.Corefile": "k8s_external is not implemented yet",
-    "k8s_external.Corefile": "k8s_external is not implemented yet",
-    "k8s_external-transfer.Corefile": "transfer and k8s_external are not implemented yet",
+    "k8s_external-transfer.Corefile": "transfer is not implemented yet",
     "k8s-docs-kubedns-translation.Corefile": "federation is not implemented (CoreDNS removed it in 1.7.0)",
     "openshift-forward-tls.Corefile": "-validate reads the files a Corefile names; the CA bundle "
                                       "exists only inside OpenShift's pod (runs with the path replaced)",
@@ -225,6 +223,12 @@ CLIENT_POD = {"kind": "Pod", "apiVersion": "v1",
               "spec": {"containers": [{"name": "c", "image": "busybox"}]},
               "status": {"phase": "Running", "podIP": "127.0.0.1", "podIPs": [{"ip": "127.0.0.1"}]}}
 
+LB_SERVICE = {"kind": "Service", "apiVersion": "v1",
+              "metadata": {"name": "lb-probe", "namespace": "testns", "uid": "uid-lb-probe"},
+              "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.250", "clusterIPs": ["10.96.0.250"],
+                       "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]},
+              "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.250"}]}}}
+
 RUNNABLE = [(i, p) for i, p in corefiles() if p.suffix == ".Corefile" or p.suffix == ".server"]
 
 
@@ -266,6 +270,7 @@ def test_runs_with_only_addresses_ports_endpoints_and_paths_replaced(start_serve
     with FakeKube() as kube, Upstream() as up:
         kube.load_fixture(KUBE_FIXTURE)
         kube.add(CLIENT_POD)  # the tests' own address is a pod in testns (autopath)
+        kube.add(LB_SERVICE)  # a load balancer for k8s_external
         env = Env(tmp_path, up, kube)
         adapted, blocks = adapt(text, env)
         (tmp_path / "adapted.Corefile").write_text(adapted)
@@ -339,7 +344,17 @@ def check_autopath(blocks):
             for rr in rrset] == ["example.com."]
 
 
+def check_k8s_external(zone):
+    def check(blocks):
+        r = ask(root(blocks), f"lb-probe.testns.{zone}.")
+        assert a_addresses(r) == ["192.0.2.250"], r
+        assert ask(root(blocks), f"svc1.testns.{zone}.").rcode() == dns.rcode.NXDOMAIN  # no outside address
+    return check
+
+
 SPECIFIC = {
+    "k8s_external.Corefile": check_k8s_external("example.org"),
+    "kubespray-all-options.Corefile": check_k8s_external("k8s_external.local"),
     "autopath-kubeadm.Corefile": check_autopath,
     "aks.Corefile": check_aks,
     "gardener-query-rewriting.Corefile": check_gardener_rewrite,

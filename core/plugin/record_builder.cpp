@@ -52,7 +52,7 @@ class PrioritySums {
 }  // namespace
 
 void RecordBuilder::add_soa(wire::Section section, const wire::Name& owner) {
-  add_zone_soa(req_.response, section, owner, zone_, ttl_, serial_, ttl_);
+  add_zone_soa(req_.response, section, owner, zone_, ttl_, serial_, ttl_, style_);
 }
 
 void RecordBuilder::nodata() { add_soa(wire::Section::authority, zone_); }
@@ -68,15 +68,15 @@ void RecordBuilder::apex() {
   if (qtype == wire::rrtype::SOA) {
     add_soa(wire::Section::answer, req_.query.qname);
   } else if (qtype == wire::rrtype::NS) {
-    w.add_name_rr(wire::Section::answer, req_.query.qname, wire::rrtype::NS, ttl_, zone_ns_name(zone_));
-    add_ns_address(w, wire::Section::additional, zone_, req_.local_addr, ttl_, qtype);
+    w.add_name_rr(wire::Section::answer, req_.query.qname, wire::rrtype::NS, ttl_, zone_ns_name(zone_, style_));
+    add_ns_address(w, wire::Section::additional, zone_, req_.local_addr, ttl_, qtype, style_);
   } else {
     nodata();
   }
 }
 
 void RecordBuilder::ns_target() {
-  if (!add_ns_address(req_.response, wire::Section::answer, zone_, req_.local_addr, ttl_, req_.query.qtype))
+  if (!add_ns_address(req_.response, wire::Section::answer, zone_, req_.local_addr, ttl_, req_.query.qtype, style_))
     nodata();
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/plugin/request.h"
 #include "core/plugin/service_backend.h"
+#include "core/plugin/zone_soa.h"
 
 namespace skycore {
 
@@ -21,8 +22,9 @@ uint16_t srv_weight(uint64_t weight, uint64_t sum_of_priority);
 class RecordBuilder {
  public:
   // `ttl` is the zone's own records' TTL and the SOA minimum.
-  RecordBuilder(Request& req, const wire::Name& zone, uint32_t serial, uint32_t ttl)
-      : req_(req), zone_(zone), serial_(serial), ttl_(ttl) {}
+  RecordBuilder(Request& req, const wire::Name& zone, uint32_t serial, uint32_t ttl,
+                const ZoneSoaStyle& style = default_soa_style())
+      : req_(req), zone_(zone), serial_(serial), ttl_(ttl), style_(style) {}
 
   // The zone apex: SOA, NS with ns.dns.<zone>'s address in the additional
   // section, NODATA for any other type.
@@ -44,6 +46,7 @@ class RecordBuilder {
   const wire::Name& zone_;
   uint32_t serial_;
   uint32_t ttl_;
+  const ZoneSoaStyle& style_;
 };
 
 // After an alias's CNAME (written by answer()): the target's A/AAAA/CNAME

@@ -7,11 +7,12 @@
 namespace skycore {
 
 ServiceAnswerer::ServiceAnswerer(std::string_view plugin, std::vector<wire::Name> zones, ServiceBackend& backend,
-                                 Fallthrough fallthrough, size_t workers)
+                                 Fallthrough fallthrough, size_t workers, ZoneSoaStyle style)
     : plugin_(plugin),
       zones_(std::move(zones)),
       backend_(backend),
       fallthrough_(std::move(fallthrough)),
+      style_(std::move(style)),
       scratch_(std::max<size_t>(workers, 1)) {}
 
 asio::awaitable<Result> ServiceAnswerer::serve(Request& req, Next next) {
@@ -26,12 +27,12 @@ asio::awaitable<Result> ServiceAnswerer::serve(Request& req, Next next) {
 
   QnameLabels labels(req.query.qname_lower);
   const ServiceQuery q{req, *zone, labels.above(*zone), backend_.answer_type(req.query.qtype)};
-  RecordBuilder out(req, *zone, backend_.serial(q), backend_.min_ttl(q));
+  RecordBuilder out(req, *zone, backend_.serial(q), backend_.min_ttl(q), style_);
   if (q.labels.empty()) {
     out.apex();
     co_return Result::written(plugin_, wire::rcode::NOERROR);
   }
-  if (q.labels.size() == 2 && q.labels[0] == "ns" && q.labels[1] == "dns") {
+  if (q.labels.size() == 2 && q.labels[0] == style_.host && q.labels[1] == style_.apex) {
     out.ns_target();  // the apex NS's target: this server's own address, as CoreDNS
     co_return Result::written(plugin_, wire::rcode::NOERROR);
   }

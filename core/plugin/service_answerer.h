@@ -10,13 +10,14 @@
 #include "core/plugin/fallthrough.h"
 #include "core/plugin/plugin.h"
 #include "core/plugin/service_backend.h"
+#include "core/plugin/zone_soa.h"
 
 namespace skycore {
 
 class ServiceAnswerer {
  public:
   ServiceAnswerer(std::string_view plugin, std::vector<wire::Name> zones, ServiceBackend& backend,
-                  Fallthrough fallthrough, size_t workers);
+                  Fallthrough fallthrough, size_t workers, ZoneSoaStyle style = {});
   asio::awaitable<Result> serve(Request& req, Next next);
   const std::vector<wire::Name>& zones() const { return zones_; }
 
@@ -29,6 +30,7 @@ class ServiceAnswerer {
   std::vector<wire::Name> zones_;
   ServiceBackend& backend_;
   Fallthrough fallthrough_;
+  ZoneSoaStyle style_;
   std::vector<Scratch> scratch_;
 };
 

@@ -5,26 +5,43 @@
 #pragma once
 #include <asio/ip/address.hpp>
 
+#include <string>
+
 #include "core/wire/name.h"
 #include "core/wire/writer.h"
 
 namespace skycore {
 
+// How a plugin's apex looks: kubernetes and etcd's (ns.dns.<zone>, 7200
+// 1800 86400) by default; k8s_external's is ns1.<apex>.<zone> with 14400
+// 3600 604800.
+struct ZoneSoaStyle {
+  std::string host = "ns";   // the name server's first label
+  std::string apex = "dns";  // the label below the zone that holds it
+  uint32_t refresh = 7200, retry = 1800, expire = 86400;
+};
+inline const ZoneSoaStyle& default_soa_style() {
+  static const ZoneSoaStyle s;
+  return s;
+}
+
 // ns.dns.<zone>: the zone's name server as these plugins call it.
-inline wire::Name zone_ns_name(const wire::Name& zone) {
+inline wire::Name zone_ns_name(const wire::Name& zone, const ZoneSoaStyle& style = default_soa_style()) {
   wire::Name ns = zone;
-  ns.prepend_label("dns");
-  ns.prepend_label("ns");
+  ns.prepend_label(style.apex);
+  ns.prepend_label(style.host);
   return ns;
 }
 
 // Appends the zone's SOA owned by `owner` (the zone for negative answers'
 // authority section, the query name for an SOA query).
 inline bool add_zone_soa(wire::MessageWriter& w, wire::Section section, const wire::Name& owner,
-                         const wire::Name& zone, uint32_t ttl, uint32_t serial, uint32_t minimum) {
+                         const wire::Name& zone, uint32_t ttl, uint32_t serial, uint32_t minimum,
+                         const ZoneSoaStyle& style = default_soa_style()) {
   wire::Name rname = zone;
   rname.prepend_label("hostmaster");
-  return w.add_soa(section, owner, ttl, zone_ns_name(zone), rname, serial, 7200, 1800, 86400, minimum);
+  return w.add_soa(section, owner, ttl, zone_ns_name(zone, style), rname, serial, style.refresh, style.retry,
+                   style.expire, minimum);
 }
 
 // The address ns.dns.<zone> stands for: this server's own, as CoreDNS gives
@@ -37,6 +54,7 @@ asio::ip::address server_address(const asio::ip::address& local);
 // `qtype` (A or AAAA; any for the additional section of an NS answer).
 // Returns whether it added one.
 bool add_ns_address(wire::MessageWriter& w, wire::Section section, const wire::Name& zone,
-                    const asio::ip::address& local, uint32_t ttl, uint16_t qtype);
+                    const asio::ip::address& local, uint32_t ttl, uint16_t qtype,
+                    const ZoneSoaStyle& style = default_soa_style());
 
 }  // namespace skycore

@@ -45,7 +45,8 @@ std::vector<wire::Name> zones(corefile::TokenCursor& c, std::span<const std::str
 void parse_kind(corefile::TokenCursor& c, KindConfig& k) {
   auto args = c.remaining_args();
   if (args.empty() || args.size() > 3) throw c.arg_err();
-  k.capacity = static_cast<size_t>(corefile::bounded_int(c, "cache: capacity", args[0], 1, kMaxCapacity));
+  // 0 caches nothing of that kind (kubespray writes `denial 0` to turn negative caching off).
+  k.capacity = static_cast<size_t>(corefile::bounded_int(c, "cache: capacity", args[0], 0, kMaxCapacity));
   if (args.size() > 1) k.max_ttl = ttl(c, "cache: TTL", args[1]);
   if (args.size() > 2) k.min_ttl = ttl(c, "cache: MINTTL", args[2]);
   if (k.min_ttl > k.max_ttl) throw c.err("cache: MINTTL is larger than TTL");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/plugin/fallthrough.h"
+#include "core/plugin/external_source.h"
 #include "core/plugin/plugin.h"
 #include "core/plugin/search_path.h"
 #include "core/plugin/service_answerer.h"
@@ -48,7 +49,7 @@ struct Config {
   std::vector<wire::Name> host_search;
 };
 
-class Kubernetes final : public Plugin, public SearchPathSource, private ServiceBackend {
+class Kubernetes final : public Plugin, public SearchPathSource, public ExternalSource, private ServiceBackend {
  public:
   Kubernetes(Config cfg, size_t workers);
   ~Kubernetes() override;
@@ -67,6 +68,12 @@ class Kubernetes final : public Plugin, public SearchPathSource, private Service
   // as the kubelet writes it: <ns>.svc.<zone> svc.<zone> <zone>, then the
   // host's.
   bool search_path(const Request& req, SearchPath& out) const override;
+
+  // ExternalSource (k8s_external, external.cpp).
+  bool external_ready() const override { return synced_; }
+  Lookup external(const ServiceQuery& q, bool headless, uint32_t ttl,
+                  std::vector<ServiceEntry>& out) const override;
+  uint32_t external_version() const override { return static_cast<uint32_t>(snapshot_.version()); }
 
  private:
   // ServiceBackend: look-ups in the current snapshot.

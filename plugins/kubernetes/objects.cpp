@@ -142,6 +142,25 @@ std::optional<Service> parse_service(const Object::Ptr& o, std::string& why) {
     }
   }
   s.ports = parse_ports(array(spec, "ports"));
+  // What k8s_external serves: spec.externalIPs and the load balancer's
+  // ingress addresses (or its host name, as cloud load balancers give).
+  if (auto list = array(spec, "externalIPs"))
+    for (size_t i = 0; i < list->size(); ++i) {
+      auto v = list->get(i);
+      if (v.isString())
+        if (auto ip = parse_ip(v.extract<std::string>())) s.external_ips.push_back(*ip);
+    }
+  if (auto ingress = array(object(object(o, "status"), "loadBalancer"), "ingress"))
+    for (size_t i = 0; i < ingress->size(); ++i) {
+      auto entry = ingress->getObject(i);
+      if (auto ip = parse_ip(text(entry, "ip"))) {
+        if (std::find(s.external_ips.begin(), s.external_ips.end(), *ip) == s.external_ips.end())
+          s.external_ips.push_back(*ip);
+      } else if (std::string host = lower(text(entry, "hostname")); !host.empty() && s.external_host.empty()) {
+        while (!host.empty() && host.back() == '.') host.pop_back();
+        s.external_host = host;
+      }
+    }
   s.publish_not_ready = flag(spec, "publishNotReadyAddresses").value_or(false);
   if (auto ann = object(object(o, "metadata"), "annotations"))
     if (text(ann, "service.alpha.kubernetes.io/tolerate-unready-endpoints") == "true") s.publish_not_ready = true;

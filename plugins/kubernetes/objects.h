@@ -32,6 +32,8 @@ struct Service {
   std::string external_name;  // lowercased, no trailing dot
   std::vector<Port> ports;
   bool publish_not_ready = false;  // or the tolerate-unready annotation
+  std::vector<Ip> external_ips;    // spec.externalIPs, then status.loadBalancer.ingress[].ip
+  std::string external_host;       // the first ingress hostname (lowercased, no dot), if no ip
 };
 
 struct Endpoint {

@@ -44,6 +44,9 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
     if (!wanted(svc.ns)) continue;
     namespaces_.insert(svc.ns);  // a Service's namespace exists even before its watch caught up
     const std::string base = svc.name + "." + svc.ns + ".svc";
+    if (!svc.external_ips.empty() || !svc.external_host.empty())
+      externals_.emplace(svc.name + "." + svc.ns, External{svc.external_ips, svc.external_host, svc.ports});
+    if (svc.kind == Service::Kind::headless) headless_.insert(svc.name + "." + svc.ns);
     auto it = slices.find(svc.ns + "/" + svc.name);
     const auto& mine = it == slices.end() ? kNone : it->second;
 

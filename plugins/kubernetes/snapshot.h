@@ -28,6 +28,13 @@ struct Node {
   std::string cname;       // an ExternalName's target (absolute, no trailing dot)
 };
 
+// A Service as k8s_external serves it: "svc.ns" -> its outside addresses.
+struct External {
+  std::vector<Ip> addrs;
+  std::string host;  // a load balancer's host name (when it has no address)
+  std::vector<Port> ports;
+};
+
 struct BuildOptions {
   std::vector<std::string> namespaces;  // only these (empty = all)
   bool endpoint_pod_names = false;
@@ -66,6 +73,13 @@ class Snapshot {
   }
   size_t size() const { return nodes_.size(); }
   const PodIndex& pods() const { return pods_; }
+  // k8s_external: "svc.ns" of a Service with outside addresses, and whether
+  // "svc.ns" is a headless Service (its records are "... .svc.ns.svc" here).
+  const External* external(std::string_view svc_ns) const {
+    auto it = externals_.find(svc_ns);
+    return it == externals_.end() ? nullptr : &it->second;
+  }
+  bool is_headless(std::string_view svc_ns) const { return headless_.find(svc_ns) != headless_.end(); }
 
  private:
   Node& node(const std::string& name) { return nodes_[name]; }
@@ -74,6 +88,8 @@ class Snapshot {
   std::unordered_set<std::string, StringHash, std::equal_to<>> namespaces_;
   std::unordered_map<Ip, std::vector<std::string>, IpHash> ptr_;
   PodIndex pods_;
+  std::unordered_map<std::string, External, StringHash, std::equal_to<>> externals_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> headless_;
 };
 
 }  // namespace skycore::plugins::kubernetes
