@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import dns.message
+import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -36,7 +37,6 @@ KUBE_FIXTURE = HERE / "fixtures" / "kube" / "cluster.json"
 # file name -> why it does not pass yet (issue 14's remaining plugins, and
 # files that are not Corefiles as they stand).
 KNOWN = {
-    "k8s_external-transfer.Corefile": "transfer is not implemented yet",
     "k8s-docs-kubedns-translation.Corefile": "federation is not implemented (CoreDNS removed it in 1.7.0)",
     "openshift-forward-tls.Corefile": "-validate reads the files a Corefile names; the CA bundle "
                                       "exists only inside OpenShift's pod (runs with the path replaced)",
@@ -352,7 +352,17 @@ def check_k8s_external(zone):
     return check
 
 
+def check_transfer(blocks):
+    # `transfer example.org { to * }`: the k8s_external zone by AXFR over TCP.
+    b = root(blocks)
+    msgs = list(dns.query.xfr(b["addrs"][0], "example.org.", port=b["port"], lifetime=10, relativize=False))
+    records = [(str(rrset.name), dns.rdatatype.to_text(rrset.rdtype)) for m in msgs for rrset in m.answer]
+    assert records[0] == ("example.org.", "SOA") and records[-1] == ("example.org.", "SOA")
+    assert ("lb-probe.testns.example.org.", "A") in records
+
+
 SPECIFIC = {
+    "k8s_external-transfer.Corefile": check_transfer,
     "k8s_external.Corefile": check_k8s_external("example.org"),
     "kubespray-all-options.Corefile": check_k8s_external("k8s_external.local"),
     "autopath-kubeadm.Corefile": check_autopath,

@@ -104,7 +104,7 @@ def test_apex_soa_ns_and_the_name_server(srv):
     soa = ask(srv, "example.org.", "SOA")
     [rd] = [rd for rrset in soa.answer for rd in rrset]
     assert (str(rd.mname), str(rd.rname), rd.refresh, rd.retry, rd.expire, rd.minimum) == \
-        ("ns1.dns.example.org.", "hostmaster.example.org.", 14400, 3600, 604800, 10)
+        ("ns1.dns.example.org.", "hostmaster.dns.example.org.", 7200, 1800, 86400, 10)
     ns = ask(srv, "example.org.", "NS")
     assert texts(ns, "NS") == ["ns1.dns.example.org."]
     assert texts(ns, "A", "additional") == ["127.0.0.1"]
@@ -117,7 +117,9 @@ def test_negative_answers(srv):
     assert [str(rd.mname) for rrset in r.authority for rd in rrset] == ["ns1.dns.example.org."]
     assert ask(srv, "testns.example.org.").rcode() == dns.rcode.NOERROR  # a namespace: NODATA
     assert ask(srv, "lb1.nowhere.example.org.").rcode() == dns.rcode.NXDOMAIN
-    assert ask(srv, "x.lb1.testns.example.org.").rcode() == dns.rcode.NXDOMAIN
+    # As CoreDNS, a label in front of a Service with outside addresses is ignored.
+    assert texts(ask(srv, "x.lb1.testns.example.org."), "A") == texts(ask(srv, "lb1.testns.example.org."), "A")
+    assert ask(srv, "a.b.lb1.testns.example.org.").rcode() == dns.rcode.NXDOMAIN
     r = ask(srv, "lb1.testns.example.org.", "TXT")
     assert r.rcode() == dns.rcode.NOERROR and not r.answer
 

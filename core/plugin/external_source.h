@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/plugin/service_backend.h"
+#include "core/plugin/zone_transfer.h"
 
 namespace skycore {
 
@@ -21,6 +22,8 @@ class ExternalSource {
                           std::vector<ServiceEntry>& out) const = 0;
   // Changes with every new snapshot (the SOA serial's source).
   virtual uint32_t external_version() const = 0;
+  // Every record under `zone` but its apex's (a zone transfer).
+  virtual void external_transfer(const wire::Name& zone, bool headless, uint32_t ttl, TransferWriter& out) const = 0;
 };
 
 }  // namespace skycore

@@ -2,6 +2,7 @@
 // sends `response` exactly once after the chain returns. Buffers belong to
 // the listener's coroutine frame; a Request never allocates.
 #pragma once
+#include <asio/awaitable.hpp>
 #include <asio/ip/address.hpp>
 #include <array>
 #include <chrono>
@@ -18,6 +19,16 @@ namespace skycore {
 
 enum class Transport : uint8_t { udp, tcp };
 
+// A reply in several messages (a zone transfer): each whole message is sent
+// ahead of Request::response, in order, waiting while the client is slow
+// to read. Only TCP connections have one.
+class MessageStream {
+ public:
+  virtual ~MessageStream() = default;
+  // False when the connection is gone (stop sending).
+  virtual asio::awaitable<bool> send(std::span<const uint8_t> msg) = 0;
+};
+
 struct Request {
   std::span<const uint8_t> packet;  // the query as received
   wire::Query query;                // validated by the core before the chain runs
@@ -30,6 +41,7 @@ struct Request {
   asio::ip::address local_addr;
   uint16_t local_port = 0;
   Transport transport = Transport::udp;
+  MessageStream* stream = nullptr;  // set by TCP connections, null over UDP
   // Which worker thread serves this query (0..workers-1): plugins keep
   // per-worker state (sockets, counters) indexed by it, so no locks.
   uint16_t worker = 0;

@@ -47,7 +47,7 @@ asio::ip::address server_address(const asio::ip::address& local) {
 bool add_ns_address(wire::MessageWriter& w, wire::Section section, const wire::Name& zone,
                     const asio::ip::address& local, uint32_t ttl, uint16_t qtype, const ZoneSoaStyle& style) {
   auto ip = server_address(local);
-  const bool any = section == wire::Section::additional;
+  const bool any = section == wire::Section::additional || qtype == wire::rrtype::ANY;
   if (ip.is_v4() && (any || qtype == wire::rrtype::A)) {
     auto b = ip.to_v4().to_bytes();
     return w.add_a(section, zone_ns_name(zone, style), ttl, std::span<const uint8_t, 4>(b.data(), 4));

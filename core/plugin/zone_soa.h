@@ -12,12 +12,13 @@
 
 namespace skycore {
 
-// How a plugin's apex looks: kubernetes and etcd's (ns.dns.<zone>, 7200
-// 1800 86400) by default; k8s_external's is ns1.<apex>.<zone> with 14400
-// 3600 604800.
+// How a plugin's apex looks: kubernetes and etcd's by default (ns.dns.<zone>,
+// hostmaster.<zone>); k8s_external's is ns1.<apex>.<zone> and
+// hostmaster.<apex>.<zone>. The timers are CoreDNS's for both.
 struct ZoneSoaStyle {
   std::string host = "ns";   // the name server's first label
   std::string apex = "dns";  // the label below the zone that holds it
+  bool hostmaster_under_apex = false;
   uint32_t refresh = 7200, retry = 1800, expire = 86400;
 };
 inline const ZoneSoaStyle& default_soa_style() {
@@ -39,6 +40,7 @@ inline bool add_zone_soa(wire::MessageWriter& w, wire::Section section, const wi
                          const wire::Name& zone, uint32_t ttl, uint32_t serial, uint32_t minimum,
                          const ZoneSoaStyle& style = default_soa_style()) {
   wire::Name rname = zone;
+  if (style.hostmaster_under_apex) rname.prepend_label(style.apex);
   rname.prepend_label("hostmaster");
   return w.add_soa(section, owner, ttl, zone_ns_name(zone, style), rname, serial, style.refresh, style.retry,
                    style.expire, minimum);
@@ -51,7 +53,7 @@ inline bool add_zone_soa(wire::MessageWriter& w, wire::Section section, const wi
 asio::ip::address server_address(const asio::ip::address& local);
 
 // Adds ns.dns.<zone>'s address record to `section` when its family matches
-// `qtype` (A or AAAA; any for the additional section of an NS answer).
+// `qtype` (A or AAAA; either for ANY and for the additional section of an NS answer).
 // Returns whether it added one.
 bool add_ns_address(wire::MessageWriter& w, wire::Section section, const wire::Name& zone,
                     const asio::ip::address& local, uint32_t ttl, uint16_t qtype,

@@ -39,6 +39,7 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spe
       idle_timer_(sock_.get_executor()),
       write_wakeup_(sock_.get_executor()),
       read_resume_(sock_.get_executor()),
+      drained_(sock_.get_executor()),
       spec_(spec),
       limits_(limits),
       worker_(worker),
@@ -48,7 +49,34 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spe
   touch();
   write_wakeup_.expires_at(asio::steady_timer::time_point::max());
   read_resume_.expires_at(asio::steady_timer::time_point::max());
+  drained_.expires_at(asio::steady_timer::time_point::max());
 }
+
+// The messages of a reply in several (AXFR) go into the write queue in
+// order; while the queue holds max_queued_bytes the sender waits, so a
+// transfer to a slow reader holds a bounded amount of memory.
+class TcpConnection::Stream final : public MessageStream {
+ public:
+  explicit Stream(TcpConnection& c) : c_(c) {}
+  asio::awaitable<bool> send(std::span<const uint8_t> msg) override {
+    asio::error_code ec;
+    while (c_.sock_.is_open() && (c_.queued_bytes_ >= c_.limits_.max_queued_bytes ||
+                                  c_.outq_.size() + 1 >= c_.limits_.max_pending_writes))
+      co_await c_.drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!c_.sock_.is_open() || msg.size() > wire::kMaxMessage) co_return false;
+    std::vector<uint8_t> framed(2 + msg.size());
+    framed[0] = static_cast<uint8_t>(msg.size() >> 8);
+    framed[1] = static_cast<uint8_t>(msg.size());
+    std::copy(msg.begin(), msg.end(), framed.begin() + 2);
+    c_.queued_bytes_ += framed.size();
+    c_.outq_.push_back(std::move(framed));
+    c_.write_wakeup_.cancel_one();
+    co_return true;
+  }
+
+ private:
+  TcpConnection& c_;
+};
 
 void TcpConnection::close() {
   asio::error_code ec;
@@ -57,6 +85,7 @@ void TcpConnection::close() {
   idle_timer_.cancel();
   write_wakeup_.cancel();
   read_resume_.cancel();
+  drained_.cancel();
 }
 
 asio::awaitable<void> TcpConnection::run() {
@@ -113,6 +142,8 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   req.remote_port = remote.port();
   req.local_addr = unmapped(local.address());
   req.local_port = local.port();
+  Stream stream(*this);
+  req.stream = &stream;
   co_await handle_query(req, spec_.zones);
   --inflight_;
   size_t n = req.response.size();
@@ -150,6 +181,7 @@ asio::awaitable<void> TcpConnection::write_loop() {
     queued_bytes_ -= outq_.front().size();
     outq_.pop_front();
     touch();
+    drained_.cancel();  // a transfer waiting for room goes on
     if (!reader_paused()) read_resume_.cancel_one();
   }
   close();

@@ -49,6 +49,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   asio::steady_timer idle_timer_;
   asio::steady_timer write_wakeup_;
   asio::steady_timer read_resume_;  // wakes the reader when an in-flight slot frees
+  asio::steady_timer drained_;      // wakes a multi-message reply when the queue shrinks
+  class Stream;                     // MessageStream over this connection (zone transfers)
   const ListenerSpec& spec_;
   const TcpLimits& limits_;
   std::deque<std::vector<uint8_t>> outq_;  // length-prefixed replies

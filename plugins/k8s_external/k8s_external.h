@@ -25,7 +25,7 @@ struct Config {
   Fallthrough fallthrough;
 };
 
-class K8sExternal final : public Plugin, private ServiceBackend {
+class K8sExternal final : public Plugin, public ZoneTransferSource, private ServiceBackend {
  public:
   K8sExternal(Config cfg, size_t workers);
   std::string_view name() const override { return "k8s_external"; }
@@ -35,17 +35,21 @@ class K8sExternal final : public Plugin, private ServiceBackend {
   const std::vector<wire::Name>& zones() const { return cfg_.zones; }
   const Config& config() const { return cfg_; }
 
+  // ZoneTransferSource: SOA, NS and the name server, then the Services.
+  bool transfers(const wire::Name& zone) const override;
+  uint32_t transfer_serial(const wire::Name&) const override { return source_ ? source_->external_version() : 0; }
+  void transfer(const wire::Name& zone, TransferWriter& out) const override;
+
  private:
   bool ready() const override { return source_ && source_->external_ready(); }
-  Lookup services(const ServiceQuery& q, std::vector<ServiceEntry>& out) override {
-    return source_->external(q, cfg_.headless, cfg_.ttl, out);
-  }
+  Lookup services(const ServiceQuery& q, std::vector<ServiceEntry>& out) override;
   // The snapshot's version, so a secondary sees changes (CoreDNS's README
   // calls its serial static).
   uint32_t serial(const ServiceQuery&) const override { return source_ ? source_->external_version() : 0; }
   uint32_t min_ttl(const ServiceQuery&) const override { return cfg_.ttl; }
 
   Config cfg_;
+  ZoneSoaStyle style_;
   ServiceAnswerer answerer_;
   const ExternalSource* source_ = nullptr;
 };

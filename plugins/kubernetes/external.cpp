@@ -46,12 +46,14 @@ Lookup Kubernetes::external(const ServiceQuery& q, bool headless, uint32_t ttl,
   if (!join(labels.subspan(n - 2), key, key_len)) return Lookup::nxdomain;
   const std::string_view svc_ns(key, key_len);
   const External* ext = snap.external(svc_ns);
-  const bool as_headless = headless && !ext && snap.is_headless(svc_ns);
+  // As CoreDNS: with `headless`, a Service without outside addresses answers
+  // from its endpoints when it is headless or an endpoint is asked for.
+  const bool as_headless = headless && !ext && (snap.is_headless(svc_ns) || n == 3);
   if (!ext && !as_headless) return Lookup::nxdomain;
   const uint16_t qtype = q.qtype;
 
   if (ext) {
-    if (n == 3) return Lookup::nxdomain;  // endpoints are for headless Services only
+    // As CoreDNS, an endpoint label in front of such a Service is ignored.
     std::string_view port, proto;
     if (n == 4) {
       port = strip_underscore(labels[0]);
@@ -75,7 +77,6 @@ Lookup Kubernetes::external(const ServiceQuery& q, bool headless, uint32_t ttl,
       wire::Name target;
       if (!join_relative(q.zone, svc_ns, target)) return Lookup::found;
       for (const Port& p : ext->ports) {
-        if (p.name.empty() && n == 2) continue;  // SRV only for named ports, as in the cluster zone
         if (n == 4 && !(p.name == port && p.protocol == proto)) continue;
         ServiceEntry e;
         e.ttl = ttl;

@@ -49,7 +49,11 @@ struct Config {
   std::vector<wire::Name> host_search;
 };
 
-class Kubernetes final : public Plugin, public SearchPathSource, public ExternalSource, private ServiceBackend {
+class Kubernetes final : public Plugin,
+                         public SearchPathSource,
+                         public ExternalSource,
+                         public ZoneTransferSource,
+                         private ServiceBackend {
  public:
   Kubernetes(Config cfg, size_t workers);
   ~Kubernetes() override;
@@ -74,6 +78,12 @@ class Kubernetes final : public Plugin, public SearchPathSource, public External
   Lookup external(const ServiceQuery& q, bool headless, uint32_t ttl,
                   std::vector<ServiceEntry>& out) const override;
   uint32_t external_version() const override { return static_cast<uint32_t>(snapshot_.version()); }
+  void external_transfer(const wire::Name& zone, bool headless, uint32_t ttl, TransferWriter& out) const override;
+
+  // ZoneTransferSource (the transfer plugin, transfer.cpp): the cluster zone.
+  bool transfers(const wire::Name& zone) const override;
+  uint32_t transfer_serial(const wire::Name&) const override { return static_cast<uint32_t>(snapshot_.version()); }
+  void transfer(const wire::Name& zone, TransferWriter& out) const override;
 
  private:
   // ServiceBackend: look-ups in the current snapshot.

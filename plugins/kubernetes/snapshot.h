@@ -80,6 +80,15 @@ class Snapshot {
     return it == externals_.end() ? nullptr : &it->second;
   }
   bool is_headless(std::string_view svc_ns) const { return headless_.find(svc_ns) != headless_.end(); }
+  // Zone transfers: every name with records, and every external Service.
+  template <typename F>
+  void for_each_node(F&& f) const {
+    for (const auto& [name, node] : nodes_) f(name, node);
+  }
+  template <typename F>
+  void for_each_external(F&& f) const {
+    for (const auto& [name, ext] : externals_) f(name, ext);
+  }
 
  private:
   Node& node(const std::string& name) { return nodes_[name]; }

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -76,12 +77,14 @@ TEST_CASE("forward: every option") {
 }
 
 TEST_CASE("forward: resolv.conf targets") {
-  std::ofstream("resolv.test.conf") << "# comment\nsearch example\nnameserver 127.0.0.9\nnameserver ::1\n";
-  auto c = parse("forward . ./resolv.test.conf");
+  // A file of this process's own: test binaries may run side by side.
+  const std::string path = "/tmp/resolv.test." + std::to_string(getpid()) + ".conf";
+  std::ofstream(path) << "# comment\nsearch example\nnameserver 127.0.0.9\nnameserver ::1\n";
+  auto c = parse("forward . " + path);
+  std::remove(path.c_str());
   REQUIRE(c.to.size() == 2);
   CHECK(c.to[0].label == "127.0.0.9:53");
   CHECK(c.to[1].label == "[::1]:53");
-  std::remove("resolv.test.conf");
 }
 
 TEST_CASE("forward: configuration errors name the line") {

@@ -31,6 +31,12 @@ class OneService final : public ExternalSource {
     return Lookup::nxdomain;
   }
   uint32_t external_version() const override { return 42; }
+  void external_transfer(const Name& zone, bool, uint32_t ttl, TransferWriter& out) const override {
+    Name web = zone;
+    web.prepend_label("ns");
+    web.prepend_label("web");
+    out.add([&](MessageWriter& w) { return w.add_a(Section::answer, web, ttl, addrs[0].v4_bytes()); });
+  }
   std::vector<IpBytes> addrs{IpBytes{false, {192, 0, 2, 10}}};
 };
 
@@ -56,7 +62,7 @@ TEST_CASE("k8s_external: addresses, the apex in its own style, negative answers"
   TestQuery soa("example.org.", rrtype::SOA);
   testing::run(*p, soa.req);
   CHECK(soa.texts(Section::answer, rrtype::SOA) ==
-        S{"ns1.edge.example.org. hostmaster.example.org. 42 14400 3600 604800 30"});
+        S{"ns1.edge.example.org. hostmaster.edge.example.org. 42 7200 1800 86400 30"});
   TestQuery ns("ns1.edge.example.org.", rrtype::A);
   testing::run(*p, ns.req);
   CHECK(ns.texts(Section::answer, rrtype::A) == S{"127.0.0.1"});
