@@ -146,7 +146,91 @@ bool walk_answers(wire::WireReader& r, std::span<Rr> rrs) {
 
 }  // namespace
 
-size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng) {
+bool Subnet::contains(const IpBytes& ip) const {
+  if (ip.v6 != net.v6) return false;
+  size_t full = bits / 8, rest = bits % 8;
+  if (std::memcmp(ip.bytes.data(), net.bytes.data(), full) != 0) return false;
+  if (rest == 0) return true;
+  uint8_t mask = static_cast<uint8_t>(0xFF << (8 - rest));
+  return (ip.bytes[full] & mask) == (net.bytes[full] & mask);
+}
+
+namespace {
+
+IpBytes address_of(std::span<const uint8_t> msg, const Rr& r) {
+  IpBytes ip;
+  ip.v6 = r.type == wire::rrtype::AAAA;
+  std::memcpy(ip.bytes.data(), &msg[r.rdata], ip.v6 ? 16 : 4);
+  return ip;
+}
+
+// weighted: one address of the run, picked with its weight's odds, to the front.
+void weighted_first(std::span<uint8_t> msg, std::span<const Rr> run, Rng& rng, const Weights& weights) {
+  wire::Name owner;
+  wire::WireReader r(msg, run[0].owner);
+  r.name(owner);
+  if (!r.ok()) return;
+  owner.lowercase();
+  thread_local std::string text;  // per worker: no allocation once warm
+  owner.to_text(text);
+  uint64_t total = 0;
+  std::array<uint32_t, kMaxRecords> w{};
+  for (size_t i = 0; i < run.size(); ++i) total += w[i] = weights.weight(text, address_of(msg, run[i]));
+  uint64_t pick = rng.next() % total;
+  size_t chosen = 0;
+  while (pick >= w[chosen]) pick -= w[chosen++];
+  if (chosen != 0) swap_rdata(msg, run[0], run[chosen]);
+}
+
+// prefer: a stable partition of the run's rdata (TTL, length, address).
+void preferred_first(std::span<uint8_t> msg, std::span<const Rr> run, std::span<const Subnet> prefer) {
+  const size_t n = 4 + 2 + run[0].rdlength;
+  std::array<std::array<uint8_t, 4 + 2 + 16>, kMaxRecords> in, out;
+  size_t k = 0;
+  for (size_t i = 0; i < run.size(); ++i) std::memcpy(in[i].data(), &msg[run[i].ttl], n);
+  for (int pass = 0; pass < 2; ++pass)
+    for (size_t i = 0; i < run.size(); ++i) {
+      IpBytes ip = address_of(msg, run[i]);
+      bool preferred = false;
+      for (const auto& s : prefer) preferred |= s.contains(ip);
+      if (preferred == (pass == 0)) out[k++] = in[i];
+    }
+  for (size_t i = 0; i < run.size(); ++i) std::memcpy(&msg[run[i].ttl], out[i].data(), n);
+}
+
+}  // namespace
+
+size_t limit_answers(std::span<uint8_t> msg, size_t limit) {
+  if (msg.size() < wire::kHeaderSize || limit == 0) return msg.size();
+  wire::HeaderView h{msg.data()};
+  const uint16_t an = h.ancount();
+  if (an <= limit || an > kMaxRecords) return msg.size();
+  wire::WireReader r(msg, wire::kHeaderSize);
+  for (uint16_t i = 0; i < h.qdcount(); ++i) {
+    r.skip_name();
+    r.skip(4);
+  }
+  std::array<Rr, kMaxRecords> rrs;
+  if (!walk_answers(r, std::span<Rr>(rrs.data(), an))) return msg.size();
+  const size_t cut = rrs[limit].owner, answers_end = r.pos();
+  const size_t later = size_t(h.nscount()) + h.arcount();
+  if (!pointers_below(msg, answers_end, later, cut)) return msg.size();
+  // Walk the later sections to their end (the message may be followed by
+  // spare buffer).
+  wire::WireReader rest(msg, answers_end);
+  for (size_t i = 0; i < later; ++i) {
+    rest.skip_name();
+    rest.skip(8);
+    rest.skip(rest.u16());
+  }
+  if (!rest.ok()) return msg.size();
+  const size_t end = rest.pos();
+  std::memmove(&msg[cut], &msg[answers_end], end - answers_end);
+  wire::store16(msg.data() + 6, static_cast<uint16_t>(limit));
+  return end - (answers_end - cut);
+}
+
+size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng, const Policy& policy) {
   if (msg.size() < wire::kHeaderSize) return 0;
   wire::HeaderView h{msg.data()};
   const uint16_t an = h.ancount();
@@ -177,10 +261,17 @@ size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng) {
         movable = false;
     }
     if (movable) {
-      for (size_t i = end - 1; i > start; --i) {
-        size_t j = start + rng.next() % (i - start + 1);
-        if (j != i) swap_rdata(msg, rrs[i], rrs[j]);
+      const bool address = type == wire::rrtype::A || type == wire::rrtype::AAAA;
+      std::span<const Rr> run(rrs.data() + start, end - start);
+      if (!policy.weights) {
+        for (size_t i = end - 1; i > start; --i) {
+          size_t j = start + rng.next() % (i - start + 1);
+          if (j != i) swap_rdata(msg, rrs[i], rrs[j]);
+        }
+      } else if (address) {
+        weighted_first(msg, run, rng, *policy.weights);
       }
+      if (address && !policy.prefer.empty()) preferred_first(msg, run, policy.prefer);
       moved += end - start;
     }
     start = end;

@@ -8,6 +8,10 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string>
+
+#include "core/plugin/ip_bytes.h"
+#include "plugins/loadbalance/weights.h"
 
 namespace skycore::plugins::loadbalance {
 
@@ -22,8 +26,29 @@ struct Rng {
   }
 };
 
+// `prefer` subnets: addresses inside one go first.
+struct Subnet {
+  IpBytes net;
+  uint8_t bits = 0;
+  bool contains(const IpBytes& ip) const;
+};
+
+// What is done to each run of A/AAAA (and MX) records with one owner.
+struct Policy {
+  // round_robin shuffles every run; weighted moves one address, picked by
+  // weight, to the front of its run and leaves the rest (and MX) alone.
+  const Weights* weights = nullptr;  // null: round_robin
+  std::span<const Subnet> prefer;    // then: preferred addresses first, order kept
+};
+
 // Shuffles `msg` (a whole DNS response) in place. Returns how many records
-// could take part; a message it cannot walk is left untouched.
-size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng);
+// could take part; a message it cannot walk is left untouched. `owner` is
+// scratch for the weighted policy's name look-ups.
+size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng, const Policy& policy = {});
+
+// Keeps the first `limit` answer records; returns the message's new length
+// (unchanged when it has no more, or when a later name points into the
+// records that would go).
+size_t limit_answers(std::span<uint8_t> msg, size_t limit);
 
 }  // namespace skycore::plugins::loadbalance

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -136,4 +137,81 @@ TEST_CASE("loadbalance: [A, MX, CNAME] becomes CNAME, A, MX as CoreDNS orders it
   CHECK(after[0] == "www.example.org. alias.example.org.");
   CHECK(after[1] == "www.example.org. 192.0.2.1");
   CHECK(after[2] == "www.example.org. 10 mx.example.org.");
+}
+
+TEST_CASE("loadbalance weighted: the first address follows the weights, the rest and the MX stay") {
+  std::string why;
+  auto w = parse_weights("# weights\nweb.example.org\n192.0.2.1 3\n192.0.2.3 1\n", why);
+  REQUIRE(w);  // 192.0.2.2 and .4 weigh 1 (not listed)
+  Policy p;
+  p.weights = &*w;
+  const auto original = response();
+  Rng rng{7};
+  std::map<std::string, int> first;
+  for (int i = 0; i < 6000; ++i) {
+    auto msg = original;
+    shuffle_answers(msg, rng, p);
+    auto after = answers(msg);
+    first[after[1]]++;  // after the CNAME
+    CHECK(after.back() == answers(original).back());  // MX untouched
+  }
+  // 3 : 1 : 1 : 1 of 6000: about 3000 and 1000 each.
+  CHECK(first["web.example.org. 192.0.2.1"] > 2700);
+  CHECK(first["web.example.org. 192.0.2.1"] < 3300);
+  CHECK(first["web.example.org. 192.0.2.3"] > 800);
+  CHECK(first["web.example.org. 192.0.2.3"] < 1200);
+}
+
+TEST_CASE("loadbalance weighted: weights file errors") {
+  std::string why;
+  CHECK_FALSE(parse_weights("192.0.2.1 3\n", why));
+  CHECK(why == "line 1: an address before any domain");
+  CHECK_FALSE(parse_weights("a.example\n192.0.2.1 300\n", why));
+  CHECK(why == "line 2: weight '300' is not from 1 to 255");
+  CHECK_FALSE(parse_weights("a.example\nnot-an-ip 3\n", why));
+  CHECK(why == "line 2: 'not-an-ip' is not an IP address");
+  CHECK_FALSE(parse_weights("a.example\n192.0.2.1 3 4\n", why));
+}
+
+TEST_CASE("loadbalance prefer: addresses in the subnets first, each group in its order") {
+  Subnet s;
+  s.net.bytes = {192, 0, 2, 3};
+  s.bits = 32;
+  Subnet t;
+  t.net.bytes = {192, 0, 2, 1};
+  t.bits = 32;
+  std::vector<Subnet> nets{s, t};
+  Policy p;
+  p.weights = nullptr;
+  p.prefer = nets;
+  Weights none;
+  Policy keep_order;  // weighted with no weights: only the prefer partition shows
+  keep_order.weights = &none;
+  keep_order.prefer = nets;
+  for (int i = 0; i < 20; ++i) {
+    auto msg = response();
+    Rng rng{uint64_t(100 + i)};
+    shuffle_answers(msg, rng, p);
+    auto after = answers(msg);
+    std::set<std::string> front{after[1], after[2]};
+    CHECK(front == std::set<std::string>{"web.example.org. 192.0.2.1", "web.example.org. 192.0.2.3"});
+  }
+  auto msg = response();
+  Rng rng{1};
+  // Moving one address first can change the order; with equal weights the
+  // order among the rest is the original's.
+  shuffle_answers(msg, rng, keep_order);
+  auto after = answers(msg);
+  CHECK((after[1] == "web.example.org. 192.0.2.1" || after[1] == "web.example.org. 192.0.2.3"));
+}
+
+TEST_CASE("loadbalance limit_answers keeps the first N answer records") {
+  auto msg = response();
+  size_t len = limit_answers(msg, 3);
+  msg.resize(len);
+  auto after = answers(msg);
+  CHECK(after.size() == 3);
+  CHECK(after[0] == "www.example.org. web.example.org.");
+  auto again = response();
+  CHECK(limit_answers(again, 20) == again.size());  // fewer than the limit: unchanged
 }
