@@ -132,3 +132,25 @@ def test_option_errors(tmp_path):
         conf.write_text(f". {{\n    forward . 127.0.0.1 {{\n        {body}\n    }}\n}}\n")
         p = subprocess.run([str(BIN), "-validate", "-conf", str(conf)], capture_output=True, text=True, timeout=10)
         assert p.returncode != 0 and f"{conf}:3: {message}" in p.stderr, p.stderr
+
+
+def test_a_host_name_target_resolved_through_resolver(start_server, tmp_path):
+    with Upstream(answer_ip="127.0.0.1") as resolver, Upstream(answer_ip="192.0.2.55") as target:
+        srv = start_server(f""".:@PORT@ {{
+    bind 127.0.0.1
+    forward . dns.upstream.test:{target.port} {{
+        resolver {resolver.address}
+    }}
+}}
+""")
+        assert seen(resolver, "dns.upstream.test.") >= 1  # asked once, at setup
+        r = udp(query("host.example.", "A"), srv.port)
+        assert a_addresses(r) == ["192.0.2.55"]
+        assert seen(target, "host.example.") == 1
+
+        import subprocess
+        from helpers.skycore import BIN
+        conf = tmp_path / "Bad"
+        conf.write_text(f". {{\n    forward . nxhost.upstream.test {{\n        resolver {resolver.address}\n    }}\n}}\n")
+        p = subprocess.run([str(BIN), "-validate", "-conf", str(conf)], capture_output=True, text=True, timeout=20)
+        assert p.returncode != 0 and f"{conf}:2: forward: cannot resolve 'nxhost.upstream.test'" in p.stderr, p.stderr

@@ -105,6 +105,15 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
     }
   } else if (prop == "failfast_all_unhealthy_upstreams") {
     cfg.failfast_all_unhealthy = true;
+  } else if (prop == "resolver") {
+    auto args = c.remaining_args();
+    if (args.empty()) throw c.arg_err();
+    for (const auto& a : args) {
+      auto r = parse_resolver(a);
+      if (!r) throw c.err(fmt::format("forward: resolver: '{}' is not IP[:PORT]", a));
+      cfg.resolvers.push_back(*r);
+    }
+    return;
   } else if (prop == "max_connect_attempts") {
     if (!c.next_arg()) throw c.arg_err();
     int n = -1;
@@ -179,8 +188,24 @@ Config parse_config(corefile::TokenCursor& c) {
   cfg.from_text = cfg.from.to_text();
   auto targets = c.remaining_args();
   if (targets.empty()) throw c.arg_err();
+  const std::string file = c.token().file;
+  const int line = c.token().line;
+  struct Named {
+    std::string host;
+    uint16_t port;
+    bool tls;
+  };
+  std::vector<Named> named;  // host-name targets, resolved once `resolver` is known
   for (const auto& t : targets) {
     std::vector<std::string> expanded = {t};
+    Named n;
+    if (!parse_upstream(t) && looks_like_host(t, n.host, n.port, n.tls)) {
+      std::error_code exists_ec;
+      if (!std::filesystem::exists(t, exists_ec)) {
+        named.push_back(n);
+        continue;
+      }
+    }
     // A path (not an address) is a resolv.conf whose nameservers we use.
     std::error_code ec;
     if (!parse_upstream(t) && !corefile::plausible_path(t))
@@ -195,8 +220,24 @@ Config parse_config(corefile::TokenCursor& c) {
       cfg.to.push_back(*u);
     }
   }
-  if (cfg.to.size() > 15) throw c.err("forward: more than 15 upstreams");
   while (c.next_block()) parse_property(c, cfg);
+  for (const auto& n : named) {
+    std::string why;
+    auto ips = resolve_host(n.host, cfg.resolvers, why);
+    if (ips.empty()) throw corefile::Error(file, line, fmt::format("forward: cannot resolve '{}': {}", n.host, why));
+    for (const auto& ip : ips) {
+      UpstreamAddress u;
+      u.ip = ip;
+      u.port = n.port;
+      u.tls = n.tls;
+      u.label = ip.is_v6() ? fmt::format("[{}]:{}", ip.to_string(), n.port) : fmt::format("{}:{}", ip.to_string(), n.port);
+      if (u.tls) u.label = "tls://" + u.label;
+      cfg.to.push_back(u);
+    }
+    // A DoT upstream known by name is verified against that name.
+    if (n.tls && cfg.tls.server_name.empty()) cfg.tls.server_name = n.host;
+  }
+  if (cfg.to.size() > 15) throw corefile::Error(file, line, "forward: more than 15 upstreams");
   bool any_tls = false;
   for (const auto& u : cfg.to) any_tls |= u.tls;
   if (cfg.tls.configured && !any_tls)

@@ -8,6 +8,7 @@
 
 #include "core/plugin/setup.h"
 #include "core/wire/name.h"
+#include "plugins/forward/resolve_host.h"
 
 namespace skycore::plugins::forward {
 
@@ -48,6 +49,7 @@ struct Config {
   std::vector<uint16_t> failover_rcodes;  // these upstream rcodes make us try our next upstream
   bool failfast_all_unhealthy = false;    // every upstream down: SERVFAIL at once, no random pick
   int max_connect_attempts = 0;           // upstream tries per query (0: one per upstream)
+  std::vector<ResolverAddress> resolvers;  // `resolver`: for host-name targets (else the system's)
   bool forward_follows = false;       // another forward of the block comes next (set by setup)
   milliseconds try_timeout{2'000};    // one upstream attempt
   milliseconds total_timeout{5'000};  // the whole query
