@@ -3,8 +3,10 @@
 // core's handle_query and the real plugin chain, over UDP and over TCP.
 // Shared with the corpus regression test (tests/fuzz_corpus_test.cpp).
 //
-// The chain is cache, any, local, rewrite (regex, suffix, ttl, edns0),
-// minimal, template (groups, parseInt), hosts (a file and inline entries), kubernetes (fed by
+// The chain is cancel, header, any, local, loadbalance (prefer,
+// limit_answers), cache, rewrite (regex, suffix, ttl, edns0), autopath
+// (@kubernetes), minimal, template (groups, parseInt), transfer, hosts (a
+// file and inline entries), k8s_external (headless), kubernetes (fed by
 // an in-process fake API server on a loopback port, serving the cluster in
 // tests/fixtures/kube/cluster.json, so no real cluster is needed),
 // skydns-registry (memory store, a static catalogue and one registration
@@ -198,9 +200,25 @@ port = 23
 )");
     const uint16_t api_port = free_tcp_port();
     const std::string corefile = fmt::format(R"(. {{
+    cancel 2s
+    header {{
+        response set ra
+        query set rd
+    }}
     cache 30
     any
     local
+    loadbalance round_robin {{
+        prefer 10.0.0.0/8 fd00::/8
+        limit_answers 3
+    }}
+    autopath @kubernetes
+    k8s_external ext.test {{
+        headless
+    }}
+    transfer cluster.local ext.test {{
+        to *
+    }}
     rewrite continue name regex (.*)\.alias\.test {{1}}.svc.cluster.local answer auto
     rewrite continue name suffix .short. .svc.cluster.local. answer auto
     rewrite continue ttl regex .*\.example\.org 5-60
