@@ -9,34 +9,14 @@
 namespace skycore::plugins::autopath {
 
 struct AutoPath::InFlight {
+  InFlight() {
+    first.reserve(wire::kMaxMessage);
+    scratch.resize(wire::kMaxMessage);
+  }
   SearchPath path;                // the client's, when a source supplies it
   wire::Name qname, qname_lower;  // the question as asked
   std::vector<uint8_t> first;     // the reply to it, returned when every name fails
   std::vector<uint8_t> scratch;   // an answer being rebuilt with its CNAME
-};
-
-// Takes an InFlight from the worker's pool for one query and gives it back
-// after: the walk suspends (forward), so its state cannot live per worker.
-class AutoPath::Lease {
- public:
-  explicit Lease(Worker& w) : w_(w) {
-    if (w.free.empty()) {
-      st_ = std::make_unique<InFlight>();
-      st_->first.reserve(wire::kMaxMessage);
-      st_->scratch.resize(wire::kMaxMessage);
-    } else {
-      st_ = std::move(w.free.back());
-      w.free.pop_back();
-    }
-    st_->path.count = 0;
-  }
-  ~Lease() { w_.free.push_back(std::move(st_)); }
-  Lease(const Lease&) = delete;
-  InFlight& get() { return *st_; }
-
- private:
-  Worker& w_;
-  std::unique_ptr<InFlight> st_;
 };
 
 namespace {
@@ -107,7 +87,8 @@ asio::awaitable<Result> AutoPath::serve(Request& req, Next next) {
     for (const auto& z : zones_) mine |= req.query.qname_lower.is_subdomain_of(z);
   }
   if (!mine) co_return co_await next(req);
-  Lease lease(workers_[req.worker]);
+  QueryLease<InFlight> lease(workers_[req.worker].free);
+  lease.get().path.count = 0;
   co_return co_await walk(req, next, lease.get());
 }
 

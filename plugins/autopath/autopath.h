@@ -17,6 +17,7 @@
 
 #include "core/plugin/per_worker.h"
 #include "core/plugin/plugin.h"
+#include "core/plugin/query_lease.h"
 #include "core/plugin/search_path.h"
 #include "core/wire/name.h"
 
@@ -38,9 +39,8 @@ class AutoPath final : public Plugin {
 
  private:
   struct InFlight;  // one query's walk: its search list and the first reply
-  class Lease;
   struct Worker {
-    std::vector<std::unique_ptr<InFlight>> free;
+    LeasePool<InFlight> free;
   };
   asio::awaitable<Result> walk(Request& req, Next next, InFlight& st) const;
 

@@ -109,7 +109,7 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
     auto args = c.remaining_args();
     if (args.empty()) throw c.arg_err();
     for (const auto& a : args) {
-      auto r = parse_resolver(a);
+      auto r = parse_address_port(a, 53);
       if (!r) throw c.err(fmt::format("forward: resolver: '{}' is not IP[:PORT]", a));
       cfg.resolvers.push_back(*r);
     }

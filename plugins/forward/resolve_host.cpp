@@ -74,32 +74,6 @@ std::vector<asio::ip::address> ask(const ResolverAddress& r, const wire::Name& h
 
 }  // namespace
 
-std::optional<ResolverAddress> parse_resolver(const std::string& text) {
-  std::string host = text;
-  uint16_t port = 53;
-  std::string_view p;
-  if (!host.empty() && host.front() == '[') {
-    auto end = host.find(']');
-    if (end == std::string::npos) return std::nullopt;
-    if (end + 1 < host.size()) {
-      if (host[end + 1] != ':') return std::nullopt;
-      p = std::string_view(text).substr(end + 2);
-    }
-    host = host.substr(1, end - 1);
-  } else if (std::count(host.begin(), host.end(), ':') == 1) {
-    p = std::string_view(text).substr(host.find(':') + 1);
-    host = host.substr(0, host.find(':'));
-  }
-  if (!p.empty()) {
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-    if (ec != std::errc() || end != p.data() + p.size() || port == 0) return std::nullopt;
-  }
-  asio::error_code ec;
-  auto ip = asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
-  return ResolverAddress{ip, port};
-}
-
 bool looks_like_host(const std::string& text, std::string& host, uint16_t& port, bool& tls) {
   std::string_view t = text;
   tls = false;

@@ -6,18 +6,14 @@
 #include <asio/ip/address.hpp>
 
 #include <optional>
+
+#include "core/plugin/address_port.h"
 #include <string>
 #include <vector>
 
 namespace skycore::plugins::forward {
 
-struct ResolverAddress {
-  asio::ip::address ip;
-  uint16_t port = 53;
-};
-
-// "IP" or "IP:port" ("[v6]:port"); nullopt if it is neither.
-std::optional<ResolverAddress> parse_resolver(const std::string& text);
+using ResolverAddress = AddressPort;  // "IP" or "IP:PORT", port 53 by default
 
 // `host`'s addresses; empty (and `why`) when it has none.
 std::vector<asio::ip::address> resolve_host(const std::string& host, const std::vector<ResolverAddress>& resolvers,

@@ -9,30 +9,6 @@
 
 namespace skycore::plugins::rewrite {
 
-// Takes an InFlight from the worker's pool for one query, gives it back
-// after (a coroutine resumes on the worker it started on).
-class Rewrite::Lease {
- public:
-  Lease(Worker& w, size_t rules) : w_(w) {
-    if (w.free.empty()) {
-      st_ = std::make_unique<InFlight>();
-      st_->fired.reserve(rules);
-    } else {
-      st_ = std::move(w.free.back());
-      w.free.pop_back();
-    }
-    st_->fired.clear();
-    st_->options.clear();
-  }
-  ~Lease() { w_.free.push_back(std::move(st_)); }
-  Lease(const Lease&) = delete;
-  InFlight& get() { return *st_; }
-
- private:
-  Worker& w_;
-  std::unique_ptr<InFlight> st_;
-};
-
 namespace {
 
 uint16_t option_code(const Edns0Rule& e) {
@@ -205,8 +181,11 @@ Rewrite::Applied Rewrite::apply(const Rule& r, Request& req, InFlight& st, Worke
 
 asio::awaitable<Result> Rewrite::serve(Request& req, Next next) {
   Worker& w = workers_[req.worker];
-  Lease lease(w, rules_.size());
+  QueryLease<InFlight> lease(w.free);
   InFlight& st = lease.get();
+  st.fired.clear();
+  st.fired.reserve(rules_.size());  // once: capacity stays with the pooled state
+  st.options.clear();
   st.qname = req.query.qname;
   st.qname_lower = req.query.qname_lower;
   st.qtype = req.query.qtype;

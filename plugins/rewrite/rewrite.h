@@ -14,6 +14,7 @@
 
 #include "core/plugin/per_worker.h"
 #include "core/plugin/plugin.h"
+#include "core/plugin/query_lease.h"
 #include "core/wire/name.h"
 #include "plugins/rewrite/edns0.h"
 #include "plugins/rewrite/rule.h"
@@ -45,11 +46,10 @@ class Rewrite final : public Plugin {
  private:
   enum class Applied { ignored, done, invalid };
   struct Worker {
-    std::vector<std::unique_ptr<InFlight>> free;
+    LeasePool<InFlight> free;
     std::string text, out;        // a name as text, and what a rule makes of it
     std::vector<uint8_t> scratch;  // the answer being rebuilt
   };
-  class Lease;
 
   Applied apply(const Rule& rule, Request& req, InFlight& st, Worker& w) const;
   // Writes the answer back: original question, answer-side rules.

@@ -1,30 +1,11 @@
 #include <fmt/format.h>
 
+#include "core/plugin/address_port.h"
 #include "core/plugin/setup.h"
 #include "core/plugin/zone_args.h"
 #include "plugins/transfer/transfer.h"
 
 namespace skycore::plugins::transfer {
-namespace {
-
-// "IP", "IP:port", "[IPv6]:port": the address (the port is for NOTIFY,
-// which kubernetes and k8s_external zones never send).
-std::optional<asio::ip::address> to_address(const std::string& text) {
-  std::string host = text;
-  if (!host.empty() && host.front() == '[') {
-    auto end = host.find(']');
-    if (end == std::string::npos) return std::nullopt;
-    host = host.substr(1, end - 1);
-  } else if (std::count(host.begin(), host.end(), ':') == 1) {
-    host = host.substr(0, host.find(':'));
-  }
-  asio::error_code ec;
-  auto a = asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
-  return a;
-}
-
-}  // namespace
 
 // Syntax: transfer [ZONE...] { to ADDRESS...|*; source IP }, any number of
 // times per block.
@@ -45,11 +26,10 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
             r.anyone = true;
             continue;
           }
-          auto a = to_address(t);
+          // The port is for NOTIFY, which these zones never send.
+          auto a = parse_address_port(t, 53);
           if (!a) throw c.err(fmt::format("transfer: must specify an IP address: `{}'", t));
-          r.to.push_back(a->is_v6() && a->to_v6().is_v4_mapped()
-                             ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, a->to_v6()))
-                             : *a);
+          r.to.push_back(a->ip);
         }
       } else if (c.val() == "source") {
         if (source) throw c.err("transfer: source already specified");
