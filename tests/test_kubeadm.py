@@ -138,8 +138,12 @@ def test_loadbalance_shuffles_address_order(start_server):
 
 def test_loadbalance_policy_errors(tmp_path):
     from helpers.skycore import run_skycore
-    (tmp_path / "Corefile").write_text(".:1053 {\n    loadbalance weighted /etc/weights\n}\n")
+    (tmp_path / "Corefile").write_text(".:1053 {\n    loadbalance weighted /nonexistent/weights\n}\n")
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert p.returncode == 1
-    assert p.stderr.strip() == ("Corefile:2: loadbalance: unknown policy 'weighted' "
-                                "(only round_robin; weighted is not supported)")
+    assert p.stderr.strip() == "Corefile:2: loadbalance: cannot read weights file '/nonexistent/weights'"
+    (tmp_path / "Corefile").write_text(".:1053 {\n    loadbalance fastest\n}\n")
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1
+    assert p.stderr.strip() == ("Corefile:2: loadbalance: unknown policy 'fastest' "
+                                "(want round_robin or weighted WEIGHTFILE)")
