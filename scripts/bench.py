@@ -168,6 +168,14 @@ zone:
     return ["knotd", "-c", conf]
 
 
+def udp_echo(root, work, port):
+    """The floor: a batched UDP echo doing no DNS work (scripts/udp_echo.cpp)."""
+    exe = os.path.join(work, "udp_echo")
+    if not os.path.exists(exe):
+        subprocess.run(["g++", "-O2", "-o", exe, os.path.join(root, "scripts", "udp_echo.cpp")], check=True)
+    return [exe, str(port)]
+
+
 def skycore_whoami_with(binary, work, port, extra, tag):
     conf = os.path.join(work, f"Corefile.{tag}")
     with open(conf, "w") as f:
@@ -411,7 +419,7 @@ def autopath_run(binary, adir, kport, up_port, label, autopath, cache, qfile, se
 def print_table(title, rows):
     base = rows[0]["cpu_us_per_query"]
     print(f"\n### {title}\n")
-    print("| server | QPS | p50 ms | p99 ms | CPU us/query | ratio to skycore | RSS MB | lost |")
+    print("| server | QPS | p50 ms | p99 ms | CPU us/query | ratio to the first row | RSS MB | lost |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['name']} | {r['qps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
@@ -423,7 +431,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--cases", default="whoami,forward,cache,metrics,rewrite,autopath,registry")
+    ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -448,6 +456,37 @@ def main():
             rows.append(measure("knot static A", knot_static(work, port), port, qfile,
                                 args.seconds, work))
             print_table("authoritative answer built per query", rows)
+        if "floor" in cases:
+            # The kernel's floor (a batched UDP echo) against skycore's
+            # cheapest answers and the peers' cache hits, in one run.
+            names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
+            cfile = os.path.join(work, "cached.txt")
+            with open(cfile, "w") as f:
+                f.writelines(f"{n} A\n" for n in names)
+            upstream, up_port = start_upstream(work, ttl=3600)
+            try:
+                port = free_port()
+                rows = [measure("udp echo (no DNS work)", udp_echo(args.root, work, port), port, cfile,
+                                args.seconds, work)]
+                for name, path in builds:
+                    port = free_port()
+                    rows.append(measure(f"{name} cache hits", skycore_cache(path, work, port, up_port),
+                                        port, cfile, args.seconds, work, names))
+                    port = free_port()
+                    rows.append(measure(f"{name} whoami", skycore_whoami(path, work, port), port, qfile,
+                                        args.seconds, work))
+                for label, make in (("dnsdist packet cache hits", dnsdist_cache), ("unbound cache hits", unbound_cache)):
+                    exe = label.split()[0]
+                    if shutil.which(exe):
+                        port = free_port()
+                        rows.append(measure(label, make(work, port, up_port), port, cfile, args.seconds, work, names))
+                port = free_port()
+                rows.append(measure("knot static A", knot_static(work, port, "knot-floor"), port, qfile,
+                                    args.seconds, work))
+            finally:
+                upstream.terminate()
+                upstream.wait(10)
+            print_table("the floor: a batched UDP echo, then the cheapest answers (ratio to the echo)", rows)
         if "metrics" in cases:
             rows = []
             for label, extra in (("whoami", ""),
