@@ -1,4 +1,5 @@
 #include "core/server/tcp_connection.h"
+#include "core/server/tcp_buffers.h"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -64,7 +65,7 @@ class TcpConnection::Stream final : public MessageStream {
                                   c_.outq_.size() + 1 >= c_.limits_.max_pending_writes))
       co_await c_.drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!c_.sock_.is_open() || msg.size() > wire::kMaxMessage) co_return false;
-    std::vector<uint8_t> framed(2 + msg.size());
+    std::vector<uint8_t> framed = TcpBuffers::mine().take(2 + msg.size());
     framed[0] = static_cast<uint8_t>(msg.size() >> 8);
     framed[1] = static_cast<uint8_t>(msg.size());
     std::copy(msg.begin(), msg.end(), framed.begin() + 2);
@@ -110,7 +111,7 @@ asio::awaitable<void> TcpConnection::read_loop() {
     co_await asio::async_read(sock_, asio::buffer(len_buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     size_t len = size_t(len_buf[0]) << 8 | len_buf[1];
-    std::vector<uint8_t> query(len);
+    std::vector<uint8_t> query = TcpBuffers::mine().take(len);
     touch();
     partial_ = true;  // from now the read timeout runs
     if (read_timeout_ < idle_timeout_) idle_timer_.cancel();  // the watchdog looks again
@@ -126,9 +127,9 @@ asio::awaitable<void> TcpConnection::read_loop() {
 
 asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   auto self = shared_from_this();
-  // TCP is not the fast path: a per-query buffer keeps pipelined answers
-  // independent of each other.
-  std::vector<uint8_t> out(2 + wire::kMaxMessage);
+  // A buffer per answer keeps pipelined answers independent of each other;
+  // the worker lends it (tcp_buffers.h), so it costs no allocation once warm.
+  std::vector<uint8_t> out = TcpBuffers::mine().take(2 + wire::kMaxMessage);
   Request req;
   req.transport = Transport::tcp;
   req.worker = worker_;
@@ -145,13 +146,16 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   Stream stream(*this);
   req.stream = &stream;
   co_await handle_query(req, spec_.zones);
+  TcpBuffers::mine().give(std::move(query));
   --inflight_;
   size_t n = req.response.size();
   if (n == 0 || !sock_.is_open()) {
+    TcpBuffers::mine().give(std::move(out));
     if (!reader_paused()) read_resume_.cancel_one();
     co_return;
   }
   if (outq_.size() >= limits_.max_pending_writes) {  // the client is not reading
+    TcpBuffers::mine().give(std::move(out));
     close();
     co_return;
   }
@@ -159,8 +163,9 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   out[1] = static_cast<uint8_t>(n);
   // Queue an exact-size copy: the 64 KiB answer buffer must not stay pinned
   // behind a reply of a few hundred bytes while the client is slow to read.
-  std::vector<uint8_t> reply(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(2 + n));
-  out = {};
+  std::vector<uint8_t> reply = TcpBuffers::mine().take(2 + n);
+  std::copy(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(2 + n), reply.begin());
+  TcpBuffers::mine().give(std::move(out));
   queued_bytes_ += reply.size();
   outq_.push_back(std::move(reply));
   if (outq_.size() == 1 && write_timeout_ < idle_timeout_) idle_timer_.cancel();  // the watchdog looks again
@@ -179,6 +184,7 @@ asio::awaitable<void> TcpConnection::write_loop() {
     co_await asio::async_write(sock_, asio::buffer(outq_.front()), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     queued_bytes_ -= outq_.front().size();
+    TcpBuffers::mine().give(std::move(outq_.front()));
     outq_.pop_front();
     touch();
     drained_.cancel();  // a transfer waiting for room goes on

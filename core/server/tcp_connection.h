@@ -11,7 +11,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -25,6 +25,36 @@ struct TcpLimits {
   size_t max_pending_writes = 256;  // a client that never reads gets closed
   size_t max_inflight = 16;         // pipelined queries answered at once; reading pauses beyond
   size_t max_queued_bytes = 256 * 1024;  // replies waiting to be written; reading pauses beyond
+};
+
+// Replies waiting to be written, first in first out: a ring that grows by
+// doubling and never shrinks (std::deque gives back and takes a block every
+// few dozen replies: an allocation per so many queries).
+class ReplyQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  std::vector<uint8_t>& front() { return ring_[head_]; }
+  void push_back(std::vector<uint8_t> v) {
+    if (size_ == ring_.size()) grow();
+    ring_[(head_ + size_) % ring_.size()] = std::move(v);
+    ++size_;
+  }
+  void pop_front() {
+    ring_[head_] = {};
+    head_ = (head_ + 1) % ring_.size();
+    --size_;
+  }
+
+ private:
+  void grow() {
+    std::vector<std::vector<uint8_t>> bigger(std::max<size_t>(8, ring_.size() * 2));
+    for (size_t i = 0; i < size_; ++i) bigger[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  std::vector<std::vector<uint8_t>> ring_;
+  size_t head_ = 0, size_ = 0;
 };
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
@@ -53,7 +83,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   class Stream;                     // MessageStream over this connection (zone transfers)
   const ListenerSpec& spec_;
   const TcpLimits& limits_;
-  std::deque<std::vector<uint8_t>> outq_;  // length-prefixed replies
+  ReplyQueue outq_;  // length-prefixed replies
   size_t inflight_ = 0;
   size_t queued_bytes_ = 0;
   bool reader_paused() const { return inflight_ >= limits_.max_inflight || queued_bytes_ >= limits_.max_queued_bytes; }

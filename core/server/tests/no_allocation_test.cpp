@@ -170,3 +170,42 @@ TEST_CASE("rewritten queries answered by hosts allocate nothing per query") {
       " hosts /nonexistent/hosts {\n  192.0.2.1 whoami.example.net\n  reload 0\n }\n";
   CHECK(allocations_per_run(body, 1000, 3000) == 0);
 }
+
+TEST_CASE("whoami over TCP allocates nothing per query once warm") {
+  // One connection, one query at a time (RFC 7766 framing): once the worker's
+  // buffers are warm, reading, answering and writing reuse them.
+  uint16_t port = free_udp_port();
+  auto plan = test::plan_from(". {\n bind 127.0.0.1\n whoami\n}\n", port);
+  server::Server srv(std::move(plan), 1);
+  srv.start();
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  auto q = test::make_query("whoami.example.org", wire::rrtype::A, 0);
+  std::vector<uint8_t> framed(2 + q.size());
+  framed[0] = static_cast<uint8_t>(q.size() >> 8);
+  framed[1] = static_cast<uint8_t>(q.size());
+  std::copy(q.begin(), q.end(), framed.begin() + 2);
+  uint8_t reply[1500];
+  auto round_trip = [&] {
+    if (send(fd, framed.data(), framed.size(), 0) != ssize_t(framed.size())) return false;
+    uint8_t len[2];
+    if (recv(fd, len, 2, MSG_WAITALL) != 2) return false;
+    size_t n = size_t(len[0]) << 8 | len[1];
+    return n <= sizeof reply && recv(fd, reply, n, MSG_WAITALL) == ssize_t(n);
+  };
+  for (int i = 0; i < 500; ++i) REQUIRE(round_trip());
+  long before = testing::allocation_count();
+  int answered = 0;
+  for (int i = 0; i < 2000; ++i) answered += round_trip();
+  long during = testing::allocation_count() - before;
+  close(fd);
+  srv.stop();
+  CHECK(answered == 2000);
+  CHECK(during == 0);
+}
