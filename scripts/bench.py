@@ -59,6 +59,9 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
+DNSPERF_MODE = "udp"  # the tcp case sets "tcp": dnsperf -m tcp, 4 pipelined connections
+
+
 def run_dnsperf(port, qfile, seconds, work):
     """dnsperf -v prints one line per answered query with its latency, from
     which p50/p99 are taken (dnsperf itself reports only mean and stddev)."""
@@ -66,7 +69,7 @@ def run_dnsperf(port, qfile, seconds, work):
     with open(out_path, "w") as out:
         subprocess.run(
             ["taskset", "-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
-             "-l", str(seconds), "-c", "4", "-q", "200", "-v"],
+             "-l", str(seconds), "-c", "4", "-q", "200", "-m", DNSPERF_MODE, "-v"],
             stdout=out, stderr=subprocess.DEVNULL, timeout=seconds + 30, check=False)
     res = {}
     latencies = []
@@ -487,6 +490,40 @@ def main():
                 upstream.terminate()
                 upstream.wait(10)
             print_table("the floor: a batched UDP echo, then the cheapest answers (ratio to the echo)", rows)
+        if "tcp" in cases:
+            # The same answers over TCP: dnsperf -m tcp keeps 4 connections
+            # open and pipelines up to 200 queries on them.
+            global DNSPERF_MODE
+            DNSPERF_MODE = "tcp"
+            try:
+                rows = []
+                for name, path in builds:
+                    port = free_port()
+                    rows.append(measure(f"{name} whoami over TCP", skycore_whoami(path, work, port), port, qfile,
+                                        args.seconds, work))
+                port = free_port()
+                rows.append(measure("knot static A over TCP", knot_static(work, port, "knot-tcp"), port, qfile,
+                                    args.seconds, work))
+                if shutil.which("unbound"):
+                    upstream, up_port = start_upstream(work, ttl=3600)
+                    try:
+                        names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
+                        cfile = os.path.join(work, "cached.txt")
+                        with open(cfile, "w") as f:
+                            f.writelines(f"{n} A\n" for n in names)
+                        for name, path in builds:
+                            port = free_port()
+                            rows.append(measure(f"{name} cache hits over TCP", skycore_cache(path, work, port, up_port),
+                                                port, cfile, args.seconds, work, names))
+                        port = free_port()
+                        rows.append(measure("unbound cache hits over TCP", unbound_cache(work, port, up_port), port,
+                                            cfile, args.seconds, work, names))
+                    finally:
+                        upstream.terminate()
+                        upstream.wait(10)
+            finally:
+                DNSPERF_MODE = "udp"
+            print_table("TCP, pipelined (dnsperf -m tcp, 4 connections)", rows)
         if "metrics" in cases:
             rows = []
             for label, extra in (("whoami", ""),
