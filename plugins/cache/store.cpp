@@ -140,14 +140,27 @@ void Store::prefetch_done(const Key& key) {
 }
 
 void Store::evict_one(Shard& s, Kind kind, Counters& counters) {
-  // Random eviction, as CoreDNS does: the first entry of this kind in the
-  // map's iteration order (which hashing scatters).
-  for (auto it = s.map.begin(); it != s.map.end(); ++it) {
-    if (it->second.kind != kind) continue;
-    s.map.erase(it);
-    --s.count[static_cast<size_t>(kind)];
-    counters.evictions[static_cast<size_t>(kind)].add();
-    return;
+  // Random eviction, as CoreDNS does. Not the map's first entry: in
+  // libstdc++ that is usually the newest one, so the cache kept whatever
+  // it held first (until its TTL ran out) and every new answer churned
+  // through one slot. A random bucket, then the first entry of this kind
+  // from there on.
+  const size_t buckets = s.map.bucket_count();
+  if (buckets == 0) return;
+  s.rng ^= s.rng << 13;
+  s.rng ^= s.rng >> 7;
+  s.rng ^= s.rng << 17;
+  const size_t start = s.rng % buckets;
+  for (size_t i = 0; i < buckets; ++i) {
+    const size_t b = (start + i) % buckets;
+    for (auto it = s.map.begin(b); it != s.map.end(b); ++it) {
+      if (it->second.kind != kind) continue;
+      const uint64_t key = it->first;
+      s.map.erase(key);
+      --s.count[static_cast<size_t>(kind)];
+      counters.evictions[static_cast<size_t>(kind)].add();
+      return;
+    }
   }
 }
 

@@ -108,6 +108,7 @@ class Store {
     mutable std::mutex mu;
     std::unordered_map<uint64_t, Entry> map;
     size_t count[3] = {0, 0, 0};
+    uint64_t rng = 0x9e3779b97f4a7c15ull;  // eviction's choice (xorshift, under mu)
   };
   Shard& shard(uint64_t hash) { return shards_[hash % kShards]; }
   void evict_one(Shard& s, Kind kind, Counters& c);
