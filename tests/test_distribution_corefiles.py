@@ -34,12 +34,10 @@ VENDORED = HERE / "fixtures" / "distributions"
 SHARED = Path(os.environ.get("SKYCORE_COREFILES", HERE.parent.parent / "shared" / "corefiles"))
 KUBE_FIXTURE = HERE / "fixtures" / "kube" / "cluster.json"
 
-# file name -> why it does not pass yet (issue 14's remaining plugins, and
-# files that are not Corefiles as they stand).
+# file name -> why it does not validate as it stands (a plugin CoreDNS
+# removed, and files that are not Corefiles as they stand).
 KNOWN = {
     "k8s-docs-kubedns-translation.Corefile": "federation is not implemented (CoreDNS removed it in 1.7.0)",
-    "openshift-forward-tls.Corefile": "-validate reads the files a Corefile names; the CA bundle "
-                                      "exists only inside OpenShift's pod (runs with the path replaced)",
     "aks-rewrite.server": "`<domain to be rewritten>` is AKS's placeholder, with spaces: CoreDNS rejects it too "
                           "(runs with the placeholder filled)",
     "aks-hosts.override": "a fragment for `import custom/*.override` (validated inside aks.Corefile)",
@@ -234,7 +232,7 @@ RUNNABLE = [(i, p) for i, p in corefiles() if p.suffix == ".Corefile" or p.suffi
 
 def run_known(path):
     reason = KNOWN.get(path.name)
-    if path.name in ("openshift-forward-tls.Corefile", "aks-rewrite.server", "aks-hosts.override"):
+    if path.name in ("aks-rewrite.server", "aks-hosts.override"):
         return []  # these run with paths or placeholders replaced
     return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 

@@ -464,3 +464,17 @@ def test_sigterm_with_queries_waiting_on_a_silent_upstream_exits_promptly(start_
         poll(lambda: len(upstream_questions(upstream)) >= 8, 3, what="queries to reach the upstream")
     srv.send_signal(signal.SIGTERM)
     assert srv.wait_exit(timeout=4) == 0
+
+
+def test_dns_over_tls_with_a_ca_file_not_there_yet_fails_closed(start_server, dot_unbound, tmp_path):
+    """OpenShift's Corefile names a CA bundle mounted into its pod: where it
+    is missing, skycore starts (a warning, as -validate says) and its tls://
+    upstreams fail verification, never trusting the system store instead."""
+    u, pki = dot_unbound
+    missing = tmp_path / "not-yet" / "ca-bundle.crt"
+    srv = start_server(corefile(f"example.test tls://{u.address} {{\n"
+                                f"        tls {missing}\n        tls_servername dns.example.test\n    }}",
+                                extra="    errors\n"), quiet=False)
+    assert f"CA file '{missing}' does not exist" in srv.stdout() + srv.stderr()
+    r = udp(query("www.example.test"), srv.port, timeout=10)
+    assert r.rcode() == dns.rcode.SERVFAIL and a_addresses(r) == []

@@ -1,5 +1,7 @@
 #include "plugins/forward/config.h"
 
+#include "core/plugin/plugin_log.h"
+
 #include <fmt/format.h>
 
 #include "core/plugin/zone_args.h"
@@ -79,8 +81,16 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
       if (args.size() > 1) cfg.tls.key = args[1];
       if (args.size() > 2) cfg.tls.ca = args[2];
     }
+    // A client certificate or key that is missing is an error. A CA bundle
+    // that is not there yet (OpenShift mounts it into the pod) is not:
+    // tls:// upstreams then fail closed until it exists (make_tls_context).
     for (const auto& f : args)
-      if (!std::filesystem::exists(f)) throw c.err(fmt::format("forward: tls: cannot read '{}'", f));
+      if (f != cfg.tls.ca && !std::filesystem::exists(f))
+        throw c.err(fmt::format("forward: tls: cannot read '{}'", f));
+    if (!cfg.tls.ca.empty() && !std::filesystem::exists(cfg.tls.ca))
+      plugin_log("forward", LogLevel::warning,
+                 "{}:{}: tls: CA file '{}' does not exist: tls:// upstreams fail until it does (then reload)",
+                 c.token().file, c.token().line, cfg.tls.ca);
   } else if (prop == "tls_servername") {
     if (!c.next_arg()) throw c.arg_err();
     cfg.tls.server_name = c.val();

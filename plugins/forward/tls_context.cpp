@@ -1,5 +1,6 @@
 #include "plugins/forward/tls_context.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace skycore::plugins::forward {
@@ -10,8 +11,14 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const TlsSettings& tls) {
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                    asio::ssl::context::no_tlsv1_1);
   try {
-    if (!tls.ca.empty()) ctx->load_verify_file(tls.ca);
-    else ctx->set_default_verify_paths();
+    // A CA bundle that does not exist (yet) gives no trust anchor at all:
+    // every handshake fails verification, never falls back to the system store.
+    std::error_code ec;
+    if (!tls.ca.empty()) {
+      if (std::filesystem::exists(tls.ca, ec)) ctx->load_verify_file(tls.ca);
+    } else {
+      ctx->set_default_verify_paths();
+    }
     if (!tls.cert.empty()) ctx->use_certificate_chain_file(tls.cert);
     if (!tls.key.empty()) ctx->use_private_key_file(tls.key, asio::ssl::context::pem);
   } catch (const std::system_error& e) {
