@@ -59,17 +59,14 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
-DNSPERF_MODE = "udp"  # the tcp case sets "tcp": dnsperf -m tcp, 4 pipelined connections
-
-
-def run_dnsperf(port, qfile, seconds, work):
+def run_dnsperf(port, qfile, seconds, work, mode="udp"):
     """dnsperf -v prints one line per answered query with its latency, from
     which p50/p99 are taken (dnsperf itself reports only mean and stddev)."""
     out_path = os.path.join(work, "dnsperf.out")
     with open(out_path, "w") as out:
         subprocess.run(
             ["taskset", "-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
-             "-l", str(seconds), "-c", "4", "-q", "200", "-m", DNSPERF_MODE, "-v"],
+             "-l", str(seconds), "-c", "4", "-q", "200", "-m", mode, "-v"],
             stdout=out, stderr=subprocess.DEVNULL, timeout=seconds + 30, check=False)
     res = {}
     latencies = []
@@ -102,7 +99,8 @@ def run_dnsperf(port, qfile, seconds, work):
     return res
 
 
-def measure(name, argv, port, qfile, seconds, cwd, warm_names=None):
+def measure(name, argv, port, qfile, seconds, cwd, warm_names=None, mode="udp"):
+    """`mode` tcp: dnsperf -m tcp, 4 connections pipelining the queries."""
     proc = subprocess.Popen(["taskset", "-c", "0"] + argv, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -113,12 +111,10 @@ def measure(name, argv, port, qfile, seconds, cwd, warm_names=None):
         if warm_names:
             warm(port, warm_names)
         before = cpu_seconds(proc.pid)
-        res = run_dnsperf(port, qfile, seconds, cwd)
+        res = run_dnsperf(port, qfile, seconds, cwd, mode)
         after = cpu_seconds(proc.pid)
         res["cpu_us_per_query"] = (after - before) * 1e6 / max(res["completed"], 1)
-        with open(f"/proc/{proc.pid}/status") as f:
-            rss = [l for l in f if l.startswith("VmRSS:")][0].split()[1]
-        res["rss_mb"] = int(rss) / 1024
+        res["rss_mb"] = rss_mb(proc.pid)
         res["name"] = name
         return res
     finally:
@@ -140,15 +136,15 @@ def skycore_whoami(binary, work, port):
 CACHED_NAMES = 50  # the cache-hit case cycles over name0..name49.example.org
 
 
-def knot_static(work, port, name="knot", ttl=0):
+def knot_static(work, port, name="knot", ttl=0, domain="example.org", records=None):
     """knotd serving small authoritative A answers: the closest peer to whoami,
-    and the upstream for the forward and cache cases."""
-    zone = os.path.join(work, f"example.org.{name}.zone")
+    and the upstream for the forward and cache cases (`records`: the zone's
+    own lines instead of whoami and name0..49)."""
+    zone = os.path.join(work, f"{domain}.{name}.zone")
+    if records is None:
+        records = "whoami A 127.0.0.1\n" + "".join(f"name{i} A 192.0.2.{i + 1}\n" for i in range(CACHED_NAMES))
     with open(zone, "w") as f:
-        f.write(f"$TTL {ttl}\n@ SOA ns hostmaster 1 3600 600 86400 {ttl}\n@ NS ns\nns A 127.0.0.1\n"
-                "whoami A 127.0.0.1\n")
-        for i in range(CACHED_NAMES):
-            f.write(f"name{i} A 192.0.2.{i + 1}\n")
+        f.write(f"$TTL {ttl}\n@ SOA ns hostmaster 1 3600 600 86400 {ttl}\n@ NS ns\nns A 127.0.0.1\n" + records)
     rundir = os.path.join(work, name)
     os.makedirs(rundir, exist_ok=True)
     conf = os.path.join(rundir, "knot.conf")
@@ -165,10 +161,31 @@ log:
   - target: stderr
     any: error
 zone:
-  - domain: example.org
+  - domain: {domain}
     file: "{zone}"
 """)
     return ["knotd", "-c", conf]
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) / 1024
+
+
+def metric_sum(mport, prefix):
+    """The sum of every sample in skycore's /metrics whose line starts with `prefix`."""
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=2).read().decode()
+    return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l.startswith(prefix))
+
+
+def cached_names_file(work):
+    """name0..49.example.org, and a dnsperf file cycling over them."""
+    names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
+    cfile = os.path.join(work, "cached.txt")
+    with open(cfile, "w") as f:
+        f.writelines(f"{n} A\n" for n in names)
+    return names, cfile
 
 
 def udp_echo(root, work, port):
@@ -202,10 +219,10 @@ def dnsdist_forward(work, port, upstream_port):
     return ["dnsdist", "--supervised", "--disable-syslog", "-C", conf]
 
 
-def start_upstream(work, ttl=0):
+def start_upstream(work, ttl=0, **zone):
     """knot on CPU 1 (beside dnsperf): the same upstream for every forwarder."""
     port = free_port()
-    proc = subprocess.Popen(["taskset", "-c", "1"] + knot_static(work, port, f"upstream{ttl}", ttl),
+    proc = subprocess.Popen(["taskset", "-c", "1"] + knot_static(work, port, f"upstream{ttl}", ttl, **zone),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_answering(port)
     return proc, port
@@ -394,10 +411,7 @@ def autopath_run(binary, adir, kport, up_port, label, autopath, cache, qfile, se
             time.sleep(0.05)
 
         def requests():
-            import urllib.request
-            text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=2).read().decode()
-            return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
-                       if l.startswith("skycore_dns_requests_total{"))
+            return metric_sum(mport, "skycore_dns_requests_total{")
         before, times = requests(), []
         for n in stub_names:
             t0 = time.perf_counter()
@@ -408,8 +422,7 @@ def autopath_run(binary, adir, kport, up_port, label, autopath, cache, qfile, se
         cpu0 = cpu_seconds(proc.pid)
         res = run_dnsperf(port, qfile, seconds, adir)
         res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - cpu0) * 1e6 / max(res["completed"], 1)
-        with open(f"/proc/{proc.pid}/status") as f:
-            res["rss_mb"] = int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) / 1024
+        res["rss_mb"] = rss_mb(proc.pid)
         res["name"] = f"skycore {label}"
         res["queries_per_lookup"] = per_lookup
         res["stub_p50_ms"] = percentile(times, 50) * 1000
@@ -462,10 +475,7 @@ def main():
         if "floor" in cases:
             # The kernel's floor (a batched UDP echo) against skycore's
             # cheapest answers and the peers' cache hits, in one run.
-            names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
-            cfile = os.path.join(work, "cached.txt")
-            with open(cfile, "w") as f:
-                f.writelines(f"{n} A\n" for n in names)
+            names, cfile = cached_names_file(work)
             upstream, up_port = start_upstream(work, ttl=3600)
             try:
                 port = free_port()
@@ -495,23 +505,8 @@ def main():
             # front of a 10 000-entry cache: hit rate, CPU per query, RSS, and
             # the memory one entry costs (RSS after 10 000 distinct answers).
             import random
-            import urllib.request
-            zone = os.path.join(work, "big.example.org.zone")
-            with open(zone, "w") as f:
-                f.write("$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 3600\n@ NS ns\nns A 127.0.0.1\n* A 192.0.2.9\n")
-            rundir = os.path.join(work, "knot-big")
-            os.makedirs(rundir, exist_ok=True)
-            kconf = os.path.join(rundir, "knot.conf")
-            up_port = free_port()
-            with open(kconf, "w") as f:
-                f.write(f"server:\n    rundir: \"{rundir}\"\n    listen: 127.0.0.1@{up_port}\n    udp-workers: 1\n"
-                        f"    tcp-workers: 1\n    background-workers: 1\ndatabase:\n    storage: \"{rundir}/db\"\n"
-                        f"log:\n  - target: stderr\n    any: error\nzone:\n  - domain: big.example.org\n"
-                        f"    file: \"{zone}\"\n")
-            upstream = subprocess.Popen(["taskset", "-c", "1", "knotd", "-c", kconf],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            upstream, up_port = start_upstream(work, ttl=3600, domain="big.example.org", records="* A 192.0.2.9\n")
             try:
-                wait_answering(up_port)
                 rng = random.Random(42)
                 weights = [1 / (k + 1) for k in range(100_000)]
                 picks = rng.choices(range(100_000), weights=weights, k=300_000)
@@ -530,27 +525,20 @@ def main():
                     try:
                         wait_answering(port)
 
-                        def rss():
-                            with open(f"/proc/{proc.pid}/status") as f:
-                                return int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) * 1024
                         warm(port, [f"w{i}.big.example.org" for i in range(100)])
-                        base = rss()
+                        base = rss_mb(proc.pid)
                         warm(port, [f"fill{i}.big.example.org" for i in range(10_000)])
-                        per_entry = (rss() - base) / 10_000
+                        per_entry = (rss_mb(proc.pid) - base) * 2**20 / 10_000
 
                         def counters():
-                            text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=2).read().decode()
-                            hits = sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
-                                       if l.startswith("skycore_cache_hits_total{"))
-                            misses = sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
-                                         if l.startswith("skycore_cache_misses_total{"))
-                            return hits, misses
+                            return (metric_sum(mport, "skycore_cache_hits_total{"),
+                                    metric_sum(mport, "skycore_cache_misses_total{"))
                         h0, m0 = counters()
                         cpu0 = cpu_seconds(proc.pid)
                         res = run_dnsperf(port, zfile, args.seconds, work)
                         res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - cpu0) * 1e6 / max(res["completed"], 1)
                         h1, m1 = counters()
-                        res["rss_mb"] = rss() / 2**20
+                        res["rss_mb"] = rss_mb(proc.pid)
                         res["name"] = f"{name} cache 10 000 entries, Zipf over 100 000 names"
                         print_table("cache: 100 000 distinct names, 10 000 entries (knot upstream on CPU 1)", [res])
                         print(f"\nhit rate {(h1 - h0) / max(h1 - h0 + m1 - m0, 1):.1%}; "
@@ -565,36 +553,28 @@ def main():
         if "tcp" in cases:
             # The same answers over TCP: dnsperf -m tcp keeps 4 connections
             # open and pipelines up to 200 queries on them.
-            global DNSPERF_MODE
-            DNSPERF_MODE = "tcp"
-            try:
-                rows = []
-                for name, path in builds:
-                    port = free_port()
-                    rows.append(measure(f"{name} whoami over TCP", skycore_whoami(path, work, port), port, qfile,
-                                        args.seconds, work))
+            rows = []
+            for name, path in builds:
                 port = free_port()
-                rows.append(measure("knot static A over TCP", knot_static(work, port, "knot-tcp"), port, qfile,
-                                    args.seconds, work))
-                if shutil.which("unbound"):
-                    upstream, up_port = start_upstream(work, ttl=3600)
-                    try:
-                        names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
-                        cfile = os.path.join(work, "cached.txt")
-                        with open(cfile, "w") as f:
-                            f.writelines(f"{n} A\n" for n in names)
-                        for name, path in builds:
-                            port = free_port()
-                            rows.append(measure(f"{name} cache hits over TCP", skycore_cache(path, work, port, up_port),
-                                                port, cfile, args.seconds, work, names))
+                rows.append(measure(f"{name} whoami over TCP", skycore_whoami(path, work, port), port, qfile,
+                                    args.seconds, work, mode="tcp"))
+            port = free_port()
+            rows.append(measure("knot static A over TCP", knot_static(work, port, "knot-tcp"), port, qfile,
+                                args.seconds, work, mode="tcp"))
+            if shutil.which("unbound"):
+                upstream, up_port = start_upstream(work, ttl=3600)
+                try:
+                    names, cfile = cached_names_file(work)
+                    for name, path in builds:
                         port = free_port()
-                        rows.append(measure("unbound cache hits over TCP", unbound_cache(work, port, up_port), port,
-                                            cfile, args.seconds, work, names))
-                    finally:
-                        upstream.terminate()
-                        upstream.wait(10)
-            finally:
-                DNSPERF_MODE = "udp"
+                        rows.append(measure(f"{name} cache hits over TCP", skycore_cache(path, work, port, up_port),
+                                            port, cfile, args.seconds, work, names, mode="tcp"))
+                    port = free_port()
+                    rows.append(measure("unbound cache hits over TCP", unbound_cache(work, port, up_port), port,
+                                        cfile, args.seconds, work, names, mode="tcp"))
+                finally:
+                    upstream.terminate()
+                    upstream.wait(10)
             print_table("TCP, pipelined (dnsperf -m tcp, 4 connections)", rows)
         if "metrics" in cases:
             rows = []
@@ -695,15 +675,14 @@ def main():
                                 except socket.timeout:
                                     pass
                         sync_s = time.monotonic() - start
-                        with open(f"/proc/{proc.pid}/status") as f:
-                            rss_mb = int([l for l in f if l.startswith("VmRSS:")][0].split()[1]) / 1024
-                        syncs.append(f"{name}: first sync {sync_s:.1f} s, RSS {rss_mb:.1f} MB")
+                        rss = rss_mb(proc.pid)
+                        syncs.append(f"{name}: first sync {sync_s:.1f} s, RSS {rss:.1f} MB")
                         # (not `qfile`: the forward and cache cases after this one use it)
                         for label, kfile in (("A", "a.txt"), ("SRV (+ A additional)", "srv.txt")):
                             before = cpu_seconds(proc.pid)
                             res = run_dnsperf(port, os.path.join(kdir, kfile), args.seconds, kdir)
                             res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
-                            res["rss_mb"] = rss_mb
+                            res["rss_mb"] = rss
                             res["name"] = f"{name} kubernetes {label}"
                             rows.append(res)
                     finally:
@@ -784,10 +763,7 @@ def main():
                 upstream.terminate()
                 upstream.wait(10)
         if "cache" in cases:
-            names = [f"name{i}.example.org" for i in range(CACHED_NAMES)]
-            cfile = os.path.join(work, "cached.txt")
-            with open(cfile, "w") as f:
-                f.writelines(f"{n} A\n" for n in names)
+            names, cfile = cached_names_file(work)
             upstream, up_port = start_upstream(work, ttl=3600)
             try:
                 rows = []
