@@ -76,20 +76,13 @@ bool copy_records(WireReader& r, Section s, uint16_t count, MessageWriter& out, 
   return r.ok();
 }
 
-void skip_question(WireReader& r, uint16_t qdcount) {
-  for (uint16_t i = 0; i < qdcount; ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
-}
-
 }  // namespace
 
 bool append_answers(std::span<const uint8_t> msg, MessageWriter& out) {
   if (msg.size() < kHeaderSize) return false;
   HeaderView h{msg.data()};
   WireReader r(msg, kHeaderSize);
-  skip_question(r, h.qdcount());
+  r.skip_questions(h.qdcount());
   RecordEdits none;
   return copy_records(r, Section::answer, h.ancount(), out, none);
 }
@@ -106,7 +99,7 @@ bool copy_message(std::span<const uint8_t> msg, const Query& question,
   head[3] = msg[3];
 
   WireReader r(msg, kHeaderSize);
-  skip_question(r, h.qdcount());
+  r.skip_questions(h.qdcount());
   edits.before_answers(out);
   if (!copy_records(r, Section::answer, h.ancount(), out, edits)) return false;
   edits.after_answers(out);

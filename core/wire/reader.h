@@ -24,6 +24,14 @@ class WireReader {
   void name(Name& out);
   // Skips a name without copying it (same validation).
   void skip_name();
+  // Skips `count` question entries (name, type, class): from just past the
+  // header to the first record.
+  void skip_questions(uint16_t count) {
+    for (uint16_t i = 0; i < count && ok_; ++i) {
+      skip_name();
+      skip(4);
+    }
+  }
 
   bool ok() const { return ok_; }
   void fail() { ok_ = false; }

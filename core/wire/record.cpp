@@ -116,10 +116,7 @@ std::pair<size_t, size_t> find_opt(std::span<const uint8_t> msg) {
   HeaderView h{msg.data()};
   if (h.arcount() == 0) return {0, 0};
   WireReader r(msg, kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   size_t before_additional = h.ancount() + h.nscount();
   size_t total = before_additional + h.arcount();
   for (size_t i = 0; i < total && r.ok(); ++i) {

@@ -40,10 +40,7 @@ bool alias_target(std::span<const uint8_t> msg, const wire::Name& asked, wire::N
   if (msg.size() < wire::kHeaderSize) return false;
   wire::HeaderView h{msg.data()};
   wire::WireReader r(msg, wire::kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   for (uint16_t i = 0; i < h.ancount() && r.ok(); ++i) {
     r.name(target);
     r.skip(4);  // type, class

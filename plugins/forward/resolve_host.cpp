@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <asio/ip/udp.hpp>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -25,27 +26,11 @@ std::vector<asio::ip::address> ask(const ResolverAddress& r, const wire::Name& h
   wire::MessageWriter w(q, q.size());
   const uint16_t id = static_cast<uint16_t>(std::random_device{}());
   if (!w.start_query(id, wire::flag::RD, host, type, wire::rrclass::IN)) return out;
-  int fd = socket(r.ip.is_v6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const asio::ip::udp::endpoint to(r.ip, r.port);  // its sockaddr, for the plain socket calls
+  int fd = socket(to.protocol().family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return out;
-  sockaddr_storage sa{};
-  socklen_t len = 0;
-  if (r.ip.is_v4()) {
-    auto* s = reinterpret_cast<sockaddr_in*>(&sa);
-    s->sin_family = AF_INET;
-    s->sin_port = htons(r.port);
-    auto b = r.ip.to_v4().to_bytes();
-    std::memcpy(&s->sin_addr, b.data(), 4);
-    len = sizeof(sockaddr_in);
-  } else {
-    auto* s = reinterpret_cast<sockaddr_in6*>(&sa);
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons(r.port);
-    auto b = r.ip.to_v6().to_bytes();
-    std::memcpy(&s->sin6_addr, b.data(), 16);
-    len = sizeof(sockaddr_in6);
-  }
   std::array<uint8_t, 4096> reply{};
-  if (sendto(fd, w.data().data(), w.data().size(), 0, reinterpret_cast<sockaddr*>(&sa), len) > 0) {
+  if (sendto(fd, w.data().data(), w.data().size(), 0, to.data(), to.size()) > 0) {
     pollfd p{fd, POLLIN, 0};
     for (int tries = 0; tries < 4 && poll(&p, 1, 2000) > 0; ++tries) {
       ssize_t n = recv(fd, reply.data(), reply.size(), 0);

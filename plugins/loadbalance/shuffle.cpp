@@ -206,10 +206,7 @@ size_t limit_answers(std::span<uint8_t> msg, size_t limit) {
   const uint16_t an = h.ancount();
   if (an <= limit || an > kMaxRecords) return msg.size();
   wire::WireReader r(msg, wire::kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   std::array<Rr, kMaxRecords> rrs;
   if (!walk_answers(r, std::span<Rr>(rrs.data(), an))) return msg.size();
   const size_t cut = rrs[limit].owner, answers_end = r.pos();
@@ -236,10 +233,7 @@ size_t shuffle_answers(std::span<uint8_t> msg, Rng& rng, const Policy& policy) {
   const uint16_t an = h.ancount();
   if (an < 2 || an > kMaxRecords) return 0;
   wire::WireReader r(msg, wire::kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   std::array<Rr, kMaxRecords> rrs;
   if (!walk_answers(r, std::span<Rr>(rrs.data(), an))) return 0;
   const size_t answers_end = r.pos();

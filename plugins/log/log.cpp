@@ -18,10 +18,7 @@ uint8_t classify(const Request& req, const Finished& o) {
   if (h.nscount() == 0) return kDenial;
   // No answer: a delegation (NS in authority) is success, else NODATA.
   wire::WireReader r(msg, wire::kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   r.skip_name();
   return r.u16() == wire::rrtype::NS && r.ok() ? kSuccess : kDenial;
 }

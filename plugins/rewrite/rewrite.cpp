@@ -105,10 +105,7 @@ int find_cname(std::span<const uint8_t> msg, const InFlight& st, uint16_t worker
   if (msg.size() < wire::kHeaderSize) return -1;
   wire::HeaderView h{msg.data()};
   wire::WireReader r(msg, wire::kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   for (uint16_t i = 0; i < h.ancount() && r.ok(); ++i) {
     r.skip_name();
     uint16_t type = r.u16();

@@ -14,10 +14,7 @@ std::optional<uint32_t> ixfr_serial(std::span<const uint8_t> packet) {
   wire::HeaderView h{packet.data()};
   if (h.nscount() != 1 || h.ancount() != 0) return std::nullopt;
   wire::WireReader r(packet, wire::kHeaderSize);
-  for (uint16_t i = 0; i < h.qdcount(); ++i) {
-    r.skip_name();
-    r.skip(4);
-  }
+  r.skip_questions(h.qdcount());
   r.skip_name();
   uint16_t type = r.u16();
   r.skip(2 + 4);

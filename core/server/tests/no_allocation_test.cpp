@@ -19,16 +19,29 @@
 using namespace skycore;
 
 namespace {
-// Binds `fd` to 127.0.0.1:`port` (0: any free one); the port bound, or 0.
-uint16_t bind_loopback(int fd, uint16_t port = 0) {
+sockaddr_in loopback_address(uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+// Binds `fd` to 127.0.0.1:`port` (0: any free one); the port bound, or 0.
+uint16_t bind_loopback(int fd, uint16_t port = 0) {
+  sockaddr_in a = loopback_address(port);
   if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;
   socklen_t len = sizeof a;
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   return ntohs(a.sin_port);
+}
+
+// A socket of `type` with a 2 s receive timeout (a lost reply fails the test, never hangs it).
+int client_socket(int type) {
+  int fd = socket(AF_INET, type, 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
 }
 
 // A port free for both UDP and TCP (the server listens on both): another
@@ -56,13 +69,8 @@ long allocations_per_run(const char* corefile_body, int warm, int counted) {
   server::Server srv(std::move(plan), 1);
   srv.start();
 
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  timeval tv{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = client_socket(SOCK_DGRAM);
+  sockaddr_in to = loopback_address(port);
   auto q = test::make_query("whoami.example.org", wire::rrtype::A, 1232);
   uint8_t reply[1500];
   auto round_trip = [&] {
@@ -178,13 +186,8 @@ TEST_CASE("whoami over TCP allocates nothing per query once warm") {
   auto plan = test::plan_from(". {\n bind 127.0.0.1\n whoami\n}\n", port);
   server::Server srv(std::move(plan), 1);
   srv.start();
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = client_socket(SOCK_STREAM);
+  sockaddr_in to = loopback_address(port);
   REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
   auto q = test::make_query("whoami.example.org", wire::rrtype::A, 0);
   std::vector<uint8_t> framed(2 + q.size());
