@@ -39,6 +39,7 @@ class Chain {
   asio::awaitable<Result> serve(Request& req) const { return Next(this, 0)(req); }
   size_t size() const { return plugins_.size(); }
   const Plugin& at(size_t i) const { return *plugins_[i]; }
+  Plugin& at(size_t i) { return *plugins_[i]; }  // setup only (SetupContext::on_chain)
 
  private:
   friend class Next;

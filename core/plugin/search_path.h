@@ -30,6 +30,9 @@ struct SearchPath {
 class SearchPathSource {
  public:
   virtual ~SearchPathSource() = default;
+  // Called once at setup, before the server starts, by the plugin that will
+  // ask (autopath): the source gets ready to answer (kubernetes watches pods).
+  virtual void serve_search_paths() = 0;
   // The search list of the client that sent `req` into `out` (empty on
   // entry), or false when the client is unknown: the query then goes on as
   // asked. Called on the DNS worker that serves `req`.

@@ -61,9 +61,10 @@ struct SetupContext {
   std::vector<std::unique_ptr<Plugin>>* more = nullptr;
   const BuildInfo* build = nullptr;       // null in unit tests
   // Run once the block's whole chain is built, before anything starts: for
-  // a plugin that uses another plugin of its block (autopath @kubernetes).
-  // May throw corefile::Error. Null in unit tests that need none.
-  std::vector<std::function<void(const Chain&)>>* on_chain = nullptr;
+  // a plugin that uses another plugin of its block (autopath @kubernetes),
+  // which may still prepare it. May throw corefile::Error. Null in unit
+  // tests that need none.
+  std::vector<std::function<void(Chain&)>>* on_chain = nullptr;
 
   // Zones of the block, as lowercased FQDNs ("example.org.", ".").
   std::vector<std::string> zones() const;

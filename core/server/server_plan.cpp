@@ -32,7 +32,7 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
     }
   }
   std::vector<std::unique_ptr<Plugin>> plugins;
-  std::vector<std::function<void(const Chain&)>> on_chain;
+  std::vector<std::function<void(Chain&)>> on_chain;
   for (const auto& entry : compiled_plugins()) {
     if (!corefile::has_directive(block, entry.name)) continue;
     corefile::TokenCursor cursor(corefile::directive_tokens(block, entry.name));

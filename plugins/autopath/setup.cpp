@@ -41,10 +41,13 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto plugin = std::make_unique<AutoPath>(std::move(zones), std::move(fixed), ctx.workers);
   AutoPath* raw = plugin.get();
   if (!source.empty() && ctx.on_chain) {
-    ctx.on_chain->push_back([raw, source](const Chain& chain) {
+    ctx.on_chain->push_back([raw, source](Chain& chain) {
       for (size_t i = 0; i < chain.size(); ++i) {
         if (chain.at(i).name() != source) continue;
-        if (auto* s = dynamic_cast<const SearchPathSource*>(&chain.at(i))) raw->set_source(s);
+        if (auto* s = dynamic_cast<SearchPathSource*>(&chain.at(i))) {
+          s->serve_search_paths();  // before the server starts: it may watch more
+          raw->set_source(s);
+        }
       }
       // As CoreDNS: a block without the plugin gets no completion, not an error.
       if (!raw->has_source())

@@ -41,7 +41,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto plugin = std::make_unique<K8sExternal>(std::move(cfg), ctx.workers);
   K8sExternal* raw = plugin.get();
   if (ctx.on_chain) {
-    ctx.on_chain->push_back([raw, file, line](const Chain& chain) {
+    ctx.on_chain->push_back([raw, file, line](Chain& chain) {
       for (size_t i = 0; i < chain.size(); ++i)
         if (chain.at(i).name() == "kubernetes") raw->set_source(dynamic_cast<const ExternalSource*>(&chain.at(i)));
       if (!raw->has_source())

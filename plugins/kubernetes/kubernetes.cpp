@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/plugin/qname.h"
+#include "core/plugin/resolv_conf.h"
 
 namespace skycore::plugins::kubernetes {
 namespace {
@@ -40,11 +41,14 @@ Kubernetes::Kubernetes(Config cfg, size_t workers)
   informers_.push_back(std::make_unique<Informer>(cfg_.server, namespaces_resource(), cache_));
   if (!cfg_.noendpoints)
     informers_.push_back(std::make_unique<Informer>(cfg_.server, endpoint_slices_resource(), cache_));
-  if (cfg_.pods == PodMode::verified || cfg_.autopath)
+  if (cfg_.pods == PodMode::verified)
     informers_.push_back(std::make_unique<Informer>(cfg_.server, pods_resource(), cache_));
   resources_ = informers_.size();
   cfg_.build.pods_verified = cfg_.pods == PodMode::verified;
-  cfg_.build.pod_index = cfg_.autopath;
+  if (cfg_.autopath) {  // set in the Config directly (unit tests)
+    cfg_.autopath = false;
+    serve_search_paths();
+  }
 }
 
 Kubernetes::~Kubernetes() { stop(); }
@@ -109,6 +113,23 @@ void Kubernetes::build_loop() {
     // Coalesce bursts: a batch of watch events becomes one rebuild.
     if (got) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+void Kubernetes::serve_search_paths() {
+  if (cfg_.autopath) return;
+  cfg_.autopath = true;
+  cfg_.build.pod_index = true;
+  if (cfg_.pods != PodMode::verified) {
+    informers_.push_back(std::make_unique<Informer>(cfg_.server, pods_resource(), cache_));
+    resources_ = informers_.size();
+  }
+  // As CoreDNS: the host's search domains follow the cluster's.
+  if (cfg_.host_search.empty())
+    for (const auto& d : read_search_domains("/etc/resolv.conf").value_or(std::vector<std::string>{}))
+      if (auto n = wire::Name::from_text(d)) {
+        n->lowercase();
+        cfg_.host_search.push_back(*n);
+      }
 }
 
 bool Kubernetes::search_path(const Request& req, SearchPath& out) const {

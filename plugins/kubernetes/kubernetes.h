@@ -42,9 +42,9 @@ struct Config {
   uint32_t ttl = 5;
   Fallthrough fallthrough;
   std::chrono::milliseconds startup_timeout{5000};
-  // `autopath @kubernetes` in the block: watch pods into the address to
-  // namespace index (whatever `pods` says), and append the host's own
-  // search list (its /etc/resolv.conf) to each pod's.
+  // Set by serve_search_paths() (`autopath @kubernetes` in the block): watch
+  // pods into the address to namespace index (whatever `pods` says), and
+  // append the host's own search list (its /etc/resolv.conf) to each pod's.
   bool autopath = false;
   std::vector<wire::Name> host_search;
 };
@@ -71,6 +71,7 @@ class Kubernetes final : public Plugin,
   // SearchPathSource (autopath): the search list of the pod that asked,
   // as the kubelet writes it: <ns>.svc.<zone> svc.<zone> <zone>, then the
   // host's.
+  void serve_search_paths() override;
   bool search_path(const Request& req, SearchPath& out) const override;
 
   // ExternalSource (k8s_external, external.cpp).

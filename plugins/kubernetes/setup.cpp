@@ -9,7 +9,6 @@
 #include "core/plugin/zone_args.h"
 #include "core/corefile/duration.h"
 #include "core/corefile/reverse_zone.h"
-#include "core/plugin/resolv_conf.h"
 #include "core/plugin/setup.h"
 #include "plugins/kubernetes/kubeconfig.h"
 #include "plugins/kubernetes/label_selector.h"
@@ -132,17 +131,6 @@ std::string read_text(const std::string& path) {
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   Parsed p = parse(ctx);
   Config& cfg = p.cfg;
-  // `autopath @kubernetes` in this block asks us for pods' search lists.
-  for (const auto& t : corefile::directive_tokens(ctx.block, "autopath"))
-    if (t.text == "@kubernetes") cfg.autopath = true;
-  if (cfg.autopath) {
-    // As CoreDNS: the host's search domains follow the cluster's.
-    for (const auto& d : read_search_domains("/etc/resolv.conf").value_or(std::vector<std::string>{}))
-      if (auto n = wire::Name::from_text(d)) {
-        n->lowercase();
-        cfg.host_search.push_back(*n);
-      }
-  }
   // Errors in what an option names (a file, a certificate) point at that option.
   int blame = p.kubeconfig_line ? p.kubeconfig_line : p.tls_line ? p.tls_line : p.endpoint_line ? p.endpoint_line : p.line;
   try {

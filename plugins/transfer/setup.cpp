@@ -49,7 +49,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto plugin = std::make_unique<Transfer>(std::move(rules));
   Transfer* raw = plugin.get();
   if (ctx.on_chain)
-    ctx.on_chain->push_back([raw](const Chain& chain) {
+    ctx.on_chain->push_back([raw](Chain& chain) {
       for (size_t i = 0; i < chain.size(); ++i)
         if (auto* s = dynamic_cast<const ZoneTransferSource*>(&chain.at(i))) raw->add_source(s);
     });

@@ -180,6 +180,7 @@ namespace {
 // A source that knows one client.
 class OneClient final : public SearchPathSource {
  public:
+  void serve_search_paths() override {}
   bool search_path(const Request& req, SearchPath& out) const override {
     if (req.remote_addr != asio::ip::make_address("10.1.0.9")) return false;
     out.add(*Name::from_text("team.svc.cluster.local."));
