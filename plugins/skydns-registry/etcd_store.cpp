@@ -49,7 +49,7 @@ class EtcdStore final : public Store {
     }
   }
 
-  Written append(const Change& c) override {
+  Written write(const Change& c) override {
     Written w;
     const std::optional<Service>& prev = c.previous;
     if (c.kind == Change::remove) {

@@ -1,6 +1,6 @@
 // The registry API's transport: skycore's HttpServer (event-driven, head and
 // body deadlines, a connection cap that evicts idle clients) with the routes
-// on a pool of four threads, because a route may wait for a journal fsync or
+// on a pool of sixteen threads, because a route may wait for a journal fsync or
 // an etcd round trip and must not hold up the reading of other requests.
 #include "core/plugin/http_server.h"
 #include "core/plugin/plugin_log.h"
@@ -21,7 +21,7 @@ void HttpApi::start() {
   if (impl_->server_) return;
   HttpLimits limits;
   limits.max_body = kMaxBody;
-  limits.handler_threads = 4;
+  limits.handler_threads = 16;  // as many writers as can share one group commit
   try {
     impl_->server_ = std::make_unique<HttpServer>(impl_->addr_, limits, [this](const HttpRequest& req) {
       Reply r = handle(req.method, req.target, std::string(req.header("authorization")), req.body);

@@ -1,106 +1,142 @@
 #include "plugins/skydns-registry/registry.h"
 
 #include <algorithm>
+#include <exception>
 
 namespace skycore::plugins::skydns_registry {
 
 Registry::Registry(std::unique_ptr<Store> store)
-    : store_(std::move(store)), snapshot_(std::make_shared<const Snapshot>(std::vector<EntryPtr>{})) {
-  publish_pending();
-}
+    : store_(std::move(store)), snapshot_(std::make_shared<const Snapshot>()) {}
 
 void Registry::load(WallClock::time_point now) {
   auto loaded = store_->load();
-  {
+  std::lock_guard lock(mu_);
+  for (const auto& [uuid, _] : services_) builder_.set(uuid, nullptr);
+  services_.clear();
+  for (auto& s : loaded) {
+    if (s.expired(now)) continue;
+    std::string key = s.uuid;  // the right side runs first: never key on a moved-from uuid
+    services_[key] = make_entry(std::move(s));
+  }
+  for (const auto& [uuid, _] : services_) stage_locked(uuid, last_ticket_);
+  for (const auto& [uuid, _] : catalogue_) stage_locked(uuid, last_ticket_);
+  publish_locked(last_ticket_);
+}
+
+EntryPtr Registry::registered_locked(const std::string& uuid) const {
+  auto it = services_.find(uuid);
+  return it == services_.end() ? nullptr : it->second;
+}
+
+void Registry::stage_locked(const std::string& uuid, uint64_t ticket) {
+  EntryPtr e = registered_locked(uuid);
+  if (!e) {
+    auto c = catalogue_.find(uuid);
+    if (c != catalogue_.end()) e = c->second;
+  }
+  staged_.push_back({ticket, uuid, std::move(e)});
+}
+
+void Registry::publish_locked(uint64_t settled) {
+  while (!staged_.empty() && staged_.front().ticket <= settled) {
+    Staged& st = staged_.front();
+    if (st.ticket == 0 || !store_->failed(st.ticket)) builder_.set(st.uuid, std::move(st.entry));
+    staged_.pop_front();
+  }
+  // Writers whose group commit finished together publish once: the first
+  // takes everything settled, the others find nothing left to do.
+  if (builder_.changed()) snapshot_.publish(builder_.build());
+}
+
+void Registry::commit(uint64_t ticket, const std::string& uuid, const EntryPtr& before, const EntryPtr& after) {
+  uint64_t settled;
+  try {
+    settled = store_->sync(ticket);
+  } catch (...) {
     std::lock_guard lock(mu_);
-    services_.clear();
-    for (auto& s : loaded) {
-      if (s.expired(now)) continue;
-      std::string key = s.uuid;  // the right side runs first: never key on a moved-from uuid
-      services_[key] = make_entry(std::move(s));
+    if (registered_locked(uuid) == after) {
+      if (before) services_[uuid] = before;
+      else services_.erase(uuid);
     }
-    ++changes_;
+    publish_locked(ticket);  // what settled beside it (this change is left out)
+    throw;
   }
-  publish_pending();
+  std::lock_guard lock(mu_);
+  publish_locked(settled);
 }
 
-void Registry::publish_pending() {
-  std::lock_guard publishing(publish_mu_);
-  std::vector<EntryPtr> all;
-  std::vector<RecordPtr> records;
-  uint64_t upto;
-  {
-    std::lock_guard lock(mu_);
-    if (published_changes_ == changes_) return;  // a concurrent writer published ours
-    upto = changes_;
-    all.reserve(services_.size() + catalogue_.size());
-    for (const auto& [_, e] : services_) all.push_back(e);
-    for (const auto& [uuid, e] : catalogue_)
-      if (!services_.count(uuid)) all.push_back(e);
-    records.reserve(records_.size());
-    for (const auto& [key, r] : records_) records.push_back(r);
-  }
-  auto snap = std::make_shared<const Snapshot>(std::move(all), std::move(records));  // outside mu_: the API keeps going
-  published_changes_ = upto;
-  snapshot_.publish(std::move(snap));
-}
-
-// Stamps a change with what the store assigned to it and applies it.
-static Change written(Change c, const Written& w) {
+std::optional<Service> Registry::apply_written_locked(Change c, const Written& w) {
   c.service.revision = w.revision;
   if (c.kind == Change::put) {
     c.service.key = w.key;
     c.service.lease = w.lease;
   }
-  return c;
+  if (w.ticket) last_ticket_ = w.ticket;
+  return apply_locked(c, w.ticket ? w.ticket : last_ticket_);
 }
 
 Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
   if (s.ttl > 0) s.expires = now + std::chrono::seconds(s.ttl);
   bool existed;
+  uint64_t ticket;
+  std::string uuid = s.uuid;
+  EntryPtr before, after;
   {
     std::lock_guard lock(mu_);
-    auto it = services_.find(s.uuid);
-    existed = it != services_.end() && !it->second->service.expired(now);
-    if (existed && !replace && !it->second->service.same_body(s)) return Upsert::conflict;
+    before = registered_locked(uuid);
+    existed = before && !before->service.expired(now);
+    if (existed && !replace && !before->service.same_body(s)) return Upsert::conflict;
     Change c{Change::put, std::move(s)};
-    if (it != services_.end()) c.previous = it->second->service;  // its key and lease, even if expired
-    apply_locked(written(c, store_->append(c)));  // durable before anyone is told
+    if (before) c.previous = before->service;  // its key and lease, even if expired
+    Written w = store_->write(c);
+    ticket = w.ticket;
+    apply_written_locked(std::move(c), w);
+    after = registered_locked(uuid);
   }
-  publish_pending();
+  commit(ticket, uuid, before, after);  // durable before anyone is told
   return existed ? Upsert::refreshed : Upsert::created;
 }
 
 bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now) {
+  uint64_t ticket;
+  EntryPtr before, after;
   {
     std::lock_guard lock(mu_);
-    auto it = services_.find(uuid);
-    if (it == services_.end() || it->second->service.expired(now)) return false;
-    Change c{Change::put, it->second->service, it->second->service};
+    before = registered_locked(uuid);
+    if (!before || before->service.expired(now)) return false;
+    Change c{Change::put, before->service, before->service};
     c.service.ttl = ttl;
     c.service.expires = now + std::chrono::seconds(ttl);
-    apply_locked(written(c, store_->append(c)));
+    Written w = store_->write(c);
+    ticket = w.ticket;
+    apply_written_locked(std::move(c), w);
+    after = registered_locked(uuid);
   }
-  publish_pending();
+  commit(ticket, uuid, before, after);
   return true;
 }
 
 bool Registry::remove(const std::string& uuid) {
   std::optional<Service> gone;
+  uint64_t ticket;
+  EntryPtr before, after;
   {
     std::lock_guard lock(mu_);
-    auto it = services_.find(uuid);
-    if (it == services_.end()) return false;
-    Change c{Change::remove, it->second->service};
-    gone = apply_locked(written(c, store_->append(c)));
-    if (!gone) gone = it->second->service;  // a newer write from elsewhere won; it is still gone here
+    before = registered_locked(uuid);
+    if (!before) return false;
+    Change c{Change::remove, before->service};
+    Written w = store_->write(c);
+    ticket = w.ticket;
+    gone = apply_written_locked(std::move(c), w);
+    if (!gone) gone = before->service;  // a newer write from elsewhere won; it is still gone here
+    after = registered_locked(uuid);
   }
-  publish_pending();
+  commit(ticket, uuid, before, after);
   if (on_removed_) on_removed_(*gone);
   return true;
 }
 
-std::optional<Service> Registry::apply_locked(const Change& c) {
+std::optional<Service> Registry::apply_locked(const Change& c, uint64_t ticket) {
   const Service& s = c.service;
   auto it = services_.find(s.uuid);
   if (s.revision != 0) {  // a shared store: order by revision
@@ -122,7 +158,7 @@ std::optional<Service> Registry::apply_locked(const Change& c) {
     services_.erase(it);
     if (s.revision != 0) removed_at_[s.uuid] = s.revision;
   }
-  ++changes_;
+  stage_locked(s.uuid, ticket);
   return gone;
 }
 
@@ -130,23 +166,24 @@ void Registry::apply(const Change& c) {
   std::optional<Service> gone;
   {
     std::lock_guard lock(mu_);
-    gone = apply_locked(c);
+    gone = apply_locked(c, last_ticket_);
     // Every revision up to this one has now been seen: older removes
     // cannot be echoed again.
     std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= c.service.revision; });
+    publish_locked(last_ticket_);
   }
-  publish_pending();
   if (gone && on_removed_) on_removed_(*gone);
 }
 
 void Registry::apply_record(const std::string& key, RecordPtr record) {
-  {
-    std::lock_guard lock(mu_);
-    if (record) records_[key] = std::move(record);
-    else if (!records_.erase(key)) return;
-    ++changes_;
-  }
-  publish_pending();
+  std::lock_guard lock(mu_);
+  if (record) records_[key] = std::move(record);
+  else if (!records_.erase(key)) return;
+  std::vector<RecordPtr> all;
+  all.reserve(records_.size());
+  for (const auto& [_, r] : records_) all.push_back(r);
+  builder_.set_records(std::move(all));
+  publish_locked(last_ticket_);
 }
 
 void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) {
@@ -164,38 +201,43 @@ void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> reco
       else if (!next.count(uuid)) gone.push_back(e->service);
     }
     services_ = std::move(next);
+    for (const auto& s : gone) stage_locked(s.uuid, last_ticket_);
+    for (const auto& [uuid, _] : services_) stage_locked(uuid, last_ticket_);
     records_.clear();
+    std::vector<RecordPtr> listed;
     for (auto& r : records) {
       std::string key = r->key;
-      records_[key] = std::move(r);
+      records_[key] = r;
+      listed.push_back(std::move(r));
     }
+    std::sort(listed.begin(), listed.end(), [](const RecordPtr& a, const RecordPtr& b) { return a->key < b->key; });
+    builder_.set_records(std::move(listed));
     std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= revision; });
-    ++changes_;
+    publish_locked(last_ticket_);
   }
-  publish_pending();
   if (on_removed_)
     for (const auto& s : gone) on_removed_(s);
 }
 
 std::optional<Service> Registry::get(const std::string& uuid, WallClock::time_point now) const {
-  std::lock_guard lock(mu_);
-  auto it = services_.find(uuid);
-  if (it == services_.end()) it = catalogue_.find(uuid);
-  if (it == catalogue_.end() || it->second->service.expired(now)) return std::nullopt;
-  return it->second->service;
+  auto snap = snapshot();
+  const Entry* e = snap->by_uuid(uuid);
+  if (!e || e->service.expired(now)) return std::nullopt;
+  return e->service;
 }
 
 void Registry::set_catalogue(std::vector<Service> services) {
-  {
-    std::lock_guard lock(mu_);
-    catalogue_.clear();
-    for (auto& s : services) {
-      std::string key = s.uuid;
-      catalogue_[key] = make_entry(std::move(s));
-    }
-    ++changes_;
+  std::lock_guard lock(mu_);
+  std::vector<std::string> touched;
+  for (const auto& [uuid, _] : catalogue_) touched.push_back(uuid);
+  catalogue_.clear();
+  for (auto& s : services) {
+    std::string key = s.uuid;
+    touched.push_back(key);
+    catalogue_[key] = make_entry(std::move(s));
   }
-  publish_pending();
+  for (const auto& uuid : touched) stage_locked(uuid, last_ticket_);
+  publish_locked(last_ticket_);
 }
 
 std::vector<Service> Registry::query(const std::string& pattern, WallClock::time_point now) const {
@@ -212,6 +254,8 @@ std::vector<Service> Registry::query(const std::string& pattern, WallClock::time
   std::vector<Service> out;
   if (!make_pattern(labels, p)) return out;
   snapshot()->for_each_match(p, false, now, [&](const Entry& e) { out.push_back(e.service); });
+  // Groups come in hash order: the API lists by uuid.
+  std::sort(out.begin(), out.end(), [](const Service& a, const Service& b) { return a.uuid < b.uuid; });
   return out;
 }
 
@@ -234,6 +278,7 @@ std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_poi
 
 std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
   std::vector<Service> gone;
+  uint64_t ticket = 0;
   {
     std::lock_guard lock(mu_);
     for (auto it = services_.begin(); it != services_.end();) {
@@ -243,15 +288,31 @@ std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
       }
       // A shared store expires keys itself (through their leases); deleting
       // here could race a renewal made on another server.
-      if (!store_->shared()) store_->append({Change::remove, it->second->service});
+      if (!store_->shared()) {
+        Written w = store_->write({Change::remove, it->second->service});
+        if (w.ticket) ticket = last_ticket_ = w.ticket;
+      }
       gone.push_back(it->second->service);
       it = services_.erase(it);
+      stage_locked(gone.back().uuid, ticket ? ticket : last_ticket_);
     }
-    if (!gone.empty()) ++changes_;
   }
-  publish_pending();
+  // Expired services are hidden by the snapshot already; if the journal
+  // cannot record their removal, they are purged again after a restart.
+  uint64_t settled = ticket;
+  std::exception_ptr failure;
+  try {
+    settled = store_->sync(ticket);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mu_);
+    publish_locked(settled);
+  }
   if (on_removed_)
     for (const auto& s : gone) on_removed_(s);
+  if (failure) std::rethrow_exception(failure);
   return gone;
 }
 

@@ -2,8 +2,16 @@
 // Every change is made durable by the Store before it is acknowledged, and
 // then published as a new immutable Snapshot that DNS workers read without
 // taking any lock (they only compare a version number per query).
+//
+// A change is applied here at once (so the next request sees it: a second
+// PUT of the same uuid is a refresh), queued with its store ticket, and
+// published, with every other change that became durable in the same group
+// commit, only once the store has made it durable: DNS and GET never show
+// what a crash could still take back. Publishing rebuilds only the pieces
+// the changes touched (snapshot_builder.h).
 #pragma once
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,6 +22,7 @@
 #include "plugins/skydns-registry/service.h"
 #include "core/plugin/snapshot_source.h"
 #include "plugins/skydns-registry/snapshot.h"
+#include "plugins/skydns-registry/snapshot_builder.h"
 #include "plugins/skydns-registry/store.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -40,6 +49,7 @@ class Registry final : private StoreEvents {
   // New TTL from now; false if unknown.
   bool set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now);
   bool remove(const std::string& uuid);
+  // What DNS answers for `uuid`: a durable registration, or the catalogue's.
   std::optional<Service> get(const std::string& uuid, WallClock::time_point now) const;
   // Services whose DNS name matches `pattern` (a query name relative to the
   // zone, wildcards allowed; empty = all).
@@ -66,29 +76,45 @@ class Registry final : private StoreEvents {
   const SnapshotSource<Snapshot>& source() const { return snapshot_; }
 
  private:
-  // Builds a snapshot of everything changed so far, unless a concurrent
-  // writer already did: writers that pile up share one rebuild. Called after
-  // each change, before the change is acknowledged, so an acknowledged
-  // registration is always visible to DNS.
-  void publish_pending();
+  // What `uuid` should publish as from `ticket` on: its registration, else
+  // its catalogue entry, else nothing. Called with mu_ held after every
+  // change to services_ or catalogue_.
+  void stage_locked(const std::string& uuid, uint64_t ticket);
+  // Waits for `ticket` to be durable and publishes what has become durable.
+  // If it cannot be, puts `uuid` back as it was (`before`) unless a later
+  // change replaced `after` meanwhile, and rethrows.
+  void commit(uint64_t ticket, const std::string& uuid, const EntryPtr& before, const EntryPtr& after);
+  // Publishes the staged changes up to `settled` (leaving out failed ones).
+  void publish_locked(uint64_t settled);
+  EntryPtr registered_locked(const std::string& uuid) const;
   // StoreEvents: changes other servers made to a shared store.
   void replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) override;
   void apply(const Change& c) override;
   void apply_record(const std::string& key, RecordPtr record) override;
   // Applies a change unless a newer one for the same uuid is already known
-  // (the watch and this server's own writes can arrive in either order).
-  // Returns the entry a remove took away. Called with mu_ held.
-  std::optional<Service> apply_locked(const Change& c);
+  // (the watch and this server's own writes can arrive in either order) and
+  // stages it at `ticket`. Returns the entry a remove took away. Called with
+  // mu_ held.
+  std::optional<Service> apply_locked(const Change& c, uint64_t ticket);
+  // Stamps a change with what the store assigned to it and applies it.
+  std::optional<Service> apply_written_locked(Change c, const Written& w);
+
+  struct Staged {
+    uint64_t ticket;
+    std::string uuid;
+    EntryPtr entry;  // what uuid publishes as once ticket is durable
+  };
   mutable std::mutex mu_;
-  std::mutex publish_mu_;  // one rebuild at a time; never held with mu_ the other way round
   std::unique_ptr<Store> store_;
-  std::map<std::string, EntryPtr> services_;
+  std::map<std::string, EntryPtr> services_;  // applied, durable or not yet
   std::map<std::string, EntryPtr> catalogue_;
   std::map<std::string, RecordPtr> records_;  // by etcd key: other tools' records
   // Shared stores only: the revision of removes not yet echoed by the watch,
   // so a late echo of an older put cannot bring a removed service back.
   std::map<std::string, int64_t> removed_at_;
-  uint64_t changes_ = 0, published_changes_ = ~0ull;
+  std::deque<Staged> staged_;  // in ticket order
+  uint64_t last_ticket_ = 0;   // the newest ticket the store gave
+  SnapshotBuilder builder_;    // the published state's pieces
   SnapshotSource<Snapshot> snapshot_;
   std::function<void(const Service&)> on_removed_;
 };

@@ -1,4 +1,5 @@
 #include "plugins/skydns-registry/snapshot.h"
+#include "plugins/skydns-registry/snapshot_builder.h"
 
 #include <asio/ip/address.hpp>
 
@@ -41,38 +42,46 @@ EntryPtr make_entry(Service s) {
   return e;
 }
 
-Snapshot::Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records)
-    : entries_(std::move(entries)), records_(std::move(records)) {
-  all_.reserve(entries_.size());
-  for (uint32_t i = 0; i < entries_.size(); ++i) {
-    const Entry& e = *entries_[i];
-    all_.push_back(i);
-    by_env_[e.labels[kEnvironment]].push_back(i);
-    by_env_service_[e.env_service].push_back(i);
-    by_uuid_[e.labels[kUuid]].push_back(i);
-  }
+namespace {
+template <typename T>
+const std::shared_ptr<const T>& empty_piece() {
+  static const auto piece = std::make_shared<const T>();
+  return piece;
+}
+}  // namespace
+
+Snapshot::Snapshot() : records_(empty_piece<RecordList>()) {
+  groups_.fill(empty_piece<GroupShard>());
+  uuids_.fill(empty_piece<UuidShard>());
 }
 
-const std::vector<uint32_t>* Snapshot::bucket(const Pattern& p) const {
-  std::string_view env = p.at[kEnvironment], svc = p.at[kService];
-  if (env.empty()) return &all_;
-  if (svc.empty()) {
-    auto it = by_env_.find(env);
-    return it == by_env_.end() ? nullptr : &it->second;
+Snapshot::Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records) {
+  SnapshotBuilder b;
+  for (auto& e : entries) {
+    std::string uuid = e->service.uuid;
+    b.set(uuid, std::move(e));
   }
+  b.set_records(std::move(records));
+  *this = *b.build();
+}
+
+const Group* Snapshot::group(std::string_view env, std::string_view svc) const {
   // Composite key on the stack: no allocation per query.
   char key[130];
   if (env.size() + svc.size() + 1 > sizeof key) return nullptr;
   std::memcpy(key, env.data(), env.size());
   key[env.size()] = '/';
   std::memcpy(key + env.size() + 1, svc.data(), svc.size());
-  auto it = by_env_service_.find(std::string_view(key, env.size() + 1 + svc.size()));
-  return it == by_env_service_.end() ? nullptr : &it->second;
+  std::string_view k(key, env.size() + 1 + svc.size());
+  const GroupShard& shard = *groups_[shard_of(k)];
+  auto it = shard.find(k);
+  return it == shard.end() ? nullptr : it->second.get();
 }
 
 const Entry* Snapshot::by_uuid(std::string_view uuid) const {
-  auto it = by_uuid_.find(uuid);
-  return it == by_uuid_.end() ? nullptr : entries_[it->second.front()].get();
+  const UuidShard& shard = *uuids_[shard_of(uuid)];
+  auto it = shard.find(uuid);
+  return it == shard.end() ? nullptr : it->second.get();
 }
 
 }  // namespace skycore::plugins::skydns_registry

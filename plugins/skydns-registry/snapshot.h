@@ -1,8 +1,13 @@
-// An immutable view of the registry for DNS workers: services indexed by
-// environment and by (environment, service), so the usual query touches one
-// bucket. Built by the control plane on every change; never modified after.
+// An immutable view of the registry for DNS workers, published in pieces:
+// the services of one (environment, service) name form a group, groups are
+// hashed into shards, and uuids into shards of their own. A change rebuilds
+// only the group and the two shards it touches and shares every other piece
+// with the previous snapshot (snapshot_builder.h), so publishing costs what
+// changed, not the size of the registry. Never modified after publication.
 #pragma once
 #include <array>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -22,7 +27,7 @@ enum Position { kUuid, kHost, kRegion, kVersion, kService, kEnvironment, kPositi
 struct Entry {
   Service service;
   std::array<std::string, kPositions> labels;  // lowercased, dashed
-  std::string env_service;                     // "environment/service", an index key
+  std::string env_service;                     // "environment/service", the group key
   wire::Name host_name;                        // SRV target for a named host (parsed once)
   bool ip = false;
   bool v6 = false;
@@ -42,8 +47,19 @@ struct Pattern {
 // Builds a pattern; false if there are more labels than positions.
 bool make_pattern(std::span<const std::string_view> labels, Pattern& out);
 
+// The pieces. Map keys are views into the entries their values keep alive.
+using Group = std::vector<EntryPtr>;  // one name's services, by uuid
+using GroupPtr = std::shared_ptr<const Group>;
+using GroupShard = std::unordered_map<std::string_view, GroupPtr>;  // env_service -> group
+using UuidShard = std::unordered_map<std::string_view, EntryPtr>;   // uuid -> entry
+using RecordList = std::vector<RecordPtr>;
+inline constexpr size_t kShards = 256;
+inline size_t shard_of(std::string_view key) { return std::hash<std::string_view>{}(key) % kShards; }
+
 class Snapshot {
  public:
+  Snapshot();  // empty
+  // Everything at once (tests, tools): the same pieces a builder makes.
   explicit Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records = {});
 
   // Calls f(const Entry&) for each live entry matching `p`, ignoring the
@@ -51,21 +67,20 @@ class Snapshot {
   template <typename F>
   void for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now, F&& f) const;
   const Entry* by_uuid(std::string_view uuid) const;
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return size_; }
   // Records other CoreDNS-etcd tools wrote (usually none), in key order.
-  std::span<const RecordPtr> records() const { return records_; }
+  std::span<const RecordPtr> records() const { return *records_; }
 
  private:
-  // Keys are views into the entries, which this snapshot keeps alive.
-  using Index = std::unordered_map<std::string_view, std::vector<uint32_t>>;
-  const std::vector<uint32_t>* bucket(const Pattern& p) const;
+  friend class SnapshotBuilder;
+  const Group* group(std::string_view env, std::string_view svc) const;
+  template <typename F>
+  static void each_live(const Group& g, const Pattern& p, bool ignore_region, WallClock::time_point now, F& f);
 
-  std::vector<EntryPtr> entries_;
-  std::vector<RecordPtr> records_;
-  std::vector<uint32_t> all_;
-  Index by_env_;
-  Index by_env_service_;  // key: environment + '/' + service
-  Index by_uuid_;
+  std::array<std::shared_ptr<const GroupShard>, kShards> groups_;
+  std::array<std::shared_ptr<const UuidShard>, kShards> uuids_;
+  std::shared_ptr<const RecordList> records_;
+  size_t size_ = 0;
 };
 
 inline bool label_matches(std::string_view want, const std::string& have) {
@@ -73,12 +88,9 @@ inline bool label_matches(std::string_view want, const std::string& have) {
 }
 
 template <typename F>
-void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now,
-                              F&& f) const {
-  const auto* b = bucket(p);
-  if (!b) return;
-  for (uint32_t i : *b) {
-    const Entry& e = *entries_[i];
+void Snapshot::each_live(const Group& g, const Pattern& p, bool ignore_region, WallClock::time_point now, F& f) {
+  for (const EntryPtr& ep : g) {
+    const Entry& e = *ep;
     if (e.service.expired(now)) continue;  // gone at once, before the purge runs
     bool ok = true;
     for (int pos = 0; pos < kPositions && ok; ++pos) {
@@ -87,6 +99,21 @@ void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::t
     }
     if (ok) f(e);
   }
+}
+
+template <typename F>
+void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now,
+                              F&& f) const {
+  std::string_view env = p.at[kEnvironment], svc = p.at[kService];
+  if (!env.empty() && !svc.empty()) {  // the usual query: one group
+    if (const Group* g = group(env, svc)) each_live(*g, p, ignore_region, now, f);
+    return;
+  }
+  // An environment or everything: every group (each_live checks the labels).
+  for (const auto& shard : groups_)
+    for (const auto& [key, g] : *shard)
+      if (env.empty() || (key.size() > env.size() && key[env.size()] == '/' && key.starts_with(env)))
+        each_live(*g, p, ignore_region, now, f);
 }
 
 }  // namespace skycore::plugins::skydns_registry

@@ -1,6 +1,8 @@
-// Where registrations live between restarts. append() returns only once the
-// change is durable: the API acknowledges after it, so nothing acknowledged
-// is lost (the file store fsyncs its journal; etcd has committed it).
+// Where registrations live between restarts. A change is durable once
+// sync() has returned for its ticket: the API acknowledges after that, so
+// nothing acknowledged is lost (the file store has fsynced its journal; etcd
+// has committed it). write() and sync() are separate so that the file store
+// can commit in groups: many writers queue lines and share one fsync.
 #pragma once
 #include <memory>
 #include <optional>
@@ -29,6 +31,7 @@ struct Written {
   int64_t revision = 0;
   std::string key;
   int64_t lease = 0;
+  uint64_t ticket = 0;  // for sync(); 0: durable already
 };
 
 // How a shared store tells the registry about changes other servers made.
@@ -50,8 +53,22 @@ class Store {
   // Everything stored, as of the last durable change (expired ones included:
   // the registry drops them).
   virtual std::vector<Service> load() = 0;
-  // Makes one change durable; throws std::runtime_error if it cannot.
-  virtual Written append(const Change& c) = 0;
+  // Queues one change (a store without groups makes it durable here);
+  // throws std::runtime_error if it cannot. Calls are ordered: a later
+  // ticket is never durable before an earlier one.
+  virtual Written write(const Change& c) = 0;
+  // Returns once every change up to `ticket` is durable, with a ticket up to
+  // which every change is settled (durable, or failed: see failed()); throws
+  // std::runtime_error if `ticket`'s own change could not be made durable.
+  virtual uint64_t sync(uint64_t ticket) { return ticket; }
+  // Whether the change with `ticket` failed (a settled ticket only).
+  virtual bool failed(uint64_t ticket) const { return false; }
+  // write() and sync(): durable on return.
+  Written append(const Change& c) {
+    Written w = write(c);
+    sync(w.ticket);
+    return w;
+  }
   // The whole current state, to compact a journal; optional.
   virtual void compact(const std::vector<Service>& all) {}
 
@@ -67,11 +84,11 @@ class Store {
 class MemoryStore final : public Store {
  public:
   std::vector<Service> load() override { return {}; }
-  Written append(const Change&) override { return {}; }
+  Written write(const Change&) override { return {}; }
 };
 
-// An append-only journal of JSON lines in PATH, fsynced per change and
-// rewritten (write + fsync + rename) when it grows past a few times the live
+// An append-only journal of JSON lines in PATH, committed in groups (one
+// write and one fsync for the changes queued meanwhile) and rewritten (write + fsync + rename) when it grows past a few times the live
 // state. A torn last line (kill -9 mid-write) is ignored on load.
 std::unique_ptr<Store> make_file_store(const std::string& path);
 

@@ -102,7 +102,7 @@ namespace {
 struct FixedStore final : Store {
   std::vector<Service> services;
   std::vector<Service> load() override { return services; }
-  Written append(const Change&) override { return {}; }
+  Written write(const Change&) override { return {}; }
 };
 }  // namespace
 
@@ -144,7 +144,7 @@ struct SharedStore final : Store {
   std::vector<Change> appended;
   StoreEvents* events = nullptr;
   std::vector<Service> load() override { return {}; }
-  Written append(const Change& c) override {
+  Written write(const Change& c) override {
     appended.push_back(c);
     return {++revision, "/k/" + c.service.host + "/" + c.service.uuid, 7};
   }
