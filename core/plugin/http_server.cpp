@@ -12,7 +12,9 @@
 #include <asio/write.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <charconv>
+#include <mutex>
 #include <list>
 #include <optional>
 #include <stdexcept>
@@ -94,12 +96,29 @@ struct HttpServer::Impl {
     }
   };
 
-  Impl(HttpLimits l, Handler h) : limits(l), handler(std::move(h)), acceptor(io) {
+  Impl(HttpLimits l, AsyncHandler h) : limits(l), handler(std::move(h)), acceptor(io) {
     if (limits.handler_threads > 0) pool = std::make_unique<asio::thread_pool>(limits.handler_threads);
   }
 
+  // What a Respond posts to: cleared when the server goes, so that a late
+  // answer from another thread never touches a destroyed io_context.
+  struct Gate {
+    std::mutex mu;
+    asio::io_context* io = nullptr;
+  };
+  // One request's answer, filled in on the I/O thread; `wake` is cancelled
+  // to resume the connection waiting for it. Only the waiting coroutine
+  // owns it (a Respond held elsewhere must not keep a timer of this
+  // io_context alive past it).
+  struct Waiting {
+    explicit Waiting(asio::io_context& io) : wake(io, Clock::time_point::max()) {}
+    asio::steady_timer wake;
+    std::optional<HttpResponse> response;
+  };
+
   HttpLimits limits;
-  Handler handler;
+  AsyncHandler handler;
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   asio::io_context io{1};
   tcp::acceptor acceptor;
   std::unique_ptr<asio::thread_pool> pool;
@@ -252,17 +271,40 @@ struct HttpServer::Impl {
     }
   }
 
+  Respond responder(const std::shared_ptr<Waiting>& w) {
+    return [weak = std::weak_ptr<Waiting>(w), gate = gate,
+            once = std::make_shared<std::atomic<bool>>(false)](HttpResponse r) {
+      if (once->exchange(true)) return;
+      std::lock_guard lock(gate->mu);
+      if (!gate->io) return;
+      asio::post(*gate->io, [weak, r = std::move(r)]() mutable {
+        if (auto w = weak.lock()) {
+          w->response = std::move(r);
+          w->wake.cancel();
+        }
+      });
+    };
+  }
+
   asio::awaitable<HttpResponse> call(const HttpRequest& req) {
-    auto run = [this, &req]() -> HttpResponse {
+    auto waiting = std::make_shared<Waiting>(io);
+    Respond respond = responder(waiting);
+    auto run = [this, &req, respond] {
       try {
-        return handler(req);
+        handler(req, respond);
       } catch (const std::exception&) {
-        return http_json_error(500, "internal error");
+        respond(http_json_error(500, "internal error"));
       }
     };
-    if (!pool) co_return run();
-    co_return co_await asio::co_spawn(
-        pool->get_executor(), [&]() -> asio::awaitable<HttpResponse> { co_return run(); }, asio::use_awaitable);
+    if (!pool) {
+      run();
+    } else {
+      co_await asio::co_spawn(
+          pool->get_executor(), [&]() -> asio::awaitable<void> { run(); co_return; }, asio::use_awaitable);
+    }
+    asio::error_code ec;
+    while (!waiting->response) co_await waiting->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return std::move(*waiting->response);
   }
 
   asio::awaitable<void> serve(std::shared_ptr<Conn> c) {
@@ -322,7 +364,13 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const std::string& addr, HttpLimits limits, Handler handler)
+    : HttpServer(addr, limits, AsyncHandler([h = std::move(handler)](const HttpRequest& req, Respond respond) {
+        respond(h(req));
+      })) {}
+
+HttpServer::HttpServer(const std::string& addr, HttpLimits limits, AsyncHandler handler)
     : impl_(std::make_unique<Impl>(limits, std::move(handler))) {
+  impl_->gate->io = &impl_->io;
   auto a = split_listen_address(addr);
   if (!a) throw std::runtime_error("want HOST:PORT, got " + addr);
   try {
@@ -354,6 +402,10 @@ HttpServer::HttpServer(const std::string& addr, HttpLimits limits, Handler handl
 }
 
 HttpServer::~HttpServer() {
+  {
+    std::lock_guard lock(impl_->gate->mu);
+    impl_->gate->io = nullptr;
+  }
   asio::post(impl_->io, [this] {
     asio::error_code ec;
     impl_->acceptor.close(ec);

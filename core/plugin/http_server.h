@@ -5,7 +5,10 @@
 // number of connections is capped, and at the cap the longest-idle
 // connection (or the slowest one still sending its head) is closed to make
 // room for the new one. Handlers that block (a disk fsync, an etcd round
-// trip) run on a small pool of their own so they never stall the I/O.
+// trip) run on a small pool of their own so they never stall the I/O, or
+// answer later through a Respond (an AsyncHandler): the registry answers
+// writes from its commit thread once their group commit is durable, so a
+// request waiting for an fsync holds no thread at all.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -44,9 +47,17 @@ struct HttpLimits {
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // Answers the request it was given; callable from any thread, at most
+  // once (later calls are ignored), also after the server is gone (then it
+  // does nothing).
+  using Respond = std::function<void(HttpResponse)>;
+  // Must call `respond` once, now or later; the request is only valid
+  // during the call. An exception before responding answers 500.
+  using AsyncHandler = std::function<void(const HttpRequest&, Respond respond)>;
   // ADDR is HOST:PORT (empty host: all interfaces). Listens at once; throws
   // std::runtime_error when it cannot.
   HttpServer(const std::string& addr, HttpLimits limits, Handler handler);
+  HttpServer(const std::string& addr, HttpLimits limits, AsyncHandler handler);
   ~HttpServer();  // closes every connection and joins its threads
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -79,6 +79,7 @@ class EtcdStore final : public Store {
   }
 
   bool shared() const override { return true; }
+  bool slow_writes() const override { return true; }
 
   void start_watching(StoreEvents& events) override {
     std::lock_guard lock(mu_);

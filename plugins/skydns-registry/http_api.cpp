@@ -64,7 +64,7 @@ struct Route {
   std::string_view collection;  // /skydns/<collection>/
   bool item;                    // with a /{uuid} after it
   std::string_view method;
-  Reply (HttpApi::Impl::*serve)(const Call&);
+  void (HttpApi::Impl::*serve)(const Call&, Finish);
 };
 
 using I = HttpApi::Impl;
@@ -83,9 +83,9 @@ constexpr Route kRoutes[] = {
 
 }  // namespace
 
-Reply HttpApi::Impl::dispatch(const std::string& method, const std::string& uri,
-                              const std::string& auth, const std::string& body) {
-  if (!secret_.empty() && !same_secret(auth, secret_)) return error(401, "unauthorized");
+void HttpApi::Impl::dispatch(const std::string& method, const std::string& uri, const std::string& auth,
+                             const std::string& body, Finish finish) {
+  if (!secret_.empty() && !same_secret(auth, secret_)) return finish(error(401, "unauthorized"));
   Poco::URI parsed;
   std::string query;
   try {
@@ -93,112 +93,133 @@ Reply HttpApi::Impl::dispatch(const std::string& method, const std::string& uri,
     for (const auto& [k, v] : parsed.getQueryParameters())
       if (k == "query") query = v;
   } catch (const Poco::Exception&) {
-    return error(400, "malformed request URI");
+    return finish(error(400, "malformed request URI"));
   }
   // /skydns/<collection>[/] or /skydns/<collection>/<uuid>[/]
   std::string path = parsed.getPath();
   constexpr std::string_view prefix = "/skydns/";
-  if (!path.starts_with(prefix)) return error(404, "not found");
+  if (!path.starts_with(prefix)) return finish(error(404, "not found"));
   std::string rest = path.substr(prefix.size());
   if (rest.ends_with('/')) rest.pop_back();
   auto slash = rest.find('/');
   std::string collection = rest.substr(0, slash);
   std::string uuid = slash == std::string::npos ? "" : rest.substr(slash + 1);
   bool item = slash != std::string::npos;
-  if (item && (uuid.empty() || uuid.find('/') != std::string::npos)) return error(404, "not found");
+  if (item && (uuid.empty() || uuid.find('/') != std::string::npos)) return finish(error(404, "not found"));
 
   std::string allow;
   for (const auto& r : kRoutes) {
     if (r.collection != collection || r.item != item) continue;
     if (r.method == method) {
       if (item && !valid_label(uuid))
-        return error(400, "UUID must be a DNS label: letters, digits and '-', at most 63");
-      return (this->*r.serve)(Call{lower(uuid), query, body, WallClock::now()});
+        return finish(error(400, "UUID must be a DNS label: letters, digits and '-', at most 63"));
+      return (this->*r.serve)(Call{lower(uuid), query, body, WallClock::now()}, std::move(finish));
     }
     allow += (allow.empty() ? "" : ", ") + std::string(r.method);
   }
-  if (allow.empty()) return error(404, "not found");
+  if (allow.empty()) return finish(error(404, "not found"));
   Reply r = error(405, "method not allowed");
   r.allow = allow;
-  return r;
+  finish(std::move(r));
 }
 
-Reply HttpApi::Impl::upsert(Service s, WallClock::time_point now, bool replace) {
+namespace {
+Reply store_failure(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return error(503, std::string("cannot store the change: ") + e.what());
+  }
+}
+}  // namespace
+
+void HttpApi::Impl::upsert(Service s, WallClock::time_point now, bool replace, Finish finish) {
   // normalise() also reports a missing Host or Port.
-  if (auto err = normalise(s)) return error(400, *err);
+  if (auto err = normalise(s)) return finish(error(400, *err));
+  std::string uuid = s.uuid;
   Upsert result;
   try {
-    result = reg_.upsert(s, now, replace);
+    result = reg_.upsert(std::move(s), now, replace,
+                         [this, uuid, now, finish](Upsert result, std::exception_ptr failure) {
+                           if (failure) return finish(store_failure(failure));
+                           Service gone;  // a DELETE overtook it
+                           gone.uuid = uuid;
+                           finish(service_reply(result == Upsert::created ? 201 : 200,
+                                                reg_.get(uuid, now).value_or(gone), now));
+                         });
   } catch (const std::runtime_error& e) {
-    return error(503, std::string("cannot store the change: ") + e.what());
+    return finish(error(503, std::string("cannot store the change: ") + e.what()));
   }
-  if (result == Upsert::conflict)
-    return error(409, "a different service is registered with UUID " + s.uuid);
-  auto stored = reg_.get(s.uuid, now);
-  return service_reply(result == Upsert::created ? 201 : 200, stored.value_or(s), now);
+  if (result == Upsert::conflict) finish(error(409, "a different service is registered with UUID " + uuid));
 }
 
-Reply HttpApi::Impl::put_service(const Call& c) {
+void HttpApi::Impl::put_service(const Call& c, Finish finish) {
   Service s;
-  if (auto err = from_json(c.body, s)) return error(400, *err);
+  if (auto err = from_json(c.body, s)) return finish(error(400, *err));
   s.uuid = c.uuid;  // the path names the service; a UUID in the body is ignored
-  return upsert(std::move(s), c.now, false);
+  upsert(std::move(s), c.now, false, std::move(finish));
 }
 
-Reply HttpApi::Impl::post_service(const Call& c) {
+void HttpApi::Impl::post_service(const Call& c, Finish finish) {
   Service s;
-  if (auto err = from_json(c.body, s)) return error(400, *err);
+  if (auto err = from_json(c.body, s)) return finish(error(400, *err));
   s.uuid = c.uuid;
-  return upsert(std::move(s), c.now, true);
+  upsert(std::move(s), c.now, true, std::move(finish));
 }
 
-Reply HttpApi::Impl::post_service_in_body(const Call& c) {
+void HttpApi::Impl::post_service_in_body(const Call& c, Finish finish) {
   Service s;
-  if (auto err = from_json(c.body, s)) return error(400, *err);
-  if (s.uuid.empty()) return error(400, "missing UUID");
+  if (auto err = from_json(c.body, s)) return finish(error(400, *err));
+  if (s.uuid.empty()) return finish(error(400, "missing UUID"));
   if (!valid_label(s.uuid))
-    return error(400, "UUID must be a DNS label: letters, digits and '-', at most 63");
+    return finish(error(400, "UUID must be a DNS label: letters, digits and '-', at most 63"));
   s.uuid = lower(s.uuid);
-  return upsert(std::move(s), c.now, true);
+  upsert(std::move(s), c.now, true, std::move(finish));
 }
 
-Reply HttpApi::Impl::patch_service(const Call& c) {
+void HttpApi::Impl::patch_service(const Call& c, Finish finish) {
   uint32_t ttl = 0;
-  if (auto err = ttl_from_json(c.body, ttl)) return error(400, *err);
+  if (auto err = ttl_from_json(c.body, ttl)) return finish(error(400, *err));
   try {
-    if (!reg_.set_ttl(c.uuid, ttl, c.now)) return error(404, "service not found");
+    bool known = reg_.set_ttl(c.uuid, ttl, c.now, [this, uuid = c.uuid, now = c.now, finish](std::exception_ptr failure) {
+      if (failure) return finish(store_failure(failure));
+      auto s = reg_.get(uuid, now);
+      if (!s) return finish(error(404, "service not found"));  // it went away meanwhile
+      finish(service_reply(200, *s, now));
+    });
+    if (!known) finish(error(404, "service not found"));
   } catch (const std::runtime_error& e) {
-    return error(503, std::string("cannot store the change: ") + e.what());
+    finish(error(503, std::string("cannot store the change: ") + e.what()));
   }
-  auto s = reg_.get(c.uuid, c.now);
-  if (!s) return error(404, "service not found");  // it went away meanwhile
-  return service_reply(200, *s, c.now);
 }
 
-Reply HttpApi::Impl::get_service(const Call& c) {
+void HttpApi::Impl::get_service(const Call& c, Finish finish) {
   auto s = reg_.get(c.uuid, c.now);
-  if (!s) return error(404, "service not found");
-  return service_reply(200, *s, c.now);
+  if (!s) return finish(error(404, "service not found"));
+  finish(service_reply(200, *s, c.now));
 }
 
-Reply HttpApi::Impl::delete_service(const Call& c) {
-  auto s = reg_.get(c.uuid, c.now);
-  try {
-    if (!reg_.remove(c.uuid)) return error(404, "service not found");
-  } catch (const std::runtime_error& e) {
-    return error(503, std::string("cannot store the change: ") + e.what());
-  }
+void HttpApi::Impl::delete_service(const Call& c, Finish finish) {
   Service gone;
   gone.uuid = c.uuid;
-  return service_reply(200, s.value_or(gone), c.now);
+  Service shown = reg_.get(c.uuid, c.now).value_or(gone);
+  try {
+    bool known = reg_.remove(c.uuid, [shown, now = c.now, finish](std::exception_ptr failure) {
+      if (failure) return finish(store_failure(failure));
+      finish(service_reply(200, shown, now));
+    });
+    if (!known) finish(error(404, "service not found"));
+  } catch (const std::runtime_error& e) {
+    finish(error(503, std::string("cannot store the change: ") + e.what()));
+  }
 }
 
-Reply HttpApi::Impl::list_services(const Call& c) {
+void HttpApi::Impl::list_services(const Call& c, Finish finish) {
   Poco::JSON::Array all;
   for (const auto& s : reg_.query(c.query, c.now)) all.add(to_json(s, c.now));
   std::ostringstream out;
   all.stringify(out);
-  return {200, out.str(), {}};
+  finish({200, out.str(), {}});
 }
 
 Reply HttpApi::Impl::counts(const std::map<std::string, size_t>& by_name) {
@@ -207,13 +228,17 @@ Reply HttpApi::Impl::counts(const std::map<std::string, size_t>& by_name) {
   return {200, text(obj), {}};
 }
 
-Reply HttpApi::Impl::count_regions(const Call& c) { return counts(reg_.count_by_region(c.now)); }
+void HttpApi::Impl::count_regions(const Call& c, Finish finish) { finish(counts(reg_.count_by_region(c.now))); }
 
-Reply HttpApi::Impl::count_environments(const Call& c) {
-  return counts(reg_.count_by_environment(c.now));
+void HttpApi::Impl::count_environments(const Call& c, Finish finish) {
+  finish(counts(reg_.count_by_environment(c.now)));
 }
 
-Reply HttpApi::Impl::put_callback(const Call& c) {
+void HttpApi::Impl::put_callback(const Call& c, Finish finish) {
+  finish(callback(c));
+}
+
+Reply HttpApi::Impl::callback(const Call& c) {
   CallbackTarget t;
   if (auto err = callback_from_json(c.body, t)) return error(400, *err);
   if (!reg_.get(c.uuid, c.now)) return error(404, "service not found");

@@ -4,9 +4,11 @@
 // (by an HTTP DELETE to Reply:Port) when a service goes away.
 //
 // Every reply is JSON; every error is {"error": "reason"}. The API runs on
-// its own HttpServer (core/plugin/http_server.h) and a pool of four threads
-// for the routes; no exception leaves a route.
+// its own HttpServer (core/plugin/http_server.h); a write is answered once
+// the registry's commit thread has made it durable. No exception leaves a
+// route.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,6 +44,12 @@ class HttpApi {
     std::string body;   // JSON
     std::string allow;  // the Allow header of a 405
   };
+  // `finish` runs once, now or (for a write) from the registry's commit
+  // thread once the change is durable.
+  using Finish = std::function<void(Reply)>;
+  void handle(const std::string& method, const std::string& uri, const std::string& authorization,
+              const std::string& body, Finish finish);
+  // The same, waiting for the reply (tests); not from a Finish.
   Reply handle(const std::string& method, const std::string& uri, const std::string& authorization,
                const std::string& body);
 

@@ -14,6 +14,7 @@
 namespace skycore::plugins::skydns_registry {
 
 using Reply = HttpApi::Reply;
+using Finish = HttpApi::Finish;
 
 // {"error": reason} with `status` (defined in http_api.cpp).
 Reply error(int status, const std::string& reason);
@@ -31,20 +32,22 @@ class HttpApi::Impl {
   Impl(Registry& reg, std::string addr, std::string secret)
       : reg_(reg), addr_(std::move(addr)), secret_(std::move(secret)) {}
 
-  Reply dispatch(const std::string& method, const std::string& uri, const std::string& auth,
-                 const std::string& body);
+  void dispatch(const std::string& method, const std::string& uri, const std::string& auth,
+                const std::string& body, Finish finish);
 
-  // Routes: one function each, listed in kRoutes below.
-  Reply put_service(const Call& c);
-  Reply post_service(const Call& c);
-  Reply post_service_in_body(const Call& c);
-  Reply patch_service(const Call& c);
-  Reply get_service(const Call& c);
-  Reply delete_service(const Call& c);
-  Reply list_services(const Call& c);
-  Reply count_regions(const Call& c);
-  Reply count_environments(const Call& c);
-  Reply put_callback(const Call& c);
+  // Routes: one function each, listed in kRoutes in http_api.cpp. Each calls
+  // `finish` once: the writers from the registry's commit thread, once
+  // their change is durable; the others at once.
+  void put_service(const Call& c, Finish finish);
+  void post_service(const Call& c, Finish finish);
+  void post_service_in_body(const Call& c, Finish finish);
+  void patch_service(const Call& c, Finish finish);
+  void get_service(const Call& c, Finish finish);
+  void delete_service(const Call& c, Finish finish);
+  void list_services(const Call& c, Finish finish);
+  void count_regions(const Call& c, Finish finish);
+  void count_environments(const Call& c, Finish finish);
+  void put_callback(const Call& c, Finish finish);
 
   void notify_removed(const Service& s);
 
@@ -57,8 +60,9 @@ class HttpApi::Impl {
   std::unique_ptr<HttpServer> server_;
 
  private:
-  Reply upsert(Service s, WallClock::time_point now, bool replace);
+  void upsert(Service s, WallClock::time_point now, bool replace, Finish finish);
   Reply counts(const std::map<std::string, size_t>& by_name);
+  Reply callback(const Call& c);
   static constexpr size_t kMaxCallbacksPerService = 32;
 };
 

@@ -2,11 +2,25 @@
 
 #include <algorithm>
 #include <exception>
+#include <future>
+#include <stdexcept>
 
 namespace skycore::plugins::skydns_registry {
 
 Registry::Registry(std::unique_ptr<Store> store)
-    : store_(std::move(store)), snapshot_(std::make_shared<const Snapshot>()) {}
+    : store_(std::move(store)), snapshot_(std::make_shared<const Snapshot>()) {
+  committer_ = std::thread([this] { commit_loop(); });
+}
+
+Registry::~Registry() {
+  stop_watching();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  pending_cv_.notify_one();
+  committer_.join();
+}
 
 void Registry::load(WallClock::time_point now) {
   auto loaded = store_->load();
@@ -20,7 +34,7 @@ void Registry::load(WallClock::time_point now) {
   }
   for (const auto& [uuid, _] : services_) stage_locked(uuid, last_ticket_);
   for (const auto& [uuid, _] : catalogue_) stage_locked(uuid, last_ticket_);
-  publish_locked(last_ticket_);
+  publish_locked(settled_);
 }
 
 EntryPtr Registry::registered_locked(const std::string& uuid) const {
@@ -48,21 +62,85 @@ void Registry::publish_locked(uint64_t settled) {
   if (builder_.changed()) snapshot_.publish(builder_.build());
 }
 
-void Registry::commit(uint64_t ticket, const std::string& uuid, const EntryPtr& before, const EntryPtr& after) {
-  uint64_t settled;
-  try {
-    settled = store_->sync(ticket);
-  } catch (...) {
-    std::lock_guard lock(mu_);
-    if (registered_locked(uuid) == after) {
-      if (before) services_[uuid] = before;
-      else services_.erase(uuid);
+void Registry::enqueue_locked(Pending p) {
+  pending_.push_back(std::move(p));
+  if (pending_.size() == 1) pending_cv_.notify_one();
+}
+
+void Registry::commit_loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    pending_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, and nothing is left to finish
+    std::vector<Pending> batch;
+    batch.swap(pending_);
+    uint64_t ticket = 0;
+    for (const auto& p : batch) ticket = std::max(ticket, p.ticket);
+    lock.unlock();
+    // Everything up to `ticket` is settled afterwards, whether or not it throws.
+    std::exception_ptr failure;
+    if (ticket) try {
+        store_->sync(ticket);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    lock.lock();
+    std::vector<std::exception_ptr> failed(batch.size());
+    // Newest first: a failed change's `before` may be an older failed
+    // change of the same batch, to be undone in turn.
+    for (size_t i = batch.size(); i-- > 0;) {
+      Pending& p = batch[i];
+      if (!p.ticket || !store_->failed(p.ticket)) continue;
+      failed[i] = failure ? failure
+                          : std::make_exception_ptr(std::runtime_error("the store could not make the change durable"));
+      if (p.undo && registered_locked(p.uuid) == p.after) {
+        if (p.before) services_[p.uuid] = p.before;
+        else services_.erase(p.uuid);
+      }
     }
-    publish_locked(ticket);  // what settled beside it (this change is left out)
-    throw;
+    settled_ = std::max(settled_, ticket);
+    publish_locked(settled_);
+    lock.unlock();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Pending& p = batch[i];
+      if (!failed[i] && p.removed && on_removed_) on_removed_(*p.removed);
+      if (p.done) p.done(failed[i]);
+    }
+    batch.clear();  // the callbacks' captures go before the lock is retaken
+    lock.lock();
   }
-  std::lock_guard lock(mu_);
-  publish_locked(settled);
+}
+
+namespace {
+// Waits for a Done; rethrows its failure.
+struct Waiter {
+  std::promise<void> promise;
+  std::future<void> future = promise.get_future();
+  Registry::Done done() {
+    return [this](std::exception_ptr e) { e ? promise.set_exception(e) : promise.set_value(); };
+  }
+};
+}  // namespace
+
+Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
+  Waiter w;
+  Upsert r = upsert(std::move(s), now, replace, [d = w.done()](Upsert, std::exception_ptr e) { d(e); });
+  if (r != Upsert::conflict) w.future.get();
+  return r;
+}
+
+bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now) {
+  Waiter w;
+  bool known = set_ttl(uuid, ttl, now, w.done());
+  if (known) w.future.get();
+  return known;
+}
+
+bool Registry::remove(const std::string& uuid) {
+  Waiter w;
+  bool known = remove(uuid, w.done());
+  if (known) w.future.get();
+  return known;
 }
 
 std::optional<Service> Registry::apply_written_locked(Change c, const Written& w) {
@@ -75,64 +153,46 @@ std::optional<Service> Registry::apply_written_locked(Change c, const Written& w
   return apply_locked(c, w.ticket ? w.ticket : last_ticket_);
 }
 
-Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace) {
+Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace, UpsertDone done) {
   if (s.ttl > 0) s.expires = now + std::chrono::seconds(s.ttl);
-  bool existed;
-  uint64_t ticket;
   std::string uuid = s.uuid;
-  EntryPtr before, after;
-  {
-    std::lock_guard lock(mu_);
-    before = registered_locked(uuid);
-    existed = before && !before->service.expired(now);
-    if (existed && !replace && !before->service.same_body(s)) return Upsert::conflict;
-    Change c{Change::put, std::move(s)};
-    if (before) c.previous = before->service;  // its key and lease, even if expired
-    Written w = store_->write(c);
-    ticket = w.ticket;
-    apply_written_locked(std::move(c), w);
-    after = registered_locked(uuid);
-  }
-  commit(ticket, uuid, before, after);  // durable before anyone is told
-  return existed ? Upsert::refreshed : Upsert::created;
+  std::lock_guard lock(mu_);
+  EntryPtr before = registered_locked(uuid);
+  bool existed = before && !before->service.expired(now);
+  if (existed && !replace && !before->service.same_body(s)) return Upsert::conflict;
+  Change c{Change::put, std::move(s)};
+  if (before) c.previous = before->service;  // its key and lease, even if expired
+  Written w = store_->write(c);
+  apply_written_locked(std::move(c), w);
+  Upsert result = existed ? Upsert::refreshed : Upsert::created;
+  // Durable before anyone is told.
+  enqueue_locked({w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt,
+                  [result, done = std::move(done)](std::exception_ptr e) { done(result, e); }});
+  return result;
 }
 
-bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now) {
-  uint64_t ticket;
-  EntryPtr before, after;
-  {
-    std::lock_guard lock(mu_);
-    before = registered_locked(uuid);
-    if (!before || before->service.expired(now)) return false;
-    Change c{Change::put, before->service, before->service};
-    c.service.ttl = ttl;
-    c.service.expires = now + std::chrono::seconds(ttl);
-    Written w = store_->write(c);
-    ticket = w.ticket;
-    apply_written_locked(std::move(c), w);
-    after = registered_locked(uuid);
-  }
-  commit(ticket, uuid, before, after);
+bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now, Done done) {
+  std::lock_guard lock(mu_);
+  EntryPtr before = registered_locked(uuid);
+  if (!before || before->service.expired(now)) return false;
+  Change c{Change::put, before->service, before->service};
+  c.service.ttl = ttl;
+  c.service.expires = now + std::chrono::seconds(ttl);
+  Written w = store_->write(c);
+  apply_written_locked(std::move(c), w);
+  enqueue_locked({w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt, std::move(done)});
   return true;
 }
 
-bool Registry::remove(const std::string& uuid) {
-  std::optional<Service> gone;
-  uint64_t ticket;
-  EntryPtr before, after;
-  {
-    std::lock_guard lock(mu_);
-    before = registered_locked(uuid);
-    if (!before) return false;
-    Change c{Change::remove, before->service};
-    Written w = store_->write(c);
-    ticket = w.ticket;
-    gone = apply_written_locked(std::move(c), w);
-    if (!gone) gone = before->service;  // a newer write from elsewhere won; it is still gone here
-    after = registered_locked(uuid);
-  }
-  commit(ticket, uuid, before, after);
-  if (on_removed_) on_removed_(*gone);
+bool Registry::remove(const std::string& uuid, Done done) {
+  std::lock_guard lock(mu_);
+  EntryPtr before = registered_locked(uuid);
+  if (!before) return false;
+  Change c{Change::remove, before->service};
+  Written w = store_->write(c);
+  std::optional<Service> gone = apply_written_locked(std::move(c), w);
+  if (!gone) gone = before->service;  // a newer write from elsewhere won; it is still gone here
+  enqueue_locked({w.ticket, uuid, before, registered_locked(uuid), true, std::move(gone), std::move(done)});
   return true;
 }
 
@@ -170,7 +230,7 @@ void Registry::apply(const Change& c) {
     // Every revision up to this one has now been seen: older removes
     // cannot be echoed again.
     std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= c.service.revision; });
-    publish_locked(last_ticket_);
+    publish_locked(settled_);
   }
   if (gone && on_removed_) on_removed_(*gone);
 }
@@ -183,7 +243,7 @@ void Registry::apply_record(const std::string& key, RecordPtr record) {
   all.reserve(records_.size());
   for (const auto& [_, r] : records_) all.push_back(r);
   builder_.set_records(std::move(all));
-  publish_locked(last_ticket_);
+  publish_locked(settled_);
 }
 
 void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) {
@@ -213,7 +273,7 @@ void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> reco
     std::sort(listed.begin(), listed.end(), [](const RecordPtr& a, const RecordPtr& b) { return a->key < b->key; });
     builder_.set_records(std::move(listed));
     std::erase_if(removed_at_, [&](const auto& kv) { return kv.second <= revision; });
-    publish_locked(last_ticket_);
+    publish_locked(settled_);
   }
   if (on_removed_)
     for (const auto& s : gone) on_removed_(s);
@@ -237,7 +297,7 @@ void Registry::set_catalogue(std::vector<Service> services) {
     catalogue_[key] = make_entry(std::move(s));
   }
   for (const auto& uuid : touched) stage_locked(uuid, last_ticket_);
-  publish_locked(last_ticket_);
+  publish_locked(settled_);
 }
 
 std::vector<Service> Registry::query(const std::string& pattern, WallClock::time_point now) const {
@@ -278,9 +338,10 @@ std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_poi
 
 std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
   std::vector<Service> gone;
-  uint64_t ticket = 0;
+  Waiter waiter;
   {
     std::lock_guard lock(mu_);
+    uint64_t ticket = 0;
     for (auto it = services_.begin(); it != services_.end();) {
       if (!it->second->service.expired(now)) {
         ++it;
@@ -296,19 +357,17 @@ std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
       it = services_.erase(it);
       stage_locked(gone.back().uuid, ticket ? ticket : last_ticket_);
     }
+    if (gone.empty()) return gone;
+    // Expired services are hidden by the snapshot already, so a removal the
+    // journal could not record is not undone: it is purged again after a
+    // restart.
+    enqueue_locked({ticket, "", nullptr, nullptr, false, std::nullopt, waiter.done()});
   }
-  // Expired services are hidden by the snapshot already; if the journal
-  // cannot record their removal, they are purged again after a restart.
-  uint64_t settled = ticket;
   std::exception_ptr failure;
   try {
-    settled = store_->sync(ticket);
+    waiter.future.get();
   } catch (...) {
     failure = std::current_exception();
-  }
-  {
-    std::lock_guard lock(mu_);
-    publish_locked(settled);
   }
   if (on_removed_)
     for (const auto& s : gone) on_removed_(s);

@@ -9,14 +9,23 @@
 // commit, only once the store has made it durable: DNS and GET never show
 // what a crash could still take back. Publishing rebuilds only the pieces
 // the changes touched (snapshot_builder.h).
+//
+// One commit thread does the waiting: it takes every change queued since its
+// last round, has the store make them durable together (one fsync for the
+// file store), publishes one snapshot for all of them, and then runs their
+// Done callbacks, which answer the HTTP requests. So a writer never holds a
+// thread while its change is being made durable.
 #pragma once
 #include <atomic>
+#include <condition_variable>
+#include <exception>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "plugins/skydns-registry/service.h"
@@ -32,7 +41,8 @@ enum class Upsert { created, refreshed, conflict };
 class Registry final : private StoreEvents {
  public:
   explicit Registry(std::unique_ptr<Store> store);
-  ~Registry() override { stop_watching(); }
+  // Stops watching, then finishes every queued change (running its Done).
+  ~Registry() override;
 
   // A shared store (etcd) reports other servers' changes from here on.
   void start_watching() { store_->start_watching(*this); }
@@ -41,14 +51,32 @@ class Registry final : private StoreEvents {
   // Replays the store (dropping what expired while we were down) and publishes.
   void load(WallClock::time_point now);
 
+  // Runs once a queued change is durable and published (null), or could not
+  // be made durable (what the store threw; the change has been undone). On
+  // the commit thread: it must not wait for another change.
+  using Done = std::function<void(std::exception_ptr failure)>;
+  // The same with what the upsert did (created or refreshed).
+  using UpsertDone = std::function<void(Upsert result, std::exception_ptr failure)>;
+
   // PUT semantics: a new uuid is created; the same body refreshes the TTL;
   // a different body for a known uuid is a conflict (nothing changes).
   // POST semantics (`replace` = true): create or refresh; a different body
-  // replaces the old registration. Throws std::runtime_error if the store fails.
+  // replaces the old registration. `done` runs if and only if a change was
+  // queued (not for a conflict). Throws std::runtime_error (and never runs
+  // `done`) if the store refuses the change at once.
+  Upsert upsert(Service s, WallClock::time_point now, bool replace, UpsertDone done);
+  // New TTL from now; false (and no `done`) if unknown.
+  bool set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now, Done done);
+  // false (and no `done`) if unknown; on_removed runs before `done`.
+  bool remove(const std::string& uuid, Done done);
+  // The same, returning once the change is durable and published; these
+  // throw std::runtime_error if it cannot be. Not from a Done callback.
   Upsert upsert(Service s, WallClock::time_point now, bool replace);
-  // New TTL from now; false if unknown.
   bool set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now);
   bool remove(const std::string& uuid);
+  // Whether the store's write() waits for the network (etcd): then callers
+  // should not call the writers above from an I/O thread.
+  bool slow_writes() const { return store_->slow_writes(); }
   // What DNS answers for `uuid`: a durable registration, or the catalogue's.
   std::optional<Service> get(const std::string& uuid, WallClock::time_point now) const;
   // Services whose DNS name matches `pattern` (a query name relative to the
@@ -65,7 +93,7 @@ class Registry final : private StoreEvents {
   void set_catalogue(std::vector<Service> services);
 
   // Drops expired services (durably) and republishes; returns what expired,
-  // for callbacks.
+  // for callbacks. Not from a Done callback.
   std::vector<Service> purge_expired(WallClock::time_point now);
   // Called after every change with the service that went away (DELETE or expiry).
   void on_removed(std::function<void(const Service&)> f) { on_removed_ = std::move(f); }
@@ -80,10 +108,19 @@ class Registry final : private StoreEvents {
   // its catalogue entry, else nothing. Called with mu_ held after every
   // change to services_ or catalogue_.
   void stage_locked(const std::string& uuid, uint64_t ticket);
-  // Waits for `ticket` to be durable and publishes what has become durable.
-  // If it cannot be, puts `uuid` back as it was (`before`) unless a later
-  // change replaced `after` meanwhile, and rethrows.
-  void commit(uint64_t ticket, const std::string& uuid, const EntryPtr& before, const EntryPtr& after);
+  // A queued change: once `ticket` is settled, `done` runs; if the store
+  // failed it and `undo` is set, `uuid` goes back to `before` unless a
+  // later change replaced `after` meanwhile.
+  struct Pending {
+    uint64_t ticket;
+    std::string uuid;
+    EntryPtr before, after;
+    bool undo = true;
+    std::optional<Service> removed;  // for on_removed, once durable
+    Done done;
+  };
+  void enqueue_locked(Pending p);
+  void commit_loop();  // the commit thread
   // Publishes the staged changes up to `settled` (leaving out failed ones).
   void publish_locked(uint64_t settled);
   EntryPtr registered_locked(const std::string& uuid) const;
@@ -114,9 +151,14 @@ class Registry final : private StoreEvents {
   std::map<std::string, int64_t> removed_at_;
   std::deque<Staged> staged_;  // in ticket order
   uint64_t last_ticket_ = 0;   // the newest ticket the store gave
+  uint64_t settled_ = 0;       // every ticket up to here is settled
+  std::vector<Pending> pending_;  // for the commit thread, in ticket order
+  std::condition_variable pending_cv_;
+  bool stopping_ = false;
   SnapshotBuilder builder_;    // the published state's pieces
   SnapshotSource<Snapshot> snapshot_;
   std::function<void(const Service&)> on_removed_;
+  std::thread committer_;  // last: starts once everything above exists
 };
 
 }  // namespace skycore::plugins::skydns_registry

@@ -65,6 +65,19 @@ Snapshot::Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records
   *this = *b.build();
 }
 
+namespace {
+// The first element of a hash-sorted shard with `hash`, for a key that
+// `is(ptr)` recognises (equal hashes are rare but possible).
+template <typename Shard, typename Is>
+auto find_hashed(const Shard& shard, uint64_t hash, Is is) -> decltype(shard.front().ptr.get()) {
+  auto it = std::lower_bound(shard.begin(), shard.end(), hash,
+                             [](const auto& h, uint64_t want) { return h.hash < want; });
+  for (; it != shard.end() && it->hash == hash; ++it)
+    if (is(*it->ptr)) return it->ptr.get();
+  return nullptr;
+}
+}  // namespace
+
 const Group* Snapshot::group(std::string_view env, std::string_view svc) const {
   // Composite key on the stack: no allocation per query.
   char key[130];
@@ -73,15 +86,13 @@ const Group* Snapshot::group(std::string_view env, std::string_view svc) const {
   key[env.size()] = '/';
   std::memcpy(key + env.size() + 1, svc.data(), svc.size());
   std::string_view k(key, env.size() + 1 + svc.size());
-  const GroupShard& shard = *groups_[shard_of(k)];
-  auto it = shard.find(k);
-  return it == shard.end() ? nullptr : it->second.get();
+  uint64_t h = key_hash(k);
+  return find_hashed(*groups_[shard_of(h)], h, [k](const Group& g) { return g.front()->env_service == k; });
 }
 
 const Entry* Snapshot::by_uuid(std::string_view uuid) const {
-  const UuidShard& shard = *uuids_[shard_of(uuid)];
-  auto it = shard.find(uuid);
-  return it == shard.end() ? nullptr : it->second.get();
+  uint64_t h = key_hash(uuid);
+  return find_hashed(*uuids_[shard_of(h)], h, [uuid](const Entry& e) { return e.service.uuid == uuid; });
 }
 
 }  // namespace skycore::plugins::skydns_registry

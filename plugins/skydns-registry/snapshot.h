@@ -5,14 +5,15 @@
 // with the previous snapshot (snapshot_builder.h), so publishing costs what
 // changed, not the size of the registry. Never modified after publication.
 #pragma once
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/wire/name.h"
@@ -47,14 +48,23 @@ struct Pattern {
 // Builds a pattern; false if there are more labels than positions.
 bool make_pattern(std::span<const std::string_view> labels, Pattern& out);
 
-// The pieces. Map keys are views into the entries their values keep alive.
+// The pieces. A shard is a vector sorted by the key's 64-bit hash (whose
+// low bits chose the shard), so a lookup is a binary search over integers
+// and copying a shard to change it is one allocation.
 using Group = std::vector<EntryPtr>;  // one name's services, by uuid
 using GroupPtr = std::shared_ptr<const Group>;
-using GroupShard = std::unordered_map<std::string_view, GroupPtr>;  // env_service -> group
-using UuidShard = std::unordered_map<std::string_view, EntryPtr>;   // uuid -> entry
+template <typename Ptr>
+struct Hashed {
+  uint64_t hash;
+  Ptr ptr;
+  bool operator<(const Hashed& o) const { return hash < o.hash; }
+};
+using GroupShard = std::vector<Hashed<GroupPtr>>;  // by hash of env_service
+using UuidShard = std::vector<Hashed<EntryPtr>>;   // by hash of uuid
 using RecordList = std::vector<RecordPtr>;
 inline constexpr size_t kShards = 256;
-inline size_t shard_of(std::string_view key) { return std::hash<std::string_view>{}(key) % kShards; }
+inline uint64_t key_hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+inline size_t shard_of(uint64_t hash) { return hash % kShards; }
 
 class Snapshot {
  public:
@@ -111,9 +121,11 @@ void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::t
   }
   // An environment or everything: every group (each_live checks the labels).
   for (const auto& shard : groups_)
-    for (const auto& [key, g] : *shard)
+    for (const auto& [_, g] : *shard) {
+      std::string_view key = g->front()->env_service;
       if (env.empty() || (key.size() > env.size() && key[env.size()] == '/' && key.starts_with(env)))
         each_live(*g, p, ignore_region, now, f);
+    }
 }
 
 }  // namespace skycore::plugins::skydns_registry

@@ -1,12 +1,12 @@
 // Keeps the registry's published pieces (snapshot.h) and rebuilds only the
 // ones a change touched: setting one uuid costs O(log n) here, and build()
-// copies the touched group and its two shards, about n/256 entries each,
-// and shares the rest with the previous snapshot. Not thread-safe: the
+// copies the touched group and its two shards (flat vectors of about n/256
+// pointers each: one allocation apiece) and shares the rest with the
+// previous snapshot. Not thread-safe: the
 // registry calls it under its own lock.
 #pragma once
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,7 +31,7 @@ class SnapshotBuilder {
   // Keys that are views point into the entries their values keep alive.
   std::unordered_map<std::string_view, EntryPtr> effective_;
   std::unordered_map<std::string, std::map<std::string_view, EntryPtr>> groups_;  // by env_service
-  std::set<std::string> dirty_groups_, dirty_uuids_;
+  std::vector<std::string> dirty_groups_, dirty_uuids_;  // repeats allowed until build()
   bool changed_ = false;
   Snapshot last_;
 };

@@ -69,6 +69,9 @@ class Store {
     sync(w.ticket);
     return w;
   }
+  // Whether write() waits for the network (etcd): then the registry's
+  // callers keep it off their I/O thread.
+  virtual bool slow_writes() const { return false; }
   // The whole current state, to compact a journal; optional.
   virtual void compact(const std::vector<Service>& all) {}
 
