@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "core/plugin/http_probe.h"
+#include "core/plugin/json_text.h"
 
 namespace skycore {
 namespace {
@@ -53,22 +54,16 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += c;
-  }
-  return out;
-}
-
 enum class Phase { idle, head, body, handling, writing };
 
 }  // namespace
 
 HttpResponse http_json_error(int status, std::string_view reason) {
-  return HttpResponse{status, "application/json", "{\"error\":\"" + json_escape(reason) + "\"}", {}};
+  std::string body = "{";
+  append_json_key(body, "error");
+  append_json_string(body, reason);
+  body += '}';
+  return HttpResponse{status, "application/json", std::move(body), {}};
 }
 
 struct HttpServer::Impl {

@@ -62,9 +62,18 @@ void Registry::publish_locked(uint64_t settled) {
   if (builder_.changed()) snapshot_.publish(builder_.build());
 }
 
-void Registry::enqueue_locked(Pending p) {
-  pending_.push_back(std::move(p));
-  if (pending_.size() == 1) pending_cv_.notify_one();
+void Registry::finish(std::unique_lock<std::mutex>& lock, Pending p) {
+  if (p.ticket != 0 || !pending_.empty()) {
+    pending_.push_back(std::move(p));
+    if (pending_.size() == 1) pending_cv_.notify_one();
+    return;
+  }
+  // Durable already (memory, etcd) and nothing queued before it: publish
+  // here, sparing two thread switches per change.
+  publish_locked(settled_);
+  lock.unlock();
+  if (p.removed && on_removed_) on_removed_(*p.removed);
+  if (p.done) p.done(nullptr);
 }
 
 void Registry::commit_loop() {
@@ -156,7 +165,7 @@ std::optional<Service> Registry::apply_written_locked(Change c, const Written& w
 Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace, UpsertDone done) {
   if (s.ttl > 0) s.expires = now + std::chrono::seconds(s.ttl);
   std::string uuid = s.uuid;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   EntryPtr before = registered_locked(uuid);
   bool existed = before && !before->service.expired(now);
   if (existed && !replace && !before->service.same_body(s)) return Upsert::conflict;
@@ -166,13 +175,13 @@ Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace, Upse
   apply_written_locked(std::move(c), w);
   Upsert result = existed ? Upsert::refreshed : Upsert::created;
   // Durable before anyone is told.
-  enqueue_locked({w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt,
-                  [result, done = std::move(done)](std::exception_ptr e) { done(result, e); }});
+  finish(lock, {w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt,
+                [result, done = std::move(done)](std::exception_ptr e) { done(result, e); }});
   return result;
 }
 
 bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_point now, Done done) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   EntryPtr before = registered_locked(uuid);
   if (!before || before->service.expired(now)) return false;
   Change c{Change::put, before->service, before->service};
@@ -180,19 +189,19 @@ bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_po
   c.service.expires = now + std::chrono::seconds(ttl);
   Written w = store_->write(c);
   apply_written_locked(std::move(c), w);
-  enqueue_locked({w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt, std::move(done)});
+  finish(lock, {w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt, std::move(done)});
   return true;
 }
 
 bool Registry::remove(const std::string& uuid, Done done) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   EntryPtr before = registered_locked(uuid);
   if (!before) return false;
   Change c{Change::remove, before->service};
   Written w = store_->write(c);
   std::optional<Service> gone = apply_written_locked(std::move(c), w);
   if (!gone) gone = before->service;  // a newer write from elsewhere won; it is still gone here
-  enqueue_locked({w.ticket, uuid, before, registered_locked(uuid), true, std::move(gone), std::move(done)});
+  finish(lock, {w.ticket, uuid, before, registered_locked(uuid), true, std::move(gone), std::move(done)});
   return true;
 }
 
@@ -340,7 +349,7 @@ std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
   std::vector<Service> gone;
   Waiter waiter;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     uint64_t ticket = 0;
     for (auto it = services_.begin(); it != services_.end();) {
       if (!it->second->service.expired(now)) {
@@ -361,7 +370,7 @@ std::vector<Service> Registry::purge_expired(WallClock::time_point now) {
     // Expired services are hidden by the snapshot already, so a removal the
     // journal could not record is not undone: it is purged again after a
     // restart.
-    enqueue_locked({ticket, "", nullptr, nullptr, false, std::nullopt, waiter.done()});
+    finish(lock, {ticket, "", nullptr, nullptr, false, std::nullopt, waiter.done()});
   }
   std::exception_ptr failure;
   try {

@@ -53,7 +53,8 @@ class Registry final : private StoreEvents {
 
   // Runs once a queued change is durable and published (null), or could not
   // be made durable (what the store threw; the change has been undone). On
-  // the commit thread: it must not wait for another change.
+  // the commit thread, or on the caller's before the call returns when the
+  // store had nothing to wait for; it must not wait for another change.
   using Done = std::function<void(std::exception_ptr failure)>;
   // The same with what the upsert did (created or refreshed).
   using UpsertDone = std::function<void(Upsert result, std::exception_ptr failure)>;
@@ -119,7 +120,10 @@ class Registry final : private StoreEvents {
     std::optional<Service> removed;  // for on_removed, once durable
     Done done;
   };
-  void enqueue_locked(Pending p);
+  // Queues `p` for the commit thread; or, if it is durable already and
+  // nothing is queued before it, publishes and runs its callbacks at once
+  // (unlocking `lock` first).
+  void finish(std::unique_lock<std::mutex>& lock, Pending p);
   void commit_loop();  // the commit thread
   // Publishes the staged changes up to `settled` (leaving out failed ones).
   void publish_locked(uint64_t settled);

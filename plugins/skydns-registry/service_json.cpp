@@ -6,13 +6,14 @@
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 
+#include "core/plugin/json_text.h"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <ctime>
 #include <limits>
 #include <map>
-#include <sstream>
 
 namespace skycore::plugins::skydns_registry {
 namespace {
@@ -117,12 +118,6 @@ std::string rfc3339(WallClock::time_point t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-std::string stringify(const Object& obj) {
-  std::ostringstream out;
-  obj.stringify(out);
-  return out.str();
-}
-
 // Journal fields are written by us, so each one must be there with its type.
 Error journal_string(const Object& obj, const char* key, std::string& out) {
   if (!obj.has(key) || !obj.get(key).isString()) return fmt::format("missing string \"{}\"", key);
@@ -153,8 +148,27 @@ Poco::JSON::Object::Ptr to_json(const Service& s, WallClock::time_point now) {
   return obj;
 }
 
+// By hand, in to_json's order: the registry answers every write with it.
 std::string to_json_text(const Service& s, WallClock::time_point now) {
-  return stringify(*to_json(s, now));
+  std::string out;
+  out.reserve(160 + s.name.size() + s.host.size());
+  const std::pair<std::string_view, const std::string*> strings[] = {
+      {"UUID", &s.uuid},         {"Name", &s.name},     {"Version", &s.version},
+      {"Environment", &s.environment}, {"Region", &s.region}, {"Host", &s.host}};
+  out += '{';
+  for (const auto& [key, value] : strings) {
+    append_json_key(out, key);
+    append_json_string(out, *value);
+    out += ',';
+  }
+  out += fmt::format("\"Port\":{},\"TTL\":{}", s.port, s.remaining(now));
+  if (s.ttl > 0) {
+    out += ',';
+    append_json_key(out, "Expires");
+    append_json_string(out, rfc3339(s.expires));
+  }
+  out += '}';
+  return out;
 }
 
 std::optional<std::string> from_json(const std::string& body, Service& out) {
@@ -199,25 +213,28 @@ std::optional<std::string> callback_from_json(const std::string& body, CallbackT
   return std::nullopt;
 }
 
+// By hand: every write to the file store makes one.
 std::string journal_line(const Change& c) {
   const Service& s = c.service;
-  Object obj(Poco::JSON_PRESERVE_KEY_ORDER);
-  obj.set("op", c.kind == Change::put ? "put" : "remove");
-  obj.set("uuid", s.uuid);
+  std::string out;
+  out.reserve(160 + s.name.size() + s.host.size());
+  out += c.kind == Change::put ? "{\"op\":\"put\",\"uuid\":" : "{\"op\":\"remove\",\"uuid\":";
+  append_json_string(out, s.uuid);
   if (c.kind == Change::put) {
-    obj.set("name", s.name);
-    obj.set("version", s.version);
-    obj.set("environment", s.environment);
-    obj.set("region", s.region);
-    obj.set("host", s.host);
-    obj.set("port", static_cast<unsigned>(s.port));
-    obj.set("ttl", s.ttl);
+    const std::pair<std::string_view, const std::string*> strings[] = {
+        {"name", &s.name}, {"version", &s.version}, {"environment", &s.environment},
+        {"region", &s.region}, {"host", &s.host}};
+    for (const auto& [key, value] : strings) {
+      out += ',';
+      append_json_key(out, key);
+      append_json_string(out, *value);
+    }
     int64_t expires = 0;
-    if (s.ttl > 0)
-      expires = std::chrono::ceil<std::chrono::seconds>(s.expires.time_since_epoch()).count();
-    obj.set("expires", expires);
+    if (s.ttl > 0) expires = std::chrono::ceil<std::chrono::seconds>(s.expires.time_since_epoch()).count();
+    out += fmt::format(",\"port\":{},\"ttl\":{},\"expires\":{}", s.port, s.ttl, expires);
   }
-  return stringify(obj) + "\n";
+  out += "}\n";
+  return out;
 }
 
 std::optional<std::string> parse_journal_line(std::string_view line, Change& out) {

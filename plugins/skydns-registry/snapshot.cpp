@@ -50,10 +50,7 @@ const std::shared_ptr<const T>& empty_piece() {
 }
 }  // namespace
 
-Snapshot::Snapshot() : records_(empty_piece<RecordList>()) {
-  groups_.fill(empty_piece<GroupShard>());
-  uuids_.fill(empty_piece<UuidShard>());
-}
+Snapshot::Snapshot() : records_(empty_piece<RecordList>()) {}
 
 Snapshot::Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records) {
   SnapshotBuilder b;
@@ -87,12 +84,12 @@ const Group* Snapshot::group(std::string_view env, std::string_view svc) const {
   std::memcpy(key + env.size() + 1, svc.data(), svc.size());
   std::string_view k(key, env.size() + 1 + svc.size());
   uint64_t h = key_hash(k);
-  return find_hashed(*groups_[shard_of(h)], h, [k](const Group& g) { return g.front()->env_service == k; });
+  return find_hashed(groups_[shard_of(h)], h, [k](const Group& g) { return g.front()->env_service == k; });
 }
 
 const Entry* Snapshot::by_uuid(std::string_view uuid) const {
   uint64_t h = key_hash(uuid);
-  return find_hashed(*uuids_[shard_of(h)], h, [uuid](const Entry& e) { return e.service.uuid == uuid; });
+  return find_hashed(uuids_[shard_of(h)], h, [uuid](const Entry& e) { return e.service.uuid == uuid; });
 }
 
 }  // namespace skycore::plugins::skydns_registry

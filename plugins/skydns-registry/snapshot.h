@@ -62,9 +62,46 @@ struct Hashed {
 using GroupShard = std::vector<Hashed<GroupPtr>>;  // by hash of env_service
 using UuidShard = std::vector<Hashed<EntryPtr>>;   // by hash of uuid
 using RecordList = std::vector<RecordPtr>;
-inline constexpr size_t kShards = 256;
+inline constexpr size_t kShards = 4096;
 inline uint64_t key_hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 inline size_t shard_of(uint64_t hash) { return hash % kShards; }
+
+// kShards shards in 64 directories of 64, so that a snapshot copies 64
+// pointers and a change copies one directory besides its shard: at 100,000
+// services a change copies about 64 + 64 + 25 pointers per table.
+template <typename Shard>
+class ShardTable {
+ public:
+  static constexpr size_t kPerDir = 64;
+  ShardTable() {
+    static const auto empty = [] {
+      auto d = std::make_shared<Dir>();
+      d->fill(std::make_shared<const Shard>());
+      return std::shared_ptr<const Dir>(std::move(d));
+    }();
+    dirs_.fill(empty);
+  }
+  const Shard& operator[](size_t s) const { return *(*dirs_[s / kPerDir])[s % kPerDir]; }
+  template <typename F>
+  void each(F&& f) const {
+    for (const auto& d : dirs_)
+      for (const auto& shard : *d) f(*shard);
+  }
+  // Replaces shards; `changes` is sorted by shard number.
+  void replace(std::vector<std::pair<size_t, std::shared_ptr<const Shard>>>& changes) {
+    for (size_t i = 0; i < changes.size();) {
+      size_t d = changes[i].first / kPerDir;
+      auto dir = std::make_shared<Dir>(*dirs_[d]);
+      for (; i < changes.size() && changes[i].first / kPerDir == d; ++i)
+        (*dir)[changes[i].first % kPerDir] = std::move(changes[i].second);
+      dirs_[d] = std::move(dir);
+    }
+  }
+
+ private:
+  using Dir = std::array<std::shared_ptr<const Shard>, kPerDir>;
+  std::array<std::shared_ptr<const Dir>, kShards / kPerDir> dirs_;
+};
 
 class Snapshot {
  public:
@@ -87,8 +124,8 @@ class Snapshot {
   template <typename F>
   static void each_live(const Group& g, const Pattern& p, bool ignore_region, WallClock::time_point now, F& f);
 
-  std::array<std::shared_ptr<const GroupShard>, kShards> groups_;
-  std::array<std::shared_ptr<const UuidShard>, kShards> uuids_;
+  ShardTable<GroupShard> groups_;
+  ShardTable<UuidShard> uuids_;
   std::shared_ptr<const RecordList> records_;
   size_t size_ = 0;
 };
@@ -120,12 +157,13 @@ void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::t
     return;
   }
   // An environment or everything: every group (each_live checks the labels).
-  for (const auto& shard : groups_)
-    for (const auto& [_, g] : *shard) {
+  groups_.each([&](const GroupShard& shard) {
+    for (const auto& [_, g] : shard) {
       std::string_view key = g->front()->env_service;
       if (env.empty() || (key.size() > env.size() && key[env.size()] == '/' && key.starts_with(env)))
         each_live(*g, p, ignore_region, now, f);
     }
+  });
 }
 
 }  // namespace skycore::plugins::skydns_registry

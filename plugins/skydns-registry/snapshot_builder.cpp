@@ -58,18 +58,19 @@ void unique_sorted(std::vector<std::string>& keys) {
 // Each touched shard of `shards` is copied once from `last`, changed by
 // `change(shard, key, hash)` for every key in it, and replaced.
 template <typename Shard, typename Change>
-void rebuild(std::array<std::shared_ptr<const Shard>, kShards>& shards, const std::vector<std::string>& keys,
-             Change change) {
+void rebuild(ShardTable<Shard>& shards, const std::vector<std::string>& keys, Change change) {
   std::vector<std::pair<size_t, const std::string*>> by_shard;
   by_shard.reserve(keys.size());
   for (const auto& k : keys) by_shard.emplace_back(shard_of(key_hash(k)), &k);
   std::sort(by_shard.begin(), by_shard.end());
+  std::vector<std::pair<size_t, std::shared_ptr<const Shard>>> fresh;
   for (size_t i = 0; i < by_shard.size();) {
     size_t s = by_shard[i].first;
-    auto copy = std::make_shared<Shard>(*shards[s]);
+    auto copy = std::make_shared<Shard>(shards[s]);
     for (; i < by_shard.size() && by_shard[i].first == s; ++i) change(*copy, *by_shard[i].second);
-    shards[s] = std::move(copy);
+    fresh.emplace_back(s, std::move(copy));
   }
+  shards.replace(fresh);
 }
 }  // namespace
 

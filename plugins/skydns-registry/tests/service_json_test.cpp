@@ -1,5 +1,6 @@
 #include "plugins/skydns-registry/service_json.h"
 
+#include <Poco/JSON/Parser.h>
 #include <doctest/doctest.h>
 
 #include <string>
@@ -230,4 +231,22 @@ TEST_CASE("service json: bad journal lines") {
   CHECK(*parse_journal_line(R"({"op":"put","uuid":"a","name":"","version":"","environment":"",
       "region":"","host":"h","port":1,"ttl":0})",
                             c) == "missing or bad number \"expires\"");
+}
+
+TEST_CASE("service json: the hand-written texts parse back, escapes included") {
+  auto now = WallClock::time_point(std::chrono::seconds(1700000000));
+  Service s = registered();
+  s.name = "q\"b\\s\x01\x7f/e";
+  s.ttl = 30;
+  s.expires = now + 30s;
+  Poco::JSON::Parser parser;
+  auto o = parser.parse(to_json_text(s, now)).extract<Poco::JSON::Object::Ptr>();
+  CHECK(o->getValue<std::string>("Name") == s.name);
+  CHECK(o->getValue<int>("Port") == 5432);
+  CHECK(o->getValue<int>("TTL") == 30);
+  CHECK(o->getValue<std::string>("Expires") == "2023-11-14T22:13:50Z");
+  Change c;
+  REQUIRE_FALSE(parse_journal_line(journal_line({Change::put, s}), c));
+  CHECK(c.service.name == s.name);
+  CHECK(c.service.same_body(s));
 }
