@@ -1,16 +1,16 @@
 #include "plugins/skydns-registry/service_json.h"
 
-#include <Poco/Dynamic/Var.h>
-#include <Poco/Exception.h>
-#include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
+#include <strings.h>
 #include <fmt/format.h>
 
 #include "core/plugin/json_text.h"
+#include "plugins/skydns-registry/json_members.h"
 
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <map>
@@ -18,70 +18,47 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-using Poco::Dynamic::Var;
 using Poco::JSON::Object;
 using Error = std::optional<std::string>;
 using StringField = std::pair<const char*, std::string*>;
 
-Error parse_object(std::string_view text, Object::Ptr& out) {
-  // Poco rejects a bare scalar as malformed; say what is actually wrong.
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return "malformed JSON: empty body";
-  if (text[first] != '{') return "expected a JSON object";
-  try {
-    // Poco's default depth limit (128) keeps hostile nesting off the stack.
-    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-    Var v = parser.parse(std::string(text));
-    if (v.type() != typeid(Object::Ptr)) return "expected a JSON object";
-    out = v.extract<Object::Ptr>();
-    if (!out) return "expected a JSON object";
-    return std::nullopt;
-  } catch (const Poco::Exception& e) {
-    return "malformed JSON: " + e.message();
-  } catch (const std::exception& e) {
-    return std::string("malformed JSON: ") + e.what();
-  }
-}
-
 // Members by lowercased name. Later members win, as with Go's decoder, which
-// is what SkyDNS 1 clients were written against.
-std::map<std::string, Var> fields_of(const Object& obj) {
-  std::map<std::string, Var> fields;
-  for (const auto& name : obj.getNames()) fields[lower(name)] = obj.get(name);
-  return fields;
-}
-
-const Var* find(const std::map<std::string, Var>& fields, const char* name) {
-  auto it = fields.find(lower(name));
+// is what SkyDNS 1 clients were written against. A handful of members: a
+// vector searched in order beats a map.
+struct Fields {
+  JsonMembers members;
   // JSON null reads as absent: Go leaves the field at its zero value too.
-  return it == fields.end() || it->second.isEmpty() ? nullptr : &it->second;
-}
+  const JsonValue* find(const char* name) const {
+    for (auto it = members.rbegin(); it != members.rend(); ++it)
+      if (it->first.size() == std::strlen(name) && strcasecmp(it->first.c_str(), name) == 0)
+        return it->second.kind == JsonValue::null ? nullptr : &it->second;
+    return nullptr;
+  }
+};
 
-Error read_string(const std::map<std::string, Var>& fields, const char* name, std::string& out) {
-  const Var* v = find(fields, name);
+Error parse_fields(std::string_view text, Fields& out) { return parse_json_members(text, out.members); }
+
+Error read_string(const Fields& fields, const char* name, std::string& out) {
+  const JsonValue* v = fields.find(name);
   if (!v) return std::nullopt;
-  if (!v->isString()) return fmt::format("{} must be a string", name);
-  out = v->extract<std::string>();
+  if (v->kind != JsonValue::string) return fmt::format("{} must be a string", name);
+  out = v->text;
   return std::nullopt;
 }
 
 // A JSON number or a numeric string as a whole number, saturated to int64
 // (the callers' range checks then reject it); nullopt if it is neither.
-std::optional<int64_t> whole_number(const Var& v) {
-  if (v.type() == typeid(bool)) return std::nullopt;
-  std::string text;
-  if (v.isString()) {
-    text = v.extract<std::string>();
-  } else if (v.isInteger()) {
-    text = v.toString();
-  } else if (v.isNumeric()) {
-    double d = v.convert<double>();
-    if (!std::isfinite(d) || d != std::floor(d)) return std::nullopt;
+std::optional<int64_t> whole_number(const JsonValue& v) {
+  if (v.kind != JsonValue::string && v.kind != JsonValue::number) return std::nullopt;
+  const std::string& text = v.text;
+  bool integer = text.find_first_of(".eE") == std::string::npos;
+  if (v.kind == JsonValue::number && !integer) {
+    double d = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(d)) d = text[0] == '-' ? -1e300 : 1e300;  // 1e999 overflows to inf
+    if (d != std::floor(d)) return std::nullopt;
     if (d >= 9.2e18) return std::numeric_limits<int64_t>::max();
     if (d <= -9.2e18) return std::numeric_limits<int64_t>::min();
     return static_cast<int64_t>(d);
-  } else {
-    return std::nullopt;
   }
   int64_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -93,7 +70,7 @@ std::optional<int64_t> whole_number(const Var& v) {
   return n;
 }
 
-Error read_port(const Var& v, uint16_t& out) {
+Error read_port(const JsonValue& v, uint16_t& out) {
   auto n = whole_number(v);
   if (!n) return "Port must be a number";
   if (*n < 1 || *n > 65535) return "Port must be between 1 and 65535";
@@ -101,7 +78,7 @@ Error read_port(const Var& v, uint16_t& out) {
   return std::nullopt;
 }
 
-Error read_ttl(const Var& v, uint32_t& out) {
+Error read_ttl(const JsonValue& v, uint32_t& out) {
   auto n = whole_number(v);
   if (!n) return "TTL must be a number";
   if (*n < 0) return "TTL must not be negative";
@@ -119,14 +96,16 @@ std::string rfc3339(WallClock::time_point t) {
 }
 
 // Journal fields are written by us, so each one must be there with its type.
-Error journal_string(const Object& obj, const char* key, std::string& out) {
-  if (!obj.has(key) || !obj.get(key).isString()) return fmt::format("missing string \"{}\"", key);
-  out = obj.get(key).extract<std::string>();
+Error journal_string(const Fields& f, const char* key, std::string& out) {
+  const JsonValue* v = f.find(key);
+  if (!v || v->kind != JsonValue::string) return fmt::format("missing string \"{}\"", key);
+  out = v->text;
   return std::nullopt;
 }
 
-Error journal_number(const Object& obj, const char* key, int64_t lo, int64_t hi, int64_t& out) {
-  auto n = obj.has(key) ? whole_number(obj.get(key)) : std::nullopt;
+Error journal_number(const Fields& f, const char* key, int64_t lo, int64_t hi, int64_t& out) {
+  const JsonValue* v = f.find(key);
+  auto n = v ? whole_number(*v) : std::nullopt;
   if (!n || *n < lo || *n > hi) return fmt::format("missing or bad number \"{}\"", key);
   out = *n;
   return std::nullopt;
@@ -172,9 +151,8 @@ std::string to_json_text(const Service& s, WallClock::time_point now) {
 }
 
 std::optional<std::string> from_json(const std::string& body, Service& out) {
-  Object::Ptr obj;
-  if (auto err = parse_object(body, obj)) return err;
-  auto fields = fields_of(*obj);
+  Fields fields;
+  if (auto err = parse_fields(body, fields)) return err;
   Service s = out;  // `out` changes only if the whole body is good
   const StringField strings[] = {{"UUID", &s.uuid},       {"Name", &s.name},
                                  {"Version", &s.version}, {"Environment", &s.environment},
@@ -182,31 +160,29 @@ std::optional<std::string> from_json(const std::string& body, Service& out) {
   for (auto [name, field] : strings) {
     if (auto err = read_string(fields, name, *field)) return err;
   }
-  if (const Var* v = find(fields, "Port"))
+  if (const JsonValue* v = fields.find("Port"))
     if (auto err = read_port(*v, s.port)) return err;
-  if (const Var* v = find(fields, "TTL"))
+  if (const JsonValue* v = fields.find("TTL"))
     if (auto err = read_ttl(*v, s.ttl)) return err;
   out = std::move(s);
   return std::nullopt;
 }
 
 std::optional<std::string> ttl_from_json(const std::string& body, uint32_t& ttl) {
-  Object::Ptr obj;
-  if (auto err = parse_object(body, obj)) return err;
-  auto fields = fields_of(*obj);
-  const Var* v = find(fields, "TTL");
+  Fields fields;
+  if (auto err = parse_fields(body, fields)) return err;
+  const JsonValue* v = fields.find("TTL");
   if (!v) return "missing TTL";
   return read_ttl(*v, ttl);
 }
 
 std::optional<std::string> callback_from_json(const std::string& body, CallbackTarget& out) {
-  Object::Ptr obj;
-  if (auto err = parse_object(body, obj)) return err;
-  auto fields = fields_of(*obj);
+  Fields fields;
+  if (auto err = parse_fields(body, fields)) return err;
   CallbackTarget t;
   if (auto err = read_string(fields, "Reply", t.reply)) return err;
   if (t.reply.empty()) return "missing Reply";
-  const Var* port = find(fields, "Port");
+  const JsonValue* port = fields.find("Port");
   if (!port) return "missing Port";
   if (auto err = read_port(*port, t.port)) return err;
   out = std::move(t);
@@ -238,12 +214,12 @@ std::string journal_line(const Change& c) {
 }
 
 std::optional<std::string> parse_journal_line(std::string_view line, Change& out) {
-  Object::Ptr obj;
-  if (auto err = parse_object(line, obj)) return err;
+  Fields obj;
+  if (auto err = parse_fields(line, obj)) return err;
   std::string op;
   Change c;
-  if (auto err = journal_string(*obj, "op", op)) return err;
-  if (auto err = journal_string(*obj, "uuid", c.service.uuid)) return err;
+  if (auto err = journal_string(obj, "op", op)) return err;
+  if (auto err = journal_string(obj, "uuid", c.service.uuid)) return err;
   if (c.service.uuid.empty()) return "empty uuid";
   if (op == "remove") {
     c.kind = Change::remove;
@@ -258,14 +234,14 @@ std::optional<std::string> parse_journal_line(std::string_view line, Change& out
                                  {"region", &s.region},
                                  {"host", &s.host}};
   for (auto [key, field] : strings) {
-    if (auto err = journal_string(*obj, key, *field)) return err;
+    if (auto err = journal_string(obj, key, *field)) return err;
   }
   int64_t port = 0, ttl = 0, expires = 0;
-  if (auto err = journal_number(*obj, "port", 0, 65535, port)) return err;
-  if (auto err = journal_number(*obj, "ttl", 0, std::numeric_limits<uint32_t>::max(), ttl))
+  if (auto err = journal_number(obj, "port", 0, 65535, port)) return err;
+  if (auto err = journal_number(obj, "ttl", 0, std::numeric_limits<uint32_t>::max(), ttl))
     return err;
   // Bounded well inside what a nanosecond system_clock can hold (year 2262).
-  if (auto err = journal_number(*obj, "expires", 0, int64_t{1} << 33, expires)) return err;
+  if (auto err = journal_number(obj, "expires", 0, int64_t{1} << 33, expires)) return err;
   s.port = static_cast<uint16_t>(port);
   s.ttl = static_cast<uint32_t>(ttl);
   if (s.ttl > 0) s.expires = WallClock::time_point(std::chrono::seconds(expires));
