@@ -87,6 +87,13 @@ class ShardTable {
     for (const auto& d : dirs_)
       for (const auto& shard : *d) f(*shard);
   }
+  // How many shards are the very same piece in `o` (diagnostics, tests).
+  size_t shared_with(const ShardTable& o) const {
+    size_t n = 0;
+    for (size_t d = 0; d < dirs_.size(); ++d)
+      for (size_t i = 0; i < kPerDir; ++i) n += (*dirs_[d])[i] == (*o.dirs_[d])[i];
+    return n;
+  }
   // Replaces shards; `changes` is sorted by shard number.
   void replace(std::vector<std::pair<size_t, std::shared_ptr<const Shard>>>& changes) {
     for (size_t i = 0; i < changes.size();) {
@@ -115,6 +122,11 @@ class Snapshot {
   void for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now, F&& f) const;
   const Entry* by_uuid(std::string_view uuid) const;
   size_t size() const { return size_; }
+  // How many of the 2 * kShards shards this snapshot shares with `o`: a
+  // change replaces only the ones it touched (tests, diagnostics).
+  size_t pieces_shared_with(const Snapshot& o) const {
+    return groups_.shared_with(o.groups_) + uuids_.shared_with(o.uuids_);
+  }
   // Records other CoreDNS-etcd tools wrote (usually none), in key order.
   std::span<const RecordPtr> records() const { return *records_; }
 
