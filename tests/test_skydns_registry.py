@@ -848,6 +848,66 @@ def test_kill9_journal_holds_every_acknowledged_service(start_server):
     assert len(listed(api, "kill")) >= 1
 
 
+def test_kill9_amid_16_concurrent_writers_keeps_every_acknowledged_change(start_server):
+    """Sixteen keep-alive clients register and heartbeat at once, so their
+    changes share group commits (and the journal is compacted under them);
+    a SIGKILL in the middle of that loses nothing any of them was told."""
+    srv, api = start_registry(start_server, "store file reg.journal")
+    acked_put, acked_patch, errors = set(), set(), []
+    lock, stop = threading.Lock(), threading.Event()
+
+    def writer(w):
+        try:
+            write(w)
+        except BaseException as e:  # a thread's failure fails the test, below
+            errors.append(repr(e))
+
+    def write(w):
+        conn = http.client.HTTPConnection(HOST, api.port, timeout=5)
+        try:
+            for i in range(100000):
+                if stop.is_set():
+                    return
+                uuid = f"c{w}x{i}"
+                conn.request("PUT", f"/skydns/services/{uuid}",
+                             json.dumps(svc(env="conc", host=f"10.6.{w}.{i % 250 + 1}", port=1 + i, ttl=600)))
+                resp = conn.getresponse()
+                resp.read()
+                assert resp.status == 201, resp.status
+                with lock:
+                    acked_put.add(uuid)
+                conn.request("PATCH", f"/skydns/services/{uuid}", json.dumps({"TTL": 900}))
+                resp = conn.getresponse()
+                resp.read()
+                assert resp.status == 200, resp.status
+                with lock:
+                    acked_patch.add(uuid)
+        except (OSError, http.client.HTTPException):
+            assert stop.is_set()  # only the kill may cut a client off
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(16)]
+    for t in threads:
+        t.start()
+    poll(lambda: len(acked_patch) >= 600, timeout=60, what="600 acknowledged heartbeats")
+    with lock:  # nothing is acknowledged from here on without being counted
+        stop.set()
+        srv.proc.send_signal(signal.SIGKILL)
+        put, patched = set(acked_put), set(acked_patch)
+    for t in threads:
+        t.join(10)
+    assert not errors, errors[:3]
+    srv.proc.wait(5)
+    assert srv.proc.returncode == -signal.SIGKILL
+    srv.start()
+    api.wait_ready()
+    ttl = {s["UUID"]: s["TTL"] for s in listed(api, "conc")}
+    assert put <= set(ttl), sorted(put - set(ttl))[:10]
+    short = [u for u in patched if ttl[u] <= 600]
+    assert not short, short[:10]
+
+
 def test_kill9_after_journal_compaction(start_server):
     """Enough changes to one service make the store rewrite its journal; what
     the last acknowledged change said survives a SIGKILL after that."""
