@@ -3,9 +3,10 @@
 // leader: it takes every queued line, writes them with one write(2) to an
 // O_APPEND descriptor and fsyncs once, while later writers queue the next
 // group. So a crash leaves at most one torn group, and only at the end, and
-// with 16 writers one fsync covers about 16 changes. The store keeps its own
-// copy of the durable state so that it can rewrite the journal when it has
-// grown, whether or not the registry ever calls compact().
+// with 16 writers one fsync covers about 16 changes. The store keeps no copy
+// of the services (at 100,000 that would double the registry's memory): it
+// counts journal lines, says when compaction_due(), and the registry then
+// hands it the durable state to rewrite the journal from.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,9 +79,12 @@ class FileStore final : public Store {
 
   std::vector<Service> load() override {
     std::lock_guard lock(mu_);
-    replay();
-    known_ = true;
-    return live();
+    std::map<std::string, Service> state;
+    replay(state);
+    std::vector<Service> all;
+    all.reserve(state.size());
+    for (auto& [uuid, s] : state) all.push_back(std::move(s));
+    return all;
   }
 
   Written write(const Change& c) override {
@@ -88,7 +92,7 @@ class FileStore final : public Store {
     if (broken_)
       throw std::runtime_error(path_ + ": journal unusable after an earlier failed fsync");
     queued_lines_ += journal_line(c);
-    queued_.push_back(c);
+    ++queued_count_;
     Written w;
     w.ticket = ++issued_;
     return w;
@@ -112,13 +116,29 @@ class FileStore final : public Store {
     return failed_locked(ticket);
   }
 
-  void compact(const std::vector<Service>& all) override {
+  bool compaction_due(size_t live) const override {
+    std::lock_guard lock(mu_);
+    return lines_ >= std::max<size_t>(kMinCompactLines, 4 * live);
+  }
+
+  // Rewrites the journal from `all` as the only committer: writers go on
+  // queueing meanwhile, and their lines go to the new journal.
+  void compact(const std::vector<const Service*>& all) override {
     std::unique_lock lock(mu_);
     committed_.wait(lock, [&] { return !committing_; });
-    state_.clear();
-    for (const auto& s : all) state_[s.uuid] = s;
-    known_ = true;
-    rewrite();
+    committing_ = true;
+    lock.unlock();
+    std::exception_ptr failure;
+    try {
+      rewrite(all);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    lock.lock();
+    if (failure) lines_ = 0;  // try again after another round of growth
+    committing_ = false;
+    committed_.notify_all();
+    if (failure) std::rethrow_exception(failure);
   }
 
  private:
@@ -137,13 +157,12 @@ class FileStore final : public Store {
     size_ = static_cast<off_t>(st.st_size);
   }
 
-  // Reads the journal into state_. A bad last line is a write that a crash
+  // Reads the journal into `state`. A bad last line is a write that a crash
   // cut short and that was never acknowledged: it is cut off so the next
   // append starts on a clean line. A bad line before it is real damage.
-  void replay() {
+  void replay(std::map<std::string, Service>& state) {
     std::ifstream in(path_, std::ios::binary);
     if (!in) fail("cannot read", path_);
-    state_.clear();
     lines_ = 0;
     std::string line, bad;
     size_t number = 0, bad_number = 0;
@@ -166,7 +185,12 @@ class FileStore final : public Store {
         bad_number = number;
         continue;
       }
-      apply(c);
+      if (c.kind == Change::put) {
+        std::string uuid = c.service.uuid;
+        state[uuid] = std::move(c.service);
+      } else {
+        state.erase(c.service.uuid);
+      }
       ++lines_;
       good_end = offset;
     }
@@ -185,16 +209,14 @@ class FileStore final : public Store {
     committing_ = true;
     std::string lines;
     lines.swap(queued_lines_);
-    std::vector<Change> changes;
-    changes.swap(queued_);
+    const size_t count = queued_count_;
+    queued_count_ = 0;
     const uint64_t first = settled_ + 1, last = issued_;
     lock.unlock();
     std::string error = write_group(lines);
     lock.lock();
     if (error.empty()) {
-      for (const auto& c : changes) apply(c);  // the copy for compaction holds durable changes only
-      lines_ += changes.size();
-      maybe_compact();
+      lines_ += count;
     } else {
       // Failing groups follow each other: one range, however long a disk stays full.
       if (!failed_.empty() && failed_.back().second + 1 == first) failed_.back().second = last;
@@ -233,32 +255,28 @@ class FileStore final : public Store {
     return false;
   }
 
-  // Compacts once the journal is a few times the live state; the append that
-  // triggered it is already durable, so a failure here is only logged.
-  void maybe_compact() {
-    if (!known_ || lines_ < std::max<size_t>(kMinCompactLines, 4 * state_.size())) return;
-    try {
-      auto now = WallClock::now();
-      std::erase_if(state_, [now](const auto& kv) { return kv.second.expired(now); });
-      rewrite();
-    } catch (const std::exception& e) {
-      plugin_log("skydns-registry", LogLevel::error, "compaction failed: {}", e.what());
-      lines_ = 0;  // try again after another round of growth
-    }
-  }
-
   // PATH.tmp gets the live state, is synced, and is renamed over PATH; its
   // descriptor then becomes the append descriptor, so there is no moment at
   // which the store has no open journal.
-  void rewrite() {
+  void rewrite(const std::vector<const Service*>& all) {
     if (broken_)
       throw std::runtime_error(path_ + ": journal unusable after an earlier failed fsync");
     std::string tmp = path_ + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail("cannot create", tmp);
+    // In pieces of about 1 MB: 100,000 services need no 17 MB string.
     std::string data;
-    for (const auto& [uuid, s] : state_) data += journal_line(Change{Change::put, s});
-    if (!write_all(fd, data) || fsync_retrying(fd) != 0) {
+    off_t written = 0;
+    bool ok = true;
+    for (size_t i = 0; i < all.size() && ok; ++i) {
+      data += journal_line(Change{Change::put, *all[i]});
+      if (data.size() >= (1 << 20) || i + 1 == all.size()) {
+        ok = write_all(fd, data);
+        written += static_cast<off_t>(data.size());
+        data.clear();
+      }
+    }
+    if (!ok || fsync_retrying(fd) != 0) {
       int saved = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
@@ -272,10 +290,14 @@ class FileStore final : public Store {
       errno = saved;
       fail("cannot rename over", path_);
     }
+    // The committer's own fields: no group commit runs meanwhile.
     ::close(fd_);
     fd_ = fd;
-    size_ = static_cast<off_t>(data.size());
-    lines_ = state_.size();
+    size_ = written;
+    {
+      std::lock_guard lock(mu_);
+      lines_ = all.size();
+    }
     try {
       sync_dir(path_);
     } catch (...) {
@@ -283,20 +305,6 @@ class FileStore final : public Store {
       broken_ = true;
       throw;
     }
-  }
-
-  void apply(const Change& c) {
-    if (c.kind == Change::put)
-      state_[c.service.uuid] = c.service;
-    else
-      state_.erase(c.service.uuid);
-  }
-
-  std::vector<Service> live() const {
-    std::vector<Service> all;
-    all.reserve(state_.size());
-    for (const auto& [uuid, s] : state_) all.push_back(s);
-    return all;
   }
 
   static constexpr size_t kMinCompactLines = 64;
@@ -307,13 +315,11 @@ class FileStore final : public Store {
   int fd_ = -1;
   off_t size_ = 0;      // bytes of whole lines in the journal
   size_t lines_ = 0;    // journal lines, to decide when to compact
-  bool known_ = false;  // state_ mirrors the journal (load or compact ran)
   std::atomic<bool> broken_ = false;
-  std::map<std::string, Service> state_;  // durable changes only
   // Group commit: tickets 1..issued_ were written, 1..settled_ are durable
   // except those in failed_ (a group that could not be written; rare, kept).
   std::string queued_lines_;
-  std::vector<Change> queued_;
+  size_t queued_count_ = 0;
   uint64_t issued_ = 0, settled_ = 0;
   bool committing_ = false;  // a leader is writing a group
   std::vector<std::pair<uint64_t, uint64_t>> failed_;

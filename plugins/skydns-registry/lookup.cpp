@@ -22,13 +22,13 @@ bool registration(const Entry& e, const wire::Name& zone, WallClock::time_point 
   out.ttl = ttl_of(e.service, now);
   out.port = e.service.port;
   if (!e.ip) {
-    out.target = e.host_name;
+    out.target = e.host_name();
     return true;
   }
   out.addr = ip_of(e.v6, e.addr);
   out.use_addr = true;
   out.target = zone;
-  return out.target.prepend_label(e.labels[kUuid]);
+  return out.target.prepend_label(e.label(kUuid));
 }
 
 // A named region is a preference: its services come first (priority 10),
@@ -40,7 +40,7 @@ size_t registrations(const ServiceQuery& q, const Pattern& p, const Snapshot& sn
     snap.for_each_match(p, true, now, [&](const Entry& e) {
       ++matched;
       ServiceEntry s;
-      bool near = !p.region_named() || label_matches(p.at[kRegion], e.labels[kRegion]);
+      bool near = !p.region_named() || label_matches(p.at[kRegion], e.label(kRegion));
       s.priority = near ? 10 : 20;
       if (registration(e, q.zone, now, s)) out.push_back(s);
     });

@@ -5,6 +5,8 @@
 #include <future>
 #include <stdexcept>
 
+#include "core/plugin/plugin_log.h"
+
 namespace skycore::plugins::skydns_registry {
 
 Registry::Registry(std::unique_ptr<Store> store)
@@ -109,7 +111,10 @@ void Registry::commit_loop() {
     }
     settled_ = std::max(settled_, ticket);
     publish_locked(settled_);
+    std::shared_ptr<const Snapshot> durable;
+    if (store_->compaction_due(snapshot_.current()->size())) durable = snapshot_.current();
     lock.unlock();
+    if (durable) compact(*durable);
     for (size_t i = 0; i < batch.size(); ++i) {
       Pending& p = batch[i];
       if (!failed[i] && p.removed && on_removed_) on_removed_(*p.removed);
@@ -117,6 +122,23 @@ void Registry::commit_loop() {
     }
     batch.clear();  // the callbacks' captures go before the lock is retaken
     lock.lock();
+  }
+}
+
+void Registry::compact(const Snapshot& durable) {
+  // What the snapshot holds is durable; what expired need not survive.
+  auto now = WallClock::now();
+  std::vector<const Service*> all;
+  all.reserve(durable.size());
+  durable.each_entry([&](const Entry& e) {
+    if (!e.catalogue && !e.service.expired(now)) all.push_back(&e.service);
+  });
+  std::sort(all.begin(), all.end(), [](const Service* a, const Service* b) { return a->uuid < b->uuid; });
+  try {
+    store_->compact(all);
+  } catch (const std::exception& e) {
+    // Every change is durable in the old journal still: only logged.
+    plugin_log("skydns-registry", LogLevel::error, "compaction failed: {}", e.what());
   }
 }
 
@@ -303,7 +325,9 @@ void Registry::set_catalogue(std::vector<Service> services) {
   for (auto& s : services) {
     std::string key = s.uuid;
     touched.push_back(key);
-    catalogue_[key] = make_entry(std::move(s));
+    auto e = make_entry(std::move(s));
+    std::const_pointer_cast<Entry>(e)->catalogue = true;  // not yet shared
+    catalogue_[key] = std::move(e);
   }
   for (const auto& uuid : touched) stage_locked(uuid, last_ticket_);
   publish_locked(settled_);

@@ -125,6 +125,9 @@ class Registry final : private StoreEvents {
   // (unlocking `lock` first).
   void finish(std::unique_lock<std::mutex>& lock, Pending p);
   void commit_loop();  // the commit thread
+  // Has the store rewrite its journal from `durable` (the commit thread,
+  // between syncs).
+  void compact(const Snapshot& durable);
   // Publishes the staged changes up to `settled` (leaving out failed ones).
   void publish_locked(uint64_t settled);
   EntryPtr registered_locked(const std::string& uuid) const;

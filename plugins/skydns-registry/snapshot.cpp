@@ -21,12 +21,16 @@ bool make_pattern(std::span<const std::string_view> labels, Pattern& out) {
 EntryPtr make_entry(Service s) {
   auto e = std::make_shared<Entry>();
   Labels l = labels_of(s);
-  e->labels = {l.uuid, l.host, l.region, l.version, l.service, l.environment};
+  e->host_label = std::move(l.host);
+  e->version_label = std::move(l.version);
   e->env_service = l.environment + "/" + l.service;
   asio::error_code ec;
   auto a = asio::ip::make_address(s.host, ec);
   if (ec) {
-    if (auto n = wire::Name::from_text(s.host)) e->host_name = *n;  // normalise() checked it
+    if (auto n = wire::Name::from_text(s.host)) {  // normalise() checked it
+      auto w = n->wire();
+      e->host_wire.assign(reinterpret_cast<const char*>(w.data()), w.size());
+    }
   } else {
     e->ip = true;
     e->v6 = a.is_v6();

@@ -25,14 +25,35 @@ namespace skycore::plugins::skydns_registry {
 // Label positions in a SkyDNS name, left to right.
 enum Position { kUuid, kHost, kRegion, kVersion, kService, kEnvironment, kPositions };
 
+// One registration as DNS answers it: the service and what its answers
+// need, computed once. Kept small (100,000 of them should fit in tens of
+// MB): labels are views of the service's own fields but for the dashed
+// host and version, and a named host is kept as its wire form, not as a
+// 256-byte wire::Name.
 struct Entry {
   Service service;
-  std::array<std::string, kPositions> labels;  // lowercased, dashed
-  std::string env_service;                     // "environment/service", the group key
-  wire::Name host_name;                        // SRV target for a named host (parsed once)
+  std::string host_label, version_label;  // dashed: "db1-example-com", "1-0-2"
+  std::string env_service;                // "environment/service", the group key
+  std::string host_wire;                  // SRV target for a named host; empty for an IP
   bool ip = false;
   bool v6 = false;
+  bool catalogue = false;          // from `services FILE`: never journaled
   std::array<uint8_t, 16> addr{};  // network order; first 4 bytes for IPv4
+
+  std::string_view label(int pos) const {
+    switch (pos) {
+      case kUuid: return service.uuid;
+      case kHost: return host_label;
+      case kRegion: return service.region;
+      case kVersion: return version_label;
+      case kService: return service.name;
+      default: return service.environment;
+    }
+  }
+  wire::Name host_name() const {
+    return wire::Name::from_wire_unchecked(
+        {reinterpret_cast<const uint8_t*>(host_wire.data()), host_wire.size()});
+  }
 };
 using EntryPtr = std::shared_ptr<const Entry>;
 // Entries are built once per registration and shared by every snapshot
@@ -121,6 +142,13 @@ class Snapshot {
   template <typename F>
   void for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now, F&& f) const;
   const Entry* by_uuid(std::string_view uuid) const;
+  // Calls f(const Entry&) for every entry, live or not, in no order.
+  template <typename F>
+  void each_entry(F&& f) const {
+    uuids_.each([&](const UuidShard& shard) {
+      for (const auto& [_, e] : shard) f(*e);
+    });
+  }
   size_t size() const { return size_; }
   // How many of the 2 * kShards shards this snapshot shares with `o`: a
   // change replaces only the ones it touched (tests, diagnostics).
@@ -142,7 +170,7 @@ class Snapshot {
   size_t size_ = 0;
 };
 
-inline bool label_matches(std::string_view want, const std::string& have) {
+inline bool label_matches(std::string_view want, std::string_view have) {
   return want.empty() || want == "*" || want == "any" || want == have;
 }
 
@@ -154,7 +182,7 @@ void Snapshot::each_live(const Group& g, const Pattern& p, bool ignore_region, W
     bool ok = true;
     for (int pos = 0; pos < kPositions && ok; ++pos) {
       if (ignore_region && pos == kRegion) continue;
-      ok = label_matches(p.at[pos], e.labels[pos]);
+      ok = label_matches(p.at[pos], e.label(pos));
     }
     if (ok) f(e);
   }

@@ -72,8 +72,11 @@ class Store {
   // Whether write() waits for the network (etcd): then the registry's
   // callers keep it off their I/O thread.
   virtual bool slow_writes() const { return false; }
-  // The whole current state, to compact a journal; optional.
-  virtual void compact(const std::vector<Service>& all) {}
+  // Whether a journal has grown enough, against `live` services, to be
+  // rewritten; the registry then calls compact() with its durable state,
+  // from the one thread that calls sync(). Optional (the file store).
+  virtual bool compaction_due(size_t live) const { return false; }
+  virtual void compact(const std::vector<const Service*>& all) {}
 
   // A shared store is written by other servers too: it expires TTLs itself
   // (so the registry never deletes expired entries from it) and reports
@@ -91,8 +94,10 @@ class MemoryStore final : public Store {
 };
 
 // An append-only journal of JSON lines in PATH, committed in groups (one
-// write and one fsync for the changes queued meanwhile) and rewritten (write + fsync + rename) when it grows past a few times the live
-// state. A torn last line (kill -9 mid-write) is ignored on load.
+// write and one fsync for the changes queued meanwhile) and rewritten
+// (write + fsync + rename) from the registry's state when it grows past a
+// few times the live state. A torn last line (kill -9 mid-write) is ignored
+// on load.
 std::unique_ptr<Store> make_file_store(const std::string& path);
 
 // etcd, in the SkyDNS 2 / CoreDNS etcd layout: see etcd_store.h.

@@ -107,7 +107,8 @@ TEST_CASE("file store: compaction keeps the live state in fewer lines") {
   store->load();
   for (auto uuid : {"a", "b", "c"}) store->append({Change::put, service(uuid)});
   store->append({Change::remove, service("c")});
-  store->compact({service("a"), service("b")});
+  Service a = service("a"), b = service("b");
+  store->compact({&a, &b});
   CHECK(count_lines(path) == 2);
   CHECK_FALSE(fs::exists(path + ".tmp"));
   // Appends after a compaction go to the new journal.
@@ -119,14 +120,21 @@ TEST_CASE("file store: compaction keeps the live state in fewer lines") {
   CHECK(all[1].uuid == "d");
 }
 
-TEST_CASE("file store: compacts by itself once the journal outgrows the live state") {
+TEST_CASE("file store: says when the journal has outgrown the live state") {
   TempDir dir;
   std::string path = dir.file("journal");
   auto store = make_file_store(path);
   store->load();
   store->append({Change::put, service("other")});
-  for (int i = 0; i < 500; ++i) store->append({Change::put, service("a", 30 + i)});
-  CHECK(count_lines(path) < 100);
+  for (int i = 0; i < 62; ++i) store->append({Change::put, service("a", 30 + i)});
+  CHECK_FALSE(store->compaction_due(2));  // 63 lines: below the floor of 64
+  store->append({Change::put, service("a", 529)});
+  CHECK(store->compaction_due(2));
+  CHECK_FALSE(store->compaction_due(17));  // 64 lines for 17 services are not yet 4 times as many
+  Service a = service("a", 529), other = service("other");
+  store->compact({&a, &other});
+  CHECK(count_lines(path) == 2);
+  CHECK_FALSE(store->compaction_due(2));
   auto all = make_file_store(path)->load();
   REQUIRE(all.size() == 2);
   CHECK(all[0].uuid == "a");

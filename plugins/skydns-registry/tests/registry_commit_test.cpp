@@ -8,6 +8,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -243,4 +245,36 @@ TEST_CASE("commit: destroying the registry finishes what is queued") {
     opener.join();
   }
   CHECK(o.f.get() == "ok");
+}
+
+TEST_CASE("commit: the registry has the file store's journal rewritten from what is durable") {
+  char tmpl[] = "/tmp/skydns-compact-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  std::string path = std::string(tmpl) + "/journal";
+  auto now = WallClock::now();
+  {
+    Registry r(make_file_store(path));
+    r.load(now);
+    Service cat = svc("static", "10.9.9.9", 0);
+    r.set_catalogue({cat});
+    REQUIRE(r.upsert(svc("other", "10.0.0.2"), now, false) == Upsert::created);
+    REQUIRE(r.upsert(svc("a", "10.0.0.1"), now, false) == Upsert::created);
+    for (int i = 0; i < 500; ++i) REQUIRE(r.set_ttl("a", 30 + i, now));
+  }
+  std::ifstream in(path);
+  std::string line;
+  size_t lines = 0;
+  bool catalogue_journaled = false;
+  while (std::getline(in, line)) {
+    ++lines;
+    catalogue_journaled |= line.find("\"static\"") != std::string::npos;
+  }
+  CHECK(lines < 100);
+  CHECK_FALSE(catalogue_journaled);
+  Registry again(make_file_store(path));
+  again.load(now);
+  CHECK(again.get("a", now)->ttl == 529);
+  CHECK(again.get("other", now));
+  CHECK_FALSE(again.get("static", now));
+  std::filesystem::remove_all(tmpl);
 }
