@@ -123,14 +123,14 @@ class FileStore final : public Store {
 
   // Rewrites the journal from `all` as the only committer: writers go on
   // queueing meanwhile, and their lines go to the new journal.
-  void compact(const std::vector<const Service*>& all) override {
+  void compact(const std::function<bool(Service&)>& next) override {
     std::unique_lock lock(mu_);
     committed_.wait(lock, [&] { return !committing_; });
     committing_ = true;
     lock.unlock();
     std::exception_ptr failure;
     try {
-      rewrite(all);
+      rewrite(next);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -258,7 +258,7 @@ class FileStore final : public Store {
   // PATH.tmp gets the live state, is synced, and is renamed over PATH; its
   // descriptor then becomes the append descriptor, so there is no moment at
   // which the store has no open journal.
-  void rewrite(const std::vector<const Service*>& all) {
+  void rewrite(const std::function<bool(Service&)>& next) {
     if (broken_)
       throw std::runtime_error(path_ + ": journal unusable after an earlier failed fsync");
     std::string tmp = path_ + ".tmp";
@@ -268,13 +268,20 @@ class FileStore final : public Store {
     std::string data;
     off_t written = 0;
     bool ok = true;
-    for (size_t i = 0; i < all.size() && ok; ++i) {
-      data += journal_line(Change{Change::put, *all[i]});
-      if (data.size() >= (1 << 20) || i + 1 == all.size()) {
+    size_t count = 0;
+    Change c{Change::put};
+    for (bool more = next(c.service); more && ok; more = next(c.service)) {
+      data += journal_line(c);
+      ++count;
+      if (data.size() >= (1 << 20)) {
         ok = write_all(fd, data);
         written += static_cast<off_t>(data.size());
         data.clear();
       }
+    }
+    if (ok && !data.empty()) {
+      ok = write_all(fd, data);
+      written += static_cast<off_t>(data.size());
     }
     if (!ok || fsync_retrying(fd) != 0) {
       int saved = errno;
@@ -296,7 +303,7 @@ class FileStore final : public Store {
     size_ = written;
     {
       std::lock_guard lock(mu_);
-      lines_ = all.size();
+      lines_ = count;
     }
     try {
       sync_dir(path_);

@@ -3,7 +3,7 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-uint32_t ttl_of(const Service& s, WallClock::time_point now) {
+uint32_t ttl_of(const PackedService& s, WallClock::time_point now) {
   return s.ttl == 0 ? kStaticTtl : s.remaining(now);
 }
 

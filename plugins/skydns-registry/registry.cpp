@@ -1,6 +1,9 @@
 #include "plugins/skydns-registry/registry.h"
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <exception>
 #include <future>
 #include <stdexcept>
@@ -25,7 +28,15 @@ Registry::~Registry() {
 }
 
 void Registry::load(WallClock::time_point now) {
-  auto loaded = store_->load();
+  replace_with_loaded(store_->load(), now);
+#ifdef __GLIBC__
+  // The replay's transient copies (the journal's map, the loaded list) are
+  // freed by now; hand their pages back rather than keep a restart's peak.
+  malloc_trim(0);
+#endif
+}
+
+void Registry::replace_with_loaded(std::vector<Service> loaded, WallClock::time_point now) {
   std::lock_guard lock(mu_);
   for (const auto& [uuid, _] : services_) builder_.set(uuid, nullptr);
   services_.clear();
@@ -128,14 +139,20 @@ void Registry::commit_loop() {
 void Registry::compact(const Snapshot& durable) {
   // What the snapshot holds is durable; what expired need not survive.
   auto now = WallClock::now();
-  std::vector<const Service*> all;
+  std::vector<const Entry*> all;
   all.reserve(durable.size());
   durable.each_entry([&](const Entry& e) {
-    if (!e.catalogue && !e.service.expired(now)) all.push_back(&e.service);
+    if (!e.catalogue && !e.service.expired(now)) all.push_back(&e);
   });
-  std::sort(all.begin(), all.end(), [](const Service* a, const Service* b) { return a->uuid < b->uuid; });
+  std::sort(all.begin(), all.end(),
+            [](const Entry* a, const Entry* b) { return a->service.uuid() < b->service.uuid(); });
+  size_t next = 0;
   try {
-    store_->compact(all);
+    store_->compact([&](Service& s) {
+      if (next == all.size()) return false;
+      s = all[next++]->service.unpack();
+      return true;
+    });
   } catch (const std::exception& e) {
     // Every change is durable in the old journal still: only logged.
     plugin_log("skydns-registry", LogLevel::error, "compaction failed: {}", e.what());
@@ -244,7 +261,7 @@ std::optional<Service> Registry::apply_locked(const Change& c, uint64_t ticket) 
   } else {
     // A delete of another key (the old key of a moved registration) leaves
     // the uuid's current key alone.
-    if (it == services_.end() || (!s.key.empty() && it->second->service.key != s.key)) return std::nullopt;
+    if (it == services_.end() || (!s.key.empty() && it->second->service.key() != s.key)) return std::nullopt;
     gone = it->second->service;
     services_.erase(it);
     if (s.revision != 0) removed_at_[s.uuid] = s.revision;
@@ -352,21 +369,22 @@ std::vector<Service> Registry::query(const std::string& pattern, WallClock::time
   return out;
 }
 
-std::map<std::string, size_t> Registry::count_by(std::string Service::*field, WallClock::time_point now) const {
+std::map<std::string, size_t> Registry::count_by(std::string_view (PackedService::*field)() const,
+                                                 WallClock::time_point now) const {
   std::lock_guard lock(mu_);
   std::map<std::string, size_t> out;
   for (const auto* m : {&services_, &catalogue_})
     for (const auto& [uuid, e] : *m)
-      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[e->service.*field];
+      if (!e->service.expired(now) && (m == &services_ || !services_.count(uuid))) ++out[std::string((e->service.*field)())];
   return out;
 }
 
 std::map<std::string, size_t> Registry::count_by_region(WallClock::time_point now) const {
-  return count_by(&Service::region, now);
+  return count_by(&PackedService::region, now);
 }
 
 std::map<std::string, size_t> Registry::count_by_environment(WallClock::time_point now) const {
-  return count_by(&Service::environment, now);
+  return count_by(&PackedService::environment, now);
 }
 
 std::vector<Service> Registry::purge_expired(WallClock::time_point now) {

@@ -87,7 +87,8 @@ class Registry final : private StoreEvents {
   std::map<std::string, size_t> count_by_environment(WallClock::time_point now) const;
   // Live services (registered, or from the catalogue unless a registration
   // has that uuid) counted by one of their fields.
-  std::map<std::string, size_t> count_by(std::string Service::*field, WallClock::time_point now) const;
+  std::map<std::string, size_t> count_by(std::string_view (PackedService::*field)() const,
+                                         WallClock::time_point now) const;
 
   // Replaces the static catalogue (services FILE.toml): served beside the
   // registered services, never journaled; a registered uuid wins.
@@ -131,6 +132,8 @@ class Registry final : private StoreEvents {
   // Publishes the staged changes up to `settled` (leaving out failed ones).
   void publish_locked(uint64_t settled);
   EntryPtr registered_locked(const std::string& uuid) const;
+  // load() without the trim: the live services of `loaded` replace services_.
+  void replace_with_loaded(std::vector<Service> loaded, WallClock::time_point now);
   // StoreEvents: changes other servers made to a shared store.
   void replace_all(std::vector<Service> all, std::vector<RecordPtr> records, int64_t revision) override;
   void apply(const Change& c) override;

@@ -19,19 +19,19 @@ bool make_pattern(std::span<const std::string_view> labels, Pattern& out) {
 }
 
 EntryPtr make_entry(Service s) {
-  auto e = std::make_shared<Entry>();
   Labels l = labels_of(s);
-  e->host_label = std::move(l.host);
-  e->version_label = std::move(l.version);
-  e->env_service = l.environment + "/" + l.service;
+  std::string env_service = l.environment + "/" + l.service;
+  std::string host_wire;
   asio::error_code ec;
   auto a = asio::ip::make_address(s.host, ec);
   if (ec) {
     if (auto n = wire::Name::from_text(s.host)) {  // normalise() checked it
       auto w = n->wire();
-      e->host_wire.assign(reinterpret_cast<const char*>(w.data()), w.size());
+      host_wire.assign(reinterpret_cast<const char*>(w.data()), w.size());
     }
-  } else {
+  }
+  auto e = std::make_shared<Entry>(s, l.host, l.version, env_service, host_wire);
+  if (!ec) {
     e->ip = true;
     e->v6 = a.is_v6();
     if (a.is_v4()) {
@@ -42,7 +42,6 @@ EntryPtr make_entry(Service s) {
       std::memcpy(e->addr.data(), b.data(), 16);
     }
   }
-  e->service = std::move(s);
   return e;
 }
 
@@ -59,7 +58,7 @@ Snapshot::Snapshot() : records_(empty_piece<RecordList>()) {}
 Snapshot::Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records) {
   SnapshotBuilder b;
   for (auto& e : entries) {
-    std::string uuid = e->service.uuid;
+    std::string uuid(e->service.uuid());
     b.set(uuid, std::move(e));
   }
   b.set_records(std::move(records));
@@ -86,14 +85,17 @@ const Group* Snapshot::group(std::string_view env, std::string_view svc) const {
   std::memcpy(key, env.data(), env.size());
   key[env.size()] = '/';
   std::memcpy(key + env.size() + 1, svc.data(), svc.size());
-  std::string_view k(key, env.size() + 1 + svc.size());
+  return group_by_key(std::string_view(key, env.size() + 1 + svc.size()));
+}
+
+const Group* Snapshot::group_by_key(std::string_view k) const {
   uint64_t h = key_hash(k);
-  return find_hashed(groups_[shard_of(h)], h, [k](const Group& g) { return g.front()->env_service == k; });
+  return find_hashed(groups_[shard_of(h)], h, [k](const Group& g) { return g.front()->env_service() == k; });
 }
 
 const Entry* Snapshot::by_uuid(std::string_view uuid) const {
   uint64_t h = key_hash(uuid);
-  return find_hashed(uuids_[shard_of(h)], h, [uuid](const Entry& e) { return e.service.uuid == uuid; });
+  return find_hashed(uuids_[shard_of(h)], h, [uuid](const Entry& e) { return e.service.uuid() == uuid; });
 }
 
 }  // namespace skycore::plugins::skydns_registry

@@ -18,6 +18,7 @@
 
 #include "core/wire/name.h"
 #include "plugins/skydns-registry/etcd_record.h"
+#include "plugins/skydns-registry/packed_service.h"
 #include "plugins/skydns-registry/service.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -25,34 +26,40 @@ namespace skycore::plugins::skydns_registry {
 // Label positions in a SkyDNS name, left to right.
 enum Position { kUuid, kHost, kRegion, kVersion, kService, kEnvironment, kPositions };
 
-// One registration as DNS answers it: the service and what its answers
-// need, computed once. Kept small (100,000 of them should fit in tens of
-// MB): labels are views of the service's own fields but for the dashed
-// host and version, and a named host is kept as its wire form, not as a
-// 256-byte wire::Name.
+// One registration as DNS answers it: the service, packed, with what its
+// answers need computed once (the dashed host and version labels, the group
+// key, a named host's wire form) packed beside it. Kept small: 100,000 of
+// them should fit in a few tens of MB. Built by make_entry().
 struct Entry {
-  Service service;
-  std::string host_label, version_label;  // dashed: "db1-example-com", "1-0-2"
-  std::string env_service;                // "environment/service", the group key
-  std::string host_wire;                  // SRV target for a named host; empty for an IP
+  Entry(const Service& s, std::string_view host_label, std::string_view version_label, std::string_view env_service,
+        std::string_view host_wire)
+      : service(s, {host_label, version_label, env_service, host_wire}) {}
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+  PackedService service;
   bool ip = false;
   bool v6 = false;
   bool catalogue = false;          // from `services FILE`: never journaled
   std::array<uint8_t, 16> addr{};  // network order; first 4 bytes for IPv4
 
+  std::string_view host_label() const { return service.extra(0); }     // "db1-example-com"
+  std::string_view version_label() const { return service.extra(1); }  // "1-0-2"
+  std::string_view env_service() const { return service.extra(2); }    // the group key
   std::string_view label(int pos) const {
     switch (pos) {
-      case kUuid: return service.uuid;
-      case kHost: return host_label;
-      case kRegion: return service.region;
-      case kVersion: return version_label;
-      case kService: return service.name;
-      default: return service.environment;
+      case kUuid: return service.uuid();
+      case kHost: return host_label();
+      case kRegion: return service.region();
+      case kVersion: return version_label();
+      case kService: return service.name();
+      default: return service.environment();
     }
   }
+  // The SRV target of a named host (not for an IP host).
   wire::Name host_name() const {
-    return wire::Name::from_wire_unchecked(
-        {reinterpret_cast<const uint8_t*>(host_wire.data()), host_wire.size()});
+    std::string_view w = service.extra(3);
+    return wire::Name::from_wire_unchecked({reinterpret_cast<const uint8_t*>(w.data()), w.size()});
   }
 };
 using EntryPtr = std::shared_ptr<const Entry>;
@@ -161,6 +168,7 @@ class Snapshot {
  private:
   friend class SnapshotBuilder;
   const Group* group(std::string_view env, std::string_view svc) const;
+  const Group* group_by_key(std::string_view env_service) const;
   template <typename F>
   static void each_live(const Group& g, const Pattern& p, bool ignore_region, WallClock::time_point now, F& f);
 
@@ -199,7 +207,7 @@ void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::t
   // An environment or everything: every group (each_live checks the labels).
   groups_.each([&](const GroupShard& shard) {
     for (const auto& [_, g] : shard) {
-      std::string_view key = g->front()->env_service;
+      std::string_view key = g->front()->env_service();
       if (env.empty() || (key.size() > env.size() && key[env.size()] == '/' && key.starts_with(env)))
         each_live(*g, p, ignore_region, now, f);
     }

@@ -1,11 +1,11 @@
 // Keeps the registry's published pieces (snapshot.h) and rebuilds only the
-// ones a change touched: setting one uuid costs O(log n) here, and build()
-// copies the touched group and its two shards (flat vectors of about n/256
-// pointers each: one allocation apiece) and shares the rest with the
-// previous snapshot. Not thread-safe: the
-// registry calls it under its own lock.
+// ones a change touched. It holds nothing per service beside the last
+// snapshot itself: set() notes the change, and build() finds each changed
+// uuid's old entry there, copies the groups it leaves and joins and their
+// shards (flat vectors of about n/4096 pointers), and shares every other
+// piece with the previous snapshot. Not thread-safe: the registry calls it
+// under its own lock.
 #pragma once
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,17 +21,12 @@ class SnapshotBuilder {
   // What `uuid` publishes as from the next build on (null: nothing).
   void set(std::string_view uuid, EntryPtr e);
   void set_records(std::vector<RecordPtr> records);
-  // What `uuid` publishes as now (null: nothing).
-  EntryPtr get(std::string_view uuid) const;
   bool changed() const { return changed_; }
   // A snapshot of everything set so far.
   std::shared_ptr<const Snapshot> build();
 
  private:
-  // Keys that are views point into the entries their values keep alive.
-  std::unordered_map<std::string_view, EntryPtr> effective_;
-  std::unordered_map<std::string, std::map<std::string_view, EntryPtr>> groups_;  // by env_service
-  std::vector<std::string> dirty_groups_, dirty_uuids_;  // repeats allowed until build()
+  std::unordered_map<std::string, EntryPtr> pending_;  // since the last build, by uuid
   bool changed_ = false;
   Snapshot last_;
 };

@@ -4,6 +4,7 @@
 // has committed it). write() and sync() are separate so that the file store
 // can commit in groups: many writers queue lines and share one fsync.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,7 +77,8 @@ class Store {
   // rewritten; the registry then calls compact() with its durable state,
   // from the one thread that calls sync(). Optional (the file store).
   virtual bool compaction_due(size_t live) const { return false; }
-  virtual void compact(const std::vector<const Service*>& all) {}
+  // `next` fills in one service at a time and returns false after the last.
+  virtual void compact(const std::function<bool(Service&)>& next) {}
 
   // A shared store is written by other servers too: it expires TTLs itself
   // (so the registry never deletes expired entries from it) and reports

@@ -61,6 +61,15 @@ size_t count_lines(const std::string& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+// compact()'s `next` over a list.
+std::function<bool(Service&)> each_of(std::vector<Service> all) {
+  return [all = std::move(all), i = size_t{0}](Service& s) mutable {
+    if (i == all.size()) return false;
+    s = all[i++];
+    return true;
+  };
+}
+
 std::string load_error(const std::string& path) {
   try {
     make_file_store(path)->load();
@@ -107,8 +116,7 @@ TEST_CASE("file store: compaction keeps the live state in fewer lines") {
   store->load();
   for (auto uuid : {"a", "b", "c"}) store->append({Change::put, service(uuid)});
   store->append({Change::remove, service("c")});
-  Service a = service("a"), b = service("b");
-  store->compact({&a, &b});
+  store->compact(each_of({service("a"), service("b")}));
   CHECK(count_lines(path) == 2);
   CHECK_FALSE(fs::exists(path + ".tmp"));
   // Appends after a compaction go to the new journal.
@@ -131,8 +139,7 @@ TEST_CASE("file store: says when the journal has outgrown the live state") {
   store->append({Change::put, service("a", 529)});
   CHECK(store->compaction_due(2));
   CHECK_FALSE(store->compaction_due(17));  // 64 lines for 17 services are not yet 4 times as many
-  Service a = service("a", 529), other = service("other");
-  store->compact({&a, &other});
+  store->compact(each_of({service("a", 529), service("other")}));
   CHECK(count_lines(path) == 2);
   CHECK_FALSE(store->compaction_due(2));
   auto all = make_file_store(path)->load();

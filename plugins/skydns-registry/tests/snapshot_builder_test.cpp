@@ -35,11 +35,11 @@ std::vector<std::string> answers(const Snapshot& snap, const std::vector<std::st
       std::string_view labels[] = {name, env};
       REQUIRE(make_pattern(labels, p));
       out.push_back(name + "." + env + ":");
-      snap.for_each_match(p, false, now, [&](const Entry& e) { out.back() += " " + e.service.uuid; });
+      snap.for_each_match(p, false, now, [&](const Entry& e) { out.back() += " " + std::string(e.service.uuid()); });
     }
   for (const auto& u : uuids) {
     const Entry* e = snap.by_uuid(u);
-    out.push_back(u + "=" + (e ? e->service.host : "-"));
+    out.push_back(u + "=" + (e ? std::string(e->service.host()) : "-"));
   }
   Pattern all;
   size_t every = 0;
@@ -67,7 +67,7 @@ TEST_CASE("snapshot builder: random changes give what a full build gives") {
         // A new name moves the uuid to another group.
         auto e = entry(u, static_cast<int>(rng() % kNames), static_cast<int>(rng() % 60000));
         truth[u] = e;
-        incremental.set(e->service.uuid, e);
+        incremental.set(e->service.uuid(), e);
       }
     }
     auto built = incremental.build();
@@ -88,8 +88,8 @@ TEST_CASE("snapshot builder: one change replaces one group shard and one uuid sh
   b.set("u7", entry(7, 7, 99));  // same group, new address
   auto after = b.build();
   CHECK(after->pieces_shared_with(*before) == 2 * kShards - 2);
-  CHECK(after->by_uuid("u7")->service.host == "10.0.0.99");
-  CHECK(before->by_uuid("u7")->service.host == "10.0.0.7");  // a published snapshot never changes
+  CHECK(after->by_uuid("u7")->service.host() == "10.0.0.99");
+  CHECK(before->by_uuid("u7")->service.host() == "10.0.0.7");  // a published snapshot never changes
   auto same = b.build();  // nothing changed since
   CHECK(same->pieces_shared_with(*after) == 2 * kShards);
   // A move between groups touches both groups' shards (one or two).
