@@ -1,12 +1,11 @@
 #include "plugins/skydns-registry/snapshot_builder.h"
 
 #include <algorithm>
-#include <map>
 
 namespace skycore::plugins::skydns_registry {
 
 void SnapshotBuilder::set(std::string_view uuid, EntryPtr e) {
-  pending_[std::string(uuid)] = std::move(e);
+  pending_.emplace_back(std::string(uuid), std::move(e));
   changed_ = true;
 }
 
@@ -30,80 +29,85 @@ void put_hashed(Shard& shard, uint64_t hash, Ptr ptr, Is is) {
   else if (ptr) shard.insert(it, {hash, std::move(ptr)});
 }
 
-// Each touched shard of `shards` is copied once, changed by
-// `change(shard, key)` for every key that falls in it, and replaced.
-template <typename Shard, typename Key, typename Change>
-void rebuild(ShardTable<Shard>& shards, const std::vector<Key>& keys, Change change) {
-  std::vector<std::pair<size_t, const Key*>> by_shard;
-  by_shard.reserve(keys.size());
-  for (const auto& k : keys) by_shard.emplace_back(shard_of(key_hash(k)), &k);
-  std::sort(by_shard.begin(), by_shard.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+// Each shard of `shards` that one of `items` (key, pointer) falls in is
+// copied once, given every item's pointer under its key, and replaced.
+template <typename Shard, typename Ptr, typename Is>
+void rebuild(ShardTable<Shard>& shards, std::vector<std::pair<std::string_view, Ptr>>& items, Is is) {
+  struct At {
+    size_t shard;
+    uint64_t hash;
+    size_t item;
+  };
+  std::vector<At> at;
+  at.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    uint64_t h = key_hash(items[i].first);
+    at.push_back({shard_of(h), h, i});
+  }
+  std::sort(at.begin(), at.end(), [](const At& a, const At& b) { return a.shard < b.shard; });
   std::vector<std::pair<size_t, std::shared_ptr<const Shard>>> fresh;
-  for (size_t i = 0; i < by_shard.size();) {
-    size_t s = by_shard[i].first;
+  for (size_t i = 0; i < at.size();) {
+    size_t s = at[i].shard;
     auto copy = std::make_shared<Shard>(shards[s]);
-    for (; i < by_shard.size() && by_shard[i].first == s; ++i) change(*copy, *by_shard[i].second);
+    for (; i < at.size() && at[i].shard == s; ++i) {
+      auto& [key, ptr] = items[at[i].item];
+      put_hashed(*copy, at[i].hash, std::move(ptr), [&](const auto& old) { return is(old, key); });
+    }
     fresh.emplace_back(s, std::move(copy));
   }
   shards.replace(fresh);
 }
 
-bool by_uuid(const EntryPtr& a, std::string_view uuid) { return a->service.uuid() < uuid; }
+bool uuid_before(const EntryPtr& a, std::string_view uuid) { return a->service.uuid() < uuid; }
 }  // namespace
 
 std::shared_ptr<const Snapshot> SnapshotBuilder::build() {
-  // Per touched group: the uuids that leave it and the entries that join it.
-  struct GroupChange {
-    std::vector<std::string_view> leave;
-    std::vector<EntryPtr> join;
+  // The last set of a uuid wins.
+  std::stable_sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<std::string_view, EntryPtr>> uuids;
+  // What each touched group loses (null: the entry with that uuid leaves)
+  // and gains. Views point into old entries, alive in last_ until its uuid
+  // shards are replaced at the end.
+  struct Edit {
+    std::string_view group, uuid;
+    EntryPtr join;
   };
-  // Keys and leaving uuids are views into old entries, alive in last_ until
-  // its shards are replaced below, after this map is gone.
-  std::map<std::string_view, GroupChange> groups;
-  std::vector<std::string> uuids;
-  for (auto& [uuid, e] : pending_) {
+  std::vector<Edit> edits;
+  size_t size = last_.size_;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (i + 1 < pending_.size() && pending_[i + 1].first == pending_[i].first) continue;
+    auto& [uuid, e] = pending_[i];
     const Entry* old = last_.by_uuid(uuid);
     if (old == e.get()) continue;
-    if (old) {
-      groups[old->env_service()].leave.push_back(old->service.uuid());
-    }
-    if (e) groups[e->env_service()].join.push_back(e);
-    uuids.push_back(uuid);
+    if (old) edits.push_back({old->env_service(), old->service.uuid(), nullptr});
+    if (e) edits.push_back({e->env_service(), e->service.uuid(), e});
+    size += (e != nullptr) - (old != nullptr);
+    uuids.emplace_back(uuid, e);
   }
-  std::vector<std::pair<std::string, GroupPtr>> rebuilt;
-  for (auto& [key, change] : groups) {
+  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.group < b.group; });
+  std::vector<std::pair<std::string_view, GroupPtr>> groups;
+  for (size_t i = 0; i < edits.size();) {
+    std::string_view key = edits[i].group;
     const Group* before = last_.group_by_key(key);
     auto g = std::make_shared<Group>(before ? *before : Group{});
-    for (std::string_view uuid : change.leave) {
-      auto it = std::lower_bound(g->begin(), g->end(), uuid, by_uuid);
-      if (it != g->end() && (*it)->service.uuid() == uuid) g->erase(it);
+    for (; i < edits.size() && edits[i].group == key; ++i) {
+      auto it = std::lower_bound(g->begin(), g->end(), edits[i].uuid, uuid_before);
+      bool there = it != g->end() && (*it)->service.uuid() == edits[i].uuid;
+      if (!edits[i].join) {
+        if (there) g->erase(it);
+      } else if (there) {
+        *it = std::move(edits[i].join);
+      } else {
+        g->insert(it, std::move(edits[i].join));
+      }
     }
-    for (auto& e : change.join) {
-      auto it = std::lower_bound(g->begin(), g->end(), e->service.uuid(), by_uuid);
-      if (it != g->end() && (*it)->service.uuid() == e->service.uuid()) *it = e;
-      else g->insert(it, e);
-    }
-    rebuilt.emplace_back(std::string(key), g->empty() ? nullptr : GroupPtr(std::move(g)));
+    groups.emplace_back(key, g->empty() ? nullptr : GroupPtr(std::move(g)));
   }
+  rebuild(last_.groups_, groups, [](const Group& old, std::string_view key) { return old.front()->env_service() == key; });
   groups.clear();
-  std::vector<std::string> group_keys;
-  std::unordered_map<std::string, GroupPtr> group_of;
-  for (auto& [key, g] : rebuilt) {
-    group_keys.push_back(key);
-    group_of[key] = std::move(g);
-  }
-  rebuild(last_.groups_, group_keys, [&](GroupShard& shard, const std::string& key) {
-    put_hashed(shard, key_hash(key), group_of[key], [&](const Group& old) { return old.front()->env_service() == key; });
-  });
-  size_t size = last_.size_;
-  for (const auto& uuid : uuids) {
-    bool had = last_.by_uuid(uuid) != nullptr;
-    bool has = pending_[uuid] != nullptr;
-    size += has - had;
-  }
-  rebuild(last_.uuids_, uuids, [&](UuidShard& shard, const std::string& uuid) {
-    put_hashed(shard, key_hash(uuid), pending_[uuid], [&](const Entry& old) { return old.service.uuid() == uuid; });
-  });
+  edits.clear();
+  rebuild(last_.uuids_, uuids, [](const Entry& old, std::string_view uuid) { return old.service.uuid() == uuid; });
+  uuids.clear();
   pending_.clear();
   changed_ = false;
   last_.size_ = size;

@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "plugins/skydns-registry/snapshot.h"
@@ -26,7 +25,7 @@ class SnapshotBuilder {
   std::shared_ptr<const Snapshot> build();
 
  private:
-  std::unordered_map<std::string, EntryPtr> pending_;  // since the last build, by uuid
+  std::vector<std::pair<std::string, EntryPtr>> pending_;  // since the last build, in order
   bool changed_ = false;
   Snapshot last_;
 };
