@@ -292,58 +292,81 @@ def warm(port, names):
                     pass
 
 
-def register_services(api_port, total, names, threads=4):
-    """PUTs `total` services over keep-alive connections from a few threads;
-    returns registrations per second (each acknowledged = fsynced)."""
-    import http.client
-    import json
-    import threading
-    per = total // threads
-    errors = []
-
-    def worker(t):
-        conn = http.client.HTTPConnection("127.0.0.1", api_port, timeout=10)
-        for i in range(t * per, (t + 1) * per):
-            body = json.dumps({"Name": f"svc{i % names}", "Version": "1", "Environment": "production",
-                               "Region": "east" if i % 2 else "west",
-                               "Host": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
-                               "Port": 8080, "TTL": 3600})
-            conn.request("PUT", f"/skydns/services/u{i}", body, {"Content-Type": "application/json"})
-            r = conn.getresponse()
-            r.read()
-            if r.status not in (200, 201):
-                errors.append(r.status)
-        conn.close()
-
-    start = time.monotonic()
-    ts = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    elapsed = time.monotonic() - start
-    if errors:
-        raise RuntimeError(f"{len(errors)} registrations failed, e.g. HTTP {errors[0]}")
-    return per * threads / elapsed
+def registry_load_exe(root, work):
+    """The registry's load generator (scripts/registry_load.cpp): keep-alive
+    HTTP/1.1 connections driven by poll(2), so the client is not the limit."""
+    exe = os.path.join(work, "registry_load")
+    if not os.path.exists(exe):
+        subprocess.run(["g++", "-O2", "-o", exe, os.path.join(root, "scripts", "registry_load.cpp")], check=True)
+    return exe
 
 
-def registration_run(binary, regdir, store_line, total, names):
-    """Starts skycore (on CPU 0) with a registry using `store_line`, PUTs
-    `total` services and stops it. -> (Corefile path, DNS port, registrations/s)."""
+def registry_conf(regdir, store_line):
     os.makedirs(regdir, exist_ok=True)
     api, port = free_port(), free_port()
     conf = os.path.join(regdir, "Corefile")
     with open(conf, "w") as f:
         f.write(f"skydns.local:{port} {{\n    bind 127.0.0.1\n    skydns-registry {{\n"
                 f"        api 127.0.0.1:{api}\n        {store_line}\n    }}\n}}\n")
+    return conf, api, port
+
+
+def load(exe, api, first, count, mode, names=2000, prefix="svc", conns=16):
+    """registry_load on CPU 1 -> (requests, seconds)."""
+    args = ["taskset", "-c", "1", exe, str(api), str(conns), str(first), str(count), mode]
+    if mode == "put":
+        args += [str(names), prefix]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout.split()
+    return int(out[0]), float(out[1])
+
+
+def wait_api(api, deadline=30.0):
+    """Until the registry API answers (a 404 for an unknown uuid is an answer)."""
+    import http.client
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", api, timeout=1)
+            c.request("GET", "/skydns/services/none")
+            c.getresponse().read()
+            c.close()
+            return
+        except OSError:
+            time.sleep(0.005)
+    raise RuntimeError(f"registry API on {api} never answered")
+
+
+def registry_rates(binary, exe, regdir, store_line, first=10000, more=20000, names=2000):
+    """skycore on CPU 0 with a registry on `store_line`; 16 keep-alive clients
+    register `first` services, then `more` new ones (registrations), then
+    heartbeat (PATCH) all of them. -> (row, Corefile, DNS port)."""
+    conf, api, port = registry_conf(regdir, store_line)
     proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_answering(port)
-        return conf, port, register_services(api, total, names)
+        wait_api(api)
+        load(exe, api, 0, first, "put", names)
+        row = {}
+        for key, first_i, count, mode in (("reg", first, more, "put"), ("hb", 0, first + more, "patch")):
+            before = cpu_seconds(proc.pid)
+            n, secs = load(exe, api, first_i, count, mode, names)
+            row[key + "_per_s"] = n / secs
+            row[key + "_cpu_us"] = (cpu_seconds(proc.pid) - before) * 1e6 / n
+        row["rss_mb"] = rss_mb(proc.pid)
+        return row, conf, port
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def print_registry_rates(rows):
+    print("\n### skydns-registry: writes (16 keep-alive clients on CPU 1, skycore on CPU 0, "
+          "10,000 services registered first)\n")
+    print("| store | registrations/s | CPU us each | heartbeats/s | CPU us each | RSS MB at 30,000 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in rows:
+        print(f"| {name} | {r['reg_per_s']:.0f} | {r['reg_cpu_us']:.1f} | {r['hb_per_s']:.0f} | "
+              f"{r['hb_cpu_us']:.1f} | {r['rss_mb']:.1f} |")
 
 
 def kube_fixture(path, services=10000, per_service=5, namespaces=100):
@@ -448,6 +471,7 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry")
+    # Also: tcp, cache-big, registry-100k, registry-etcd, kubernetes
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     args = ap.parse_args()
@@ -610,31 +634,77 @@ def main():
                                     port, qfile, args.seconds, work))
             print_table("rewrite and template (same run as whoami)", rows)
         if "registry" in cases:
-            total, names = 10000, 2000  # 5 instances per service name
+            exe = registry_load_exe(args.root, work)
+            names = 2000  # 5 instances per service name at 10,000
             srv_file = os.path.join(work, "srv.txt")
             with open(srv_file, "w") as f:
                 f.writelines(f"svc{i}.production.skydns.local SRV\n" for i in range(names))
             rows, rates = [], []
             for name, path in builds:
-                regdir = os.path.join(work, f"registry-{name}")
-                conf, port, rate = registration_run(path, regdir, f"store file {regdir}/journal", total, names)
-                rows.append(measure(f"{name} SRV over {total} services (journal replayed)",
-                                    [path, "-conf", conf, "-quiet"], port, srv_file, args.seconds, regdir))
-                rates.append(f"{name} {rate:.0f}/s")
-            print_table("skydns-registry: SRV answers (5 targets + 5 A each)", rows)
-            print(f"\nregistrations (PUT, fsynced journal, 4 keep-alive clients): {', '.join(rates)}")
+                for store in ("file", "memory"):
+                    regdir = os.path.join(work, f"registry-{name}-{store}")
+                    line = f"store file {regdir}/journal" if store == "file" else "store memory"
+                    rate, conf, port = registry_rates(path, exe, regdir, line)
+                    rates.append((f"{name} {store}", rate))
+                    if store == "file":
+                        rows.append(measure(f"{name} SRV over 30,000 services (journal replayed)",
+                                            [path, "-conf", conf, "-quiet"], port, srv_file, args.seconds,
+                                            regdir))
+            print_registry_rates(rates)
+            print_table("skydns-registry: SRV answers (15 targets + 15 A each, over UDP)", rows)
+        if "registry-100k" in cases:
+            # 99,000 services in 19,800 names (5 each) and one name with 1,000
+            # instances; RSS, the restart's journal replay, and SRV answers.
+            exe = registry_load_exe(args.root, work)
+            regdir = os.path.join(work, "registry-100k")
+            conf, api, port = registry_conf(regdir, f"store file {regdir}/journal")
+            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_api(api)
+                n1, t1 = load(exe, api, 0, 99000, "put", 19800)
+                n2, t2 = load(exe, api, 99000, 1000, "put", 1, "big")
+                rss = rss_mb(proc.pid)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            journal_mb = os.path.getsize(os.path.join(regdir, "journal")) / 1e6
+            started = time.monotonic()
+            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_api(api)
+                replay = time.monotonic() - started
+                rss_replayed = rss_mb(proc.pid)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            rows = []
+            for label, qname in (("5 instances", "svc7.production.skydns.local"),
+                                 ("1,000 instances (truncated)", "big0.production.skydns.local")):
+                qf = os.path.join(work, f"srv-{len(rows)}.txt")
+                with open(qf, "w") as f:
+                    f.write(f"{qname} SRV\n")
+                rows.append(measure(f"skycore SRV, {label}", [binary, "-conf", conf, "-quiet"], port, qf,
+                                    args.seconds, regdir))
+            print(f"\n### skydns-registry at 100,000 services (file store)\n")
+            print(f"- registered at {n1 / t1:.0f}/s; RSS {rss:.1f} MB; journal {journal_mb:.1f} MB")
+            print(f"- restart: the API answers {replay:.2f} s after exec (journal replayed); "
+                  f"RSS then {rss_replayed:.1f} MB")
+            print_table("SRV over UDP: 5 instances against 1,000", rows)
         if "registry-etcd" in cases:
-            # The same registrations through the etcd store (lease grant + put
-            # per PUT), against Debian's etcd started here.
+            # The same writes through the etcd store, against Debian's etcd
+            # started here (on CPU 1 with the clients).
             sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
             from helpers.etcd import Etcd
+            exe = registry_load_exe(args.root, work)
             etcd = Etcd(os.path.join(work, "etcd")).start()
             try:
-                _, _, rate = registration_run(binary, os.path.join(work, "registry-etcd"),
-                                              f"store etcd {etcd.endpoint}", 2000, 400)
+                rate, _, _ = registry_rates(binary, exe, os.path.join(work, "registry-etcd"),
+                                            f"store etcd {etcd.endpoint}", first=2000, more=4000, names=400)
             finally:
                 etcd.stop()
-            print(f"\nregistrations (PUT, etcd store: lease + put, 4 keep-alive clients): {rate:.0f}/s")
+            print_registry_rates([("etcd (2,000 first, then 4,000)", rate)])
         if "kubernetes" in cases:
             # 10 000 Services, 50 000 endpoints from the fake API server (on
             # CPU 1, like dnsperf): time to first sync, RSS, A and SRV answers.

@@ -2,9 +2,11 @@
 // registry and not a Python client: CONNS keep-alive HTTP/1.1 connections,
 // each with one request in flight (as many services heartbeating at once),
 // driven by poll(2) from one thread.
-//   registry_load PORT CONNS FIRST COUNT put NAMES   PUT /skydns/services/u<i>
+//   registry_load PORT CONNS FIRST COUNT put NAMES [PREFIX]
+//                                                    PUT /skydns/services/u<i>
 //                                                    for i in [FIRST, FIRST+COUNT),
-//                                                    service svc<i % NAMES>
+//                                                    service <PREFIX><i % NAMES>
+//                                                    (PREFIX "svc" unless given)
 //   registry_load PORT CONNS FIRST COUNT patch       PATCH {"TTL":3600} (heartbeats)
 // Prints "<requests> <seconds> <non-2xx answers>" and exits 1 on any error.
 #include <arpa/inet.h>
@@ -30,11 +32,11 @@ struct Conn {
   bool busy = false;
 };
 
-std::string request(const char* mode, long i, long names) {
+std::string request(const char* mode, long i, long names, const char* prefix) {
   std::string path = "/skydns/services/u" + std::to_string(i), body, method;
   if (std::strcmp(mode, "put") == 0) {
     method = "PUT";
-    body = "{\"Name\":\"svc" + std::to_string(i % names) + "\",\"Version\":\"1\",\"Environment\":\"production\"," +
+    body = "{\"Name\":\"" + std::string(prefix) + std::to_string(i % names) + "\",\"Version\":\"1\",\"Environment\":\"production\"," +
            "\"Region\":\"" + (i % 2 ? "east" : "west") + "\",\"Host\":\"10." + std::to_string(i / 65536 % 256) +
            "." + std::to_string(i / 256 % 256) + "." + std::to_string(i % 256) +
            "\",\"Port\":8080,\"TTL\":3600}";
@@ -63,13 +65,14 @@ size_t response(const std::string& in, int& status) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: registry_load PORT CONNS FIRST COUNT put NAMES | patch\n");
+    std::fprintf(stderr, "usage: registry_load PORT CONNS FIRST COUNT put NAMES [PREFIX] | patch\n");
     return 2;
   }
   int port = std::atoi(argv[1]), conns = std::atoi(argv[2]);
   long first = std::atol(argv[3]), count = std::atol(argv[4]);
   const char* mode = argv[5];
   long names = argc > 6 ? std::atol(argv[6]) : 1;
+  const char* prefix = argc > 7 ? argv[7] : "svc";
   std::vector<Conn> cs(conns);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -92,7 +95,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < conns; ++k) {
       Conn& c = cs[k];
       if (!c.busy && next < first + count) {
-        c.out = request(mode, next++, names);
+        c.out = request(mode, next++, names, prefix);
         c.sent = 0;
         c.busy = true;
       }

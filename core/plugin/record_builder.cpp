@@ -107,14 +107,18 @@ void RecordBuilder::services(uint16_t qtype, std::span<const ServiceEntry> entri
   if (!mx)
     for (const auto& e : entries) sums.add(e.priority, weight_of(e));
   for (const auto& e : entries) {
+    bool fit = true;
     if (mx) {
-      if (e.mail) w.add_mx(wire::Section::answer, req_.query.qname, e.ttl, e.priority, e.target);
+      if (e.mail) fit = w.add_mx(wire::Section::answer, req_.query.qname, e.ttl, e.priority, e.target);
     } else {
-      w.add_srv(wire::Section::answer, req_.query.qname, e.ttl, e.priority,
-                srv_weight(weight_of(e), sums.sum(e.priority)), e.port, e.target);
+      uint16_t weight = e.weight_final ? e.weight : srv_weight(weight_of(e), sums.sum(e.priority));
+      fit = w.add_srv(wire::Section::answer, req_.query.qname, e.ttl, e.priority, weight, e.port, e.target);
     }
+    if (!fit) break;  // TC is set: the client asks again over TCP
   }
-  // Sections are written in order: every answer first, then the targets' addresses.
+  // Sections are written in order: every answer first, then the targets'
+  // addresses (pointless in a truncated reply).
+  if (w.truncated()) return;
   for (const auto& e : entries) {
     if (mx && !e.mail) continue;
     for (const IpBytes& ip : e.addresses()) add_address(w, wire::Section::additional, e.target, e.ttl, ip);

@@ -30,6 +30,9 @@ struct ServiceEntry {
   uint16_t port = 0;
   uint16_t priority = 0;
   uint16_t weight = 0;  // 0: unset, counts as 100 (one SRV weight rule: record_builder.h)
+  // `weight` is the SRV weight as it is: the backend shared it among more
+  // entries than it passed on (see records_that_fit).
+  bool weight_final = false;
   bool mail = false;    // may answer MX
   // The name is an alias of `target` (a Kubernetes ExternalName): CNAME
   // whatever the type, and the target's records through the server's chain.
@@ -48,6 +51,11 @@ struct ServiceQuery {
   std::span<const std::string_view> labels;  // above the zone, left to right, lowercased
   uint16_t qtype;
 };
+
+// At most this many answer records fit in the reply (each takes at least
+// 19 bytes), so a backend with thousands of matches need not make an entry
+// for each: the rest would be cut off with TC anyway.
+inline size_t records_that_fit(const ServiceQuery& q) { return q.req.response.limit() / 19 + 1; }
 
 enum class Lookup : uint8_t {
   found,     // the name exists (entries may be empty: NODATA)

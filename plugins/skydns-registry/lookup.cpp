@@ -1,5 +1,7 @@
 #include "plugins/skydns-registry/lookup.h"
 
+#include "core/plugin/record_builder.h"
+
 namespace skycore::plugins::skydns_registry {
 namespace {
 
@@ -37,12 +39,24 @@ size_t registrations(const ServiceQuery& q, const Pattern& p, const Snapshot& sn
                      std::vector<ServiceEntry>& out) {
   size_t matched = 0;
   if (q.qtype == wire::rrtype::SRV) {
+    // Weights are shared among all of a priority's services, but only as
+    // many entries as can fit are made: a name with 1,000 instances costs a
+    // count, not 1,000 entries, over UDP.
+    size_t count[2] = {0, 0};
+    auto near = [&](const Entry& e) { return !p.region_named() || label_matches(p.at[kRegion], e.label(kRegion)); };
+    if (p.region_named()) snap.for_each_match(p, true, now, [&](const Entry& e) { ++count[near(e) ? 0 : 1]; });
+    else snap.for_each_match(p, true, now, [&](const Entry&) { ++count[0]; });
+    matched = count[0] + count[1];
+    const size_t room = records_that_fit(q);
     snap.for_each_match(p, true, now, [&](const Entry& e) {
-      ++matched;
+      if (out.size() >= room) return false;
       ServiceEntry s;
-      bool near = !p.region_named() || label_matches(p.at[kRegion], e.label(kRegion));
-      s.priority = near ? 10 : 20;
+      bool is_near = near(e);
+      s.priority = is_near ? 10 : 20;
+      s.weight = srv_weight(100, 100 * count[is_near ? 0 : 1]);
+      s.weight_final = true;
       if (registration(e, q.zone, now, s)) out.push_back(s);
+      return true;
     });
     return matched;
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <span>
 #include <string>
@@ -155,7 +156,8 @@ class Snapshot {
   explicit Snapshot(std::vector<EntryPtr> entries, std::vector<RecordPtr> records = {});
 
   // Calls f(const Entry&) for each live entry matching `p`, ignoring the
-  // region label when `ignore_region` (SRV answers rank regions instead).
+  // region label when `ignore_region` (SRV answers rank regions instead);
+  // an f that returns bool stops the walk by returning false.
   template <typename F>
   void for_each_match(const Pattern& p, bool ignore_region, WallClock::time_point now, F&& f) const;
   const Entry* by_uuid(std::string_view uuid) const;
@@ -180,7 +182,8 @@ class Snapshot {
   const Group* group(std::string_view env, std::string_view svc) const;
   const Group* group_by_key(std::string_view env_service) const;
   template <typename F>
-  static void each_live(const Group& g, const Pattern& p, bool ignore_region, WallClock::time_point now, F& f);
+  static bool each_live(const Group& g, const Pattern& p, bool ignore_region, bool group_matched,
+                        WallClock::time_point now, F& f);
 
   ShardTable<GroupShard> groups_;
   ShardTable<UuidShard> uuids_;
@@ -193,17 +196,32 @@ inline bool label_matches(std::string_view want, std::string_view have) {
 }
 
 template <typename F>
-void Snapshot::each_live(const Group& g, const Pattern& p, bool ignore_region, WallClock::time_point now, F& f) {
+bool Snapshot::each_live(const Group& g, const Pattern& p, bool ignore_region, bool group_matched,
+                         WallClock::time_point now, F& f) {
+  // Only the positions the pattern names are compared (a group found by
+  // its key has matched environment and service already): a name with
+  // 1,000 instances and no other label costs 1,000 expiry checks.
+  int want[kPositions];
+  int n = 0;
+  for (int pos = 0; pos < kPositions; ++pos) {
+    if (ignore_region && pos == kRegion) continue;
+    if (group_matched && (pos == kEnvironment || pos == kService)) continue;
+    std::string_view l = p.at[pos];
+    if (!l.empty() && l != "*" && l != "any") want[n++] = pos;
+  }
   for (const EntryPtr& ep : g) {
     const Entry& e = *ep;
     if (e.service.expired(now)) continue;  // gone at once, before the purge runs
     bool ok = true;
-    for (int pos = 0; pos < kPositions && ok; ++pos) {
-      if (ignore_region && pos == kRegion) continue;
-      ok = label_matches(p.at[pos], e.label(pos));
+    for (int i = 0; i < n && ok; ++i) ok = p.at[want[i]] == e.label(want[i]);
+    if (!ok) continue;
+    if constexpr (std::is_same_v<std::invoke_result_t<F&, const Entry&>, bool>) {
+      if (!f(e)) return false;
+    } else {
+      f(e);
     }
-    if (ok) f(e);
   }
+  return true;
 }
 
 template <typename F>
@@ -211,15 +229,17 @@ void Snapshot::for_each_match(const Pattern& p, bool ignore_region, WallClock::t
                               F&& f) const {
   std::string_view env = p.at[kEnvironment], svc = p.at[kService];
   if (!env.empty() && !svc.empty()) {  // the usual query: one group
-    if (const Group* g = group(env, svc)) each_live(*g, p, ignore_region, now, f);
+    if (const Group* g = group(env, svc)) each_live(*g, p, ignore_region, true, now, f);
     return;
   }
   // An environment or everything: every group (each_live checks the labels).
+  bool going = true;
   groups_.each([&](const GroupShard& shard) {
     for (const auto& [_, g] : shard) {
+      if (!going) return;
       std::string_view key = g->front()->env_service();
       if (env.empty() || (key.size() > env.size() && key[env.size()] == '/' && key.starts_with(env)))
-        each_live(*g, p, ignore_region, now, f);
+        going = each_live(*g, p, ignore_region, false, now, f);
     }
   });
 }

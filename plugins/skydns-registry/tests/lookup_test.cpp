@@ -109,6 +109,29 @@ TEST_CASE("SRV: more than 100 instances on one name still get weight 1, never 0"
   for (const auto& s : srv) CHECK(s.starts_with("10 1 8080 "));
 }
 
+TEST_CASE("SRV: 1,000 instances truncate over UDP with the weights of the whole set, and come whole over TCP") {
+  std::vector<Service> many;
+  for (int i = 0; i < 1000; ++i) {
+    std::string host = "10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    many.push_back(svc(("u" + std::to_string(i)).c_str(), "big", i % 4 ? "east" : "west", host.c_str()));
+  }
+  Snapshot snap(entries(std::move(many)));
+  Asked udp(snap, "east.1.big.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK((udp.msg.flags & flag::TC) != 0);
+  CHECK(udp.q.req.response.data().size() <= 512);
+  auto part = udp.texts(Section::answer, rrtype::SRV);
+  REQUIRE(part.size() >= 5);
+  // 750 east (priority 10) share 100, 250 west (20) share 100: as in the whole answer.
+  for (const auto& s : part) CHECK((s.starts_with("10 1 8080 ") || s.starts_with("20 1 8080 ")));
+  CHECK(udp.texts(Section::additional, rrtype::A).empty());  // no use in a truncated reply
+
+  Asked tcp(snap, "east.1.big.prod.skydns.local", rrtype::SRV, kNow, /*big=*/true);
+  CHECK((tcp.msg.flags & flag::TC) == 0);
+  auto whole = tcp.texts(Section::answer, rrtype::SRV);
+  CHECK(whole.size() == 1000);
+  CHECK(std::count_if(whole.begin(), whole.end(), [](const std::string& s) { return s.starts_with("20 "); }) == 250);
+}
+
 TEST_CASE("A answers for IP hosts, the uuid name alone, TTL counts down") {
   auto now = kNow;
   Snapshot snap(entries({svc("a1", "db", "east", "10.0.0.1", 60), svc("a2", "db", "east", "2001:db8::2", 60)}));
