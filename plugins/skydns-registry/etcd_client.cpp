@@ -98,26 +98,41 @@ EtcdClient::EtcdClient(std::vector<EtcdEndpoint> endpoints) : endpoints_(std::mo
 EtcdClient::~EtcdClient() = default;
 
 Poco::JSON::Object::Ptr EtcdClient::call(const std::string& path, const Poco::JSON::Object& body) {
-  std::lock_guard lock(mu_);
   const std::string text = body_text(body);
+  // A keep-alive session of our own for this call (callers on other threads
+  // have theirs), taken from the idle ones when there is one.
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  size_t at;
+  {
+    std::lock_guard lock(mu_);
+    at = current_;
+    if (!idle_.empty()) {
+      session = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
   std::string last_error;
   for (size_t tries = 0; tries < endpoints_.size(); ++tries) {
-    const EtcdEndpoint& ep = endpoints_[current_];
+    const EtcdEndpoint& ep = endpoints_[at];
     try {
-      if (!session_) {
-        session_ = std::make_unique<Poco::Net::HTTPClientSession>(ep.host, ep.port);
-        session_->setTimeout(kConnectTimeout, kCallTimeout, kCallTimeout);
-        session_->setKeepAlive(true);
+      if (!session) {
+        session = std::make_unique<Poco::Net::HTTPClientSession>(ep.host, ep.port);
+        session->setTimeout(kConnectTimeout, kCallTimeout, kCallTimeout);
+        session->setKeepAlive(true);
       }
       Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
       req.setContentType("application/json");
       req.setContentLength(static_cast<std::streamsize>(text.size()));
       req.setKeepAlive(true);
-      session_->sendRequest(req) << text;
+      session->sendRequest(req) << text;
       Poco::Net::HTTPResponse resp;
-      std::istream& in = session_->receiveResponse(resp);
+      std::istream& in = session->receiveResponse(resp);
       std::string reply((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       auto parsed = Poco::JSON::Parser().parse(reply).extract<Poco::JSON::Object::Ptr>();
+      {
+        std::lock_guard lock(mu_);
+        if (at == current_ && idle_.size() < kMaxIdleSessions) idle_.push_back(std::move(session));
+      }
       if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
         // etcd answered and refused: trying another member will not help.
         throw std::runtime_error(fmt::format("etcd {}:{} {}: {}", ep.host, ep.port, path,
@@ -131,8 +146,13 @@ Poco::JSON::Object::Ptr EtcdClient::call(const std::string& path, const Poco::JS
     } catch (const std::exception& e) {
       last_error = fmt::format("{}:{}: {}", ep.host, ep.port, e.what());
     }
-    session_.reset();
-    current_ = (current_ + 1) % endpoints_.size();
+    session.reset();
+    std::lock_guard lock(mu_);
+    if (current_ == at) {  // the first caller to see this member fail moves everyone on
+      current_ = (current_ + 1) % endpoints_.size();
+      idle_.clear();
+    }
+    at = current_;
   }
   throw std::runtime_error("etcd unreachable (" + last_error + ")");
 }

@@ -2,7 +2,8 @@
 // /v3/lease/grant ...), enough for the skydns-registry store. Keys and
 // values travel base64-encoded and int64s as strings, as the gateway wants.
 // Every call tries the endpoints in turn, starting with the last one that
-// answered, so a cluster member going away costs one failed connect.
+// answered, so a cluster member going away costs one failed connect. Calls
+// from several threads run at once, each on a pooled keep-alive session.
 #pragma once
 #include <Poco/JSON/Object.h>
 
@@ -73,8 +74,11 @@ class EtcdClient {
   Poco::JSON::Object::Ptr call(const std::string& path, const Poco::JSON::Object& body);
 
   std::vector<EtcdEndpoint> endpoints_;
-  std::mutex mu_;  // one request at a time on the shared session
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  // Calls run side by side, each on a keep-alive session of its own; the
+  // idle ones wait here (all to endpoints_[current_]).
+  static constexpr size_t kMaxIdleSessions = 16;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_;
   size_t current_ = 0;
 
   std::mutex watch_mu_;

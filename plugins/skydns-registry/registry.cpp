@@ -199,6 +199,22 @@ bool Registry::remove(const std::string& uuid) {
   return known;
 }
 
+Written Registry::write(std::unique_lock<std::mutex>& lock, const Change& c) {
+  if (!store_->slow_writes()) return store_->write(c);
+  // etcd: round trips must not hold everyone else up. Concurrent writes of
+  // one uuid are then ordered by the revisions etcd gives them (apply_locked).
+  lock.unlock();
+  Written w;
+  try {
+    w = store_->write(c);
+  } catch (...) {
+    lock.lock();
+    throw;
+  }
+  lock.lock();
+  return w;
+}
+
 std::optional<Service> Registry::apply_written_locked(Change c, const Written& w) {
   c.service.revision = w.revision;
   if (c.kind == Change::put) {
@@ -218,7 +234,7 @@ Upsert Registry::upsert(Service s, WallClock::time_point now, bool replace, Upse
   if (existed && !replace && !before->service.same_body(s)) return Upsert::conflict;
   Change c{Change::put, std::move(s)};
   if (before) c.previous = before->service;  // its key and lease, even if expired
-  Written w = store_->write(c);
+  Written w = write(lock, c);
   apply_written_locked(std::move(c), w);
   Upsert result = existed ? Upsert::refreshed : Upsert::created;
   // Durable before anyone is told.
@@ -234,7 +250,7 @@ bool Registry::set_ttl(const std::string& uuid, uint32_t ttl, WallClock::time_po
   Change c{Change::put, before->service, before->service};
   c.service.ttl = ttl;
   c.service.expires = now + std::chrono::seconds(ttl);
-  Written w = store_->write(c);
+  Written w = write(lock, c);
   apply_written_locked(std::move(c), w);
   finish(lock, {w.ticket, uuid, before, registered_locked(uuid), true, std::nullopt, std::move(done)});
   return true;
@@ -245,7 +261,7 @@ bool Registry::remove(const std::string& uuid, Done done) {
   EntryPtr before = registered_locked(uuid);
   if (!before) return false;
   Change c{Change::remove, before->service};
-  Written w = store_->write(c);
+  Written w = write(lock, c);
   std::optional<Service> gone = apply_written_locked(std::move(c), w);
   if (!gone) gone = before->service;  // a newer write from elsewhere won; it is still gone here
   finish(lock, {w.ticket, uuid, before, registered_locked(uuid), true, std::move(gone), std::move(done)});

@@ -143,6 +143,9 @@ class Registry final : private StoreEvents {
   // stages it at `ticket`. Returns the entry a remove took away. Called with
   // mu_ held.
   std::optional<Service> apply_locked(const Change& c, uint64_t ticket);
+  // store_->write(c), with mu_ (held in `lock`) released meanwhile if the
+  // store's writes wait for the network.
+  Written write(std::unique_lock<std::mutex>& lock, const Change& c);
   // Stamps a change with what the store assigned to it and applies it.
   std::optional<Service> apply_written_locked(Change c, const Written& w);
 
