@@ -167,17 +167,25 @@ int64_t EtcdClient::put(const std::string& key, const std::string& value, int64_
 
 int64_t EtcdClient::put_replacing(const std::string& key, const std::string& value, int64_t lease,
                                   const std::string& old_key) {
-  Poco::JSON::Object put, put_op, del, del_op, body;
-  put.set("key", b64(key));
-  put.set("value", b64(value));
-  if (lease) put.set("lease", std::to_string(lease));
-  put_op.set("request_put", put);
-  del.set("key", b64(old_key));
-  del_op.set("request_delete_range", del);
-  Poco::JSON::Array ops;
-  ops.add(put_op);
-  ops.add(del_op);
-  body.set("success", ops);
+  return txn({TxnOp{key, value, lease, false}, TxnOp{old_key, "", 0, true}});
+}
+
+int64_t EtcdClient::txn(const std::vector<TxnOp>& ops) {
+  Poco::JSON::Array success;
+  for (const auto& op : ops) {
+    Poco::JSON::Object req, wrapped;
+    req.set("key", b64(op.key));
+    if (op.remove) {
+      wrapped.set("request_delete_range", req);
+    } else {
+      req.set("value", b64(op.value));
+      if (op.lease) req.set("lease", std::to_string(op.lease));
+      wrapped.set("request_put", req);
+    }
+    success.add(wrapped);
+  }
+  Poco::JSON::Object body;
+  body.set("success", success);
   return header_revision(call("/v3/kv/txn", body));
 }
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "plugins/skydns-registry/etcd_txn_batcher.h"
+
 namespace Poco::Net {
 class HTTPClientSession;
 }
@@ -54,6 +56,9 @@ class EtcdClient {
   int64_t put_replacing(const std::string& key, const std::string& value, int64_t lease,
                         const std::string& old_key);
   int64_t remove(const std::string& key);
+  // The puts and deletes of `ops` in one transaction (at most 128: etcd's
+  // default --max-txn-ops); its revision.
+  int64_t txn(const std::vector<TxnOp>& ops);
   int64_t grant(int64_t ttl_seconds);
   // Renews a lease; false if etcd no longer knows it (it expired).
   bool keep_alive(int64_t lease);

@@ -30,7 +30,9 @@ std::vector<std::string> split_path(std::string_view rest) {
 class EtcdStore final : public Store {
  public:
   explicit EtcdStore(EtcdOptions o)
-      : client_(std::move(o.endpoints)), zone_path_(etcd_zone_path(o.prefix, o.zone)) {}
+      : client_(std::move(o.endpoints)),
+        zone_path_(etcd_zone_path(o.prefix, o.zone)),
+        batcher_([this](const std::vector<TxnOp>& ops) { return client_.txn(ops); }) {}
   ~EtcdStore() override { stop_watching(); }
 
   // An etcd that is down at start-up is not fatal: the server starts with
@@ -53,7 +55,8 @@ class EtcdStore final : public Store {
     Written w;
     const std::optional<Service>& prev = c.previous;
     if (c.kind == Change::remove) {
-      w.revision = client_.remove(c.service.key.empty() ? etcd_key(zone_path_, c.service) : c.service.key);
+      w.revision = batcher_.submit({TxnOp{c.service.key.empty() ? etcd_key(zone_path_, c.service) : c.service.key,
+                                          "", 0, true}});
       release(c.service.lease);
       return w;
     }
@@ -69,11 +72,11 @@ class EtcdStore final : public Store {
     }
     // The put happens even for a plain renewal: it is what tells the other
     // servers that the TTL started again.
-    const std::string value = etcd_value(s);
-    if (prev && !prev->key.empty() && prev->key != w.key)
-      w.revision = client_.put_replacing(w.key, value, w.lease, prev->key);
-    else
-      w.revision = client_.put(w.key, value, w.lease);
+    // Puts (and the delete of a moved registration's old key) of writers
+    // on other threads share one txn.
+    std::vector<TxnOp> ops{TxnOp{w.key, etcd_value(s), w.lease, false}};
+    if (prev && !prev->key.empty() && prev->key != w.key) ops.push_back(TxnOp{prev->key, "", 0, true});
+    w.revision = batcher_.submit(std::move(ops));
     if (prev && prev->lease && prev->lease != w.lease) release(prev->lease);
     return w;
   }
@@ -231,6 +234,7 @@ class EtcdStore final : public Store {
 
   EtcdClient client_;
   const std::string zone_path_;
+  TxnBatcher batcher_;  // after client_: it sends through it
   bool listed_ = false;
   std::vector<RecordPtr> initial_records_;
   int64_t revision_ = 0;  // the newest revision seen (the watch's thread owns it once it runs)
