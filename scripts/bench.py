@@ -455,7 +455,13 @@ def autopath_run(binary, adir, kport, up_port, label, autopath, cache, qfile, se
         proc.wait(10)
 
 
+# What this run measured, for --plot: every table row (with its table's
+# title), RSS against cluster size, registration rate against registry size.
+RESULTS = {"rows": [], "kube_rss": [], "registry_rate": []}
+
+
 def print_table(title, rows):
+    RESULTS["rows"].extend(dict(r, table=title) for r in rows)
     base = rows[0]["cpu_us_per_query"]
     print(f"\n### {title}\n")
     print("| server | QPS | p50 ms | p99 ms | CPU us/query | ratio to the first row | RSS MB | lost |")
@@ -466,14 +472,124 @@ def print_table(title, rows):
               f"{r['rss_mb']:.1f} | {r.get('lost', 0)} |")
 
 
+def kube_first_sync(root, binary, kdir, services, per_service=5):
+    """A fixture of `services` Services (and per_service endpoints each) from
+    the fake API server on CPU 1; skycore on CPU 0 until its first sync.
+    -> (seconds to first sync, RSS MB after it)."""
+    os.makedirs(kdir, exist_ok=True)
+    fixture = os.path.join(kdir, f"cluster-{services}.json")
+    kube_fixture(fixture, services, per_service)
+    kport, port = free_port(), free_port()
+    fake = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3",
+                             os.path.join(root, "tests", "helpers", "fake_kube.py"),
+                             "--port", str(kport), "--fixture", fixture],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        fake.stdout.readline()  # the URL: it serves from now on
+        conf = os.path.join(kdir, f"Corefile.{services}")
+        with open(conf, "w") as f:
+            f.write(f".:{port} {{\n    bind 127.0.0.1\n    kubernetes cluster.local {{\n"
+                    f"        endpoint http://127.0.0.1:{kport}\n        startup_timeout 300s\n    }}\n}}\n")
+        last = services - 1
+        probe = bytes.fromhex("abcd01000001000000000000") + b"".join(
+            bytes([len(l)]) + l.encode() for l in f"svc{last}.ns{last % 100}.svc.cluster.local".split(".")) + \
+            b"\x00\x00\x01\x00\x01"
+        start = time.monotonic()
+        proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=kdir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(0.2)
+                while time.monotonic() - start < 300:
+                    s.sendto(probe, ("127.0.0.1", port))
+                    try:
+                        if s.recv(512)[3] & 0x0f == 0:  # NOERROR: synced
+                            break
+                    except socket.timeout:
+                        pass
+            return time.monotonic() - start, rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        fake.terminate()
+        fake.wait(10)
+
+
+def coredns_mb(pods, services):
+    """CoreDNS's sizing guide (default settings): (pods + services) / 1000 + 54 MB."""
+    return (pods + services) / 1000 + 54
+
+
+def plot(out_dir):
+    """SVG charts of RESULTS (matplotlib, Debian's python3-matplotlib)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    rows = [r for r in RESULTS["rows"] if r.get("cpu_us_per_query")]
+    if rows:
+        fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.2))
+        names = [r["name"] for r in rows]
+        colors = ["#1f77b4" if r["name"].startswith("skycore") else "#999999" for r in rows]
+        ax.barh(range(len(rows)), [r["cpu_us_per_query"] for r in rows], color=colors)
+        ax.set_yticks(range(len(rows)), names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("server CPU per query, us (server on CPU 0, dnsperf on CPU 1)")
+        ax.set_title("CPU per query by case (skycore blue, peers grey)")
+        fig.tight_layout()
+        written.append(os.path.join(out_dir, "bench-cpu-per-query.svg"))
+        fig.savefig(written[-1])
+        plt.close(fig)
+    if RESULTS["kube_rss"]:
+        pts = sorted(RESULTS["kube_rss"])
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        xs = [s for s, _, _ in pts]
+        ax.plot(xs, [rss for _, _, rss in pts], "o-", label="skycore RSS after the first sync")
+        ax.plot(xs, [coredns_mb(s * e, s) for s, e, _ in pts], "s--", color="#999999",
+                label="CoreDNS's sizing formula: (pods + services)/1000 + 54")
+        ax.set_xlabel("Services (5 endpoints each)")
+        ax.set_ylabel("MB")
+        ax.set_ylim(bottom=0)
+        ax.legend()
+        ax.set_title("kubernetes: memory against cluster size")
+        fig.tight_layout()
+        written.append(os.path.join(out_dir, "bench-kubernetes-rss.svg"))
+        fig.savefig(written[-1])
+        plt.close(fig)
+    if RESULTS["registry_rate"]:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        by_store = {}
+        for store, size, rate in RESULTS["registry_rate"]:
+            by_store.setdefault(store, []).append((size, rate))
+        for store, pts in sorted(by_store.items()):
+            pts.sort()
+            ax.plot([s for s, _ in pts], [r for _, r in pts], "o-", label=f"{store} store")
+        ax.set_xscale("log")
+        ax.set_xlabel("services registered")
+        ax.set_ylabel("registrations per second (16 keep-alive clients)")
+        ax.set_ylim(bottom=0)
+        ax.legend()
+        ax.set_title("skydns-registry: registration rate against registry size")
+        fig.tight_layout()
+        written.append(os.path.join(out_dir, "bench-registry-rate.svg"))
+        fig.savefig(written[-1])
+        plt.close(fig)
+    for w in written:
+        print(f"wrote {w}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry")
-    # Also: tcp, cache-big, registry-100k, registry-etcd, kubernetes
+    # Also: tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
+    ap.add_argument("--plot", metavar="DIR",
+                    help="write SVG charts of what was measured into DIR (e.g. docs/)")
     args = ap.parse_args()
     if (os.cpu_count() or 1) < 2:
         sys.exit("bench needs 2 CPUs (server on CPU 0, dnsperf on CPU 1)")
@@ -652,6 +768,33 @@ def main():
                                             regdir))
             print_registry_rates(rates)
             print_table("skydns-registry: SRV answers (15 targets + 15 A each, over UDP)", rows)
+        if "registry-sizes" in cases:
+            # The rate of 10,000 more registrations into a registry of N.
+            exe = registry_load_exe(args.root, work)
+            for store in ("file", "memory"):
+                for size in (10000, 30000, 100000):
+                    regdir = os.path.join(work, f"registry-size-{store}-{size}")
+                    line = f"store file {regdir}/journal" if store == "file" else "store memory"
+                    rate, _, _ = registry_rates(binary, exe, regdir, line, first=size - 10000 or 1000,
+                                                more=10000, names=size // 5)
+                    RESULTS["registry_rate"].append((store, size, rate["reg_per_s"]))
+            print("\n### skydns-registry: 10,000 registrations into a registry of N (16 clients)\n")
+            print("| store | N | registrations/s |")
+            print("|---|---:|---:|")
+            for store, size, r in RESULTS["registry_rate"]:
+                print(f"| {store} | {size:,} | {r:.0f} |")
+        if "kubernetes-sizes" in cases:
+            rows = []
+            for services in (1000, 2500, 5000, 10000, 20000):
+                sync_s, rss = kube_first_sync(args.root, binary, os.path.join(work, "kube-sizes"), services)
+                RESULTS["kube_rss"].append((services, 5, rss))
+                rows.append((services, sync_s, rss))
+            print("\n### kubernetes: RSS after the first sync against cluster size (5 endpoints per Service)\n")
+            print("| Services | endpoints | first sync s | skycore RSS MB | CoreDNS's formula MB |")
+            print("|---:|---:|---:|---:|---:|")
+            for services, sync_s, rss in rows:
+                print(f"| {services:,} | {5 * services:,} | {sync_s:.1f} | {rss:.1f} | "
+                      f"{coredns_mb(5 * services, services):.0f} |")
         if "registry-100k" in cases:
             # 99,000 services in 19,800 names (5 each) and one name with 1,000
             # instances; RSS, the restart's journal replay, and SRV answers.
@@ -746,6 +889,8 @@ def main():
                                     pass
                         sync_s = time.monotonic() - start
                         rss = rss_mb(proc.pid)
+                        if name == "skycore":
+                            RESULTS["kube_rss"].append((10000, 5, rss))
                         syncs.append(f"{name}: first sync {sync_s:.1f} s, RSS {rss:.1f} MB")
                         # (not `qfile`: the forward and cache cases after this one use it)
                         for label, kfile in (("A", "a.txt"), ("SRV (+ A additional)", "srv.txt")):
@@ -853,6 +998,8 @@ def main():
             finally:
                 upstream.terminate()
                 upstream.wait(10)
+        if args.plot:
+            plot(args.plot)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
