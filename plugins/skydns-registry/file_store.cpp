@@ -3,7 +3,7 @@
 // leader: it takes every queued line, writes them with one write(2) to an
 // O_APPEND descriptor and fsyncs once, while later writers queue the next
 // group. So a crash leaves at most one torn group, and only at the end, and
-// with 16 writers one fsync covers about 16 changes. The store keeps no copy
+// writers that arrive while an fsync runs share the next one. The store keeps no copy
 // of the services (at 100,000 that would double the registry's memory): it
 // counts journal lines, says when compaction_due(), and the registry then
 // hands it the durable state to rewrite the journal from.
@@ -121,8 +121,8 @@ class FileStore final : public Store {
     return lines_ >= std::max<size_t>(kMinCompactLines, 4 * live);
   }
 
-  // Rewrites the journal from `all` as the only committer: writers go on
-  // queueing meanwhile, and their lines go to the new journal.
+  // Rewrites the journal from what `next` gives, as the only committer:
+  // writers go on queueing meanwhile, and their lines go to the new journal.
   void compact(const std::function<bool(Service&)>& next) override {
     std::unique_lock lock(mu_);
     committed_.wait(lock, [&] { return !committing_; });

@@ -76,13 +76,13 @@ void Registry::publish_locked(uint64_t settled) {
 }
 
 void Registry::finish(std::unique_lock<std::mutex>& lock, Pending p) {
-  if (p.ticket != 0 || !pending_.empty()) {
+  if (p.ticket != 0 || !pending_.empty() || last_ticket_ > settled_) {
     pending_.push_back(std::move(p));
     if (pending_.size() == 1) pending_cv_.notify_one();
     return;
   }
-  // Durable already (memory, etcd) and nothing queued before it: publish
-  // here, sparing two thread switches per change.
+  // Durable already (memory, etcd) and nothing queued or in flight before
+  // it: publish here, sparing two thread switches per change.
   publish_locked(settled_);
   lock.unlock();
   if (p.removed && on_removed_) on_removed_(*p.removed);
