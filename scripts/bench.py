@@ -472,6 +472,22 @@ def print_table(title, rows):
               f"{r['rss_mb']:.1f} | {r.get('lost', 0)} |")
 
 
+def wait_synced(port, qname, start, limit):
+    """Asks `qname` A until it is NOERROR (the kubernetes plugin has synced)
+    or `limit` seconds after `start`."""
+    probe = bytes.fromhex("abcd01000001000000000000") + b"".join(
+        bytes([len(l)]) + l.encode() for l in qname.split(".")) + b"\x00\x00\x01\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() - start < limit:
+            s.sendto(probe, ("127.0.0.1", port))
+            try:
+                if s.recv(512)[3] & 0x0f == 0:  # NOERROR: synced
+                    return
+            except socket.timeout:
+                pass
+
+
 def kube_first_sync(root, binary, kdir, services, per_service=5):
     """A fixture of `services` Services (and per_service endpoints each) from
     the fake API server on CPU 1; skycore on CPU 0 until its first sync.
@@ -491,22 +507,11 @@ def kube_first_sync(root, binary, kdir, services, per_service=5):
             f.write(f".:{port} {{\n    bind 127.0.0.1\n    kubernetes cluster.local {{\n"
                     f"        endpoint http://127.0.0.1:{kport}\n        startup_timeout 300s\n    }}\n}}\n")
         last = services - 1
-        probe = bytes.fromhex("abcd01000001000000000000") + b"".join(
-            bytes([len(l)]) + l.encode() for l in f"svc{last}.ns{last % 100}.svc.cluster.local".split(".")) + \
-            b"\x00\x00\x01\x00\x01"
         start = time.monotonic()
         proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=kdir,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(0.2)
-                while time.monotonic() - start < 300:
-                    s.sendto(probe, ("127.0.0.1", port))
-                    try:
-                        if s.recv(512)[3] & 0x0f == 0:  # NOERROR: synced
-                            break
-                    except socket.timeout:
-                        pass
+            wait_synced(port, f"svc{last}.ns{last % 100}.svc.cluster.local", start, 300)
             return time.monotonic() - start, rss_mb(proc.pid)
         finally:
             proc.terminate()
@@ -527,21 +532,30 @@ def plot(out_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     os.makedirs(out_dir, exist_ok=True)
-    written = []
+
+    def save(fig, ax, name, title, xlabel, ylabel=None, lines=True):
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        if ylabel:
+            ax.set_ylabel(ylabel)
+        if lines:
+            ax.set_ylim(bottom=0)
+            ax.legend()
+        fig.tight_layout()
+        path = os.path.join(out_dir, name)
+        fig.savefig(path)
+        plt.close(fig)
+        print(f"wrote {path}")
+
     rows = [r for r in RESULTS["rows"] if r.get("cpu_us_per_query")]
     if rows:
         fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.2))
-        names = [r["name"] for r in rows]
         colors = ["#1f77b4" if r["name"].startswith("skycore") else "#999999" for r in rows]
         ax.barh(range(len(rows)), [r["cpu_us_per_query"] for r in rows], color=colors)
-        ax.set_yticks(range(len(rows)), names, fontsize=8)
+        ax.set_yticks(range(len(rows)), [r["name"] for r in rows], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("server CPU per query, us (server on CPU 0, dnsperf on CPU 1)")
-        ax.set_title("CPU per query by case (skycore blue, peers grey)")
-        fig.tight_layout()
-        written.append(os.path.join(out_dir, "bench-cpu-per-query.svg"))
-        fig.savefig(written[-1])
-        plt.close(fig)
+        save(fig, ax, "bench-cpu-per-query.svg", "CPU per query by case (skycore blue, peers grey)",
+             "server CPU per query, us (server on CPU 0, dnsperf on CPU 1)", lines=False)
     if RESULTS["kube_rss"]:
         pts = sorted(RESULTS["kube_rss"])
         fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -549,15 +563,8 @@ def plot(out_dir):
         ax.plot(xs, [rss for _, _, rss in pts], "o-", label="skycore RSS after the first sync")
         ax.plot(xs, [coredns_mb(s * e, s) for s, e, _ in pts], "s--", color="#999999",
                 label="CoreDNS's sizing formula: (pods + services)/1000 + 54")
-        ax.set_xlabel("Services (5 endpoints each)")
-        ax.set_ylabel("MB")
-        ax.set_ylim(bottom=0)
-        ax.legend()
-        ax.set_title("kubernetes: memory against cluster size")
-        fig.tight_layout()
-        written.append(os.path.join(out_dir, "bench-kubernetes-rss.svg"))
-        fig.savefig(written[-1])
-        plt.close(fig)
+        save(fig, ax, "bench-kubernetes-rss.svg", "kubernetes: memory against cluster size",
+             "Services (5 endpoints each)", "MB")
     if RESULTS["registry_rate"]:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         by_store = {}
@@ -567,17 +574,8 @@ def plot(out_dir):
             pts.sort()
             ax.plot([s for s, _ in pts], [r for _, r in pts], "o-", label=f"{store} store")
         ax.set_xscale("log")
-        ax.set_xlabel("services registered")
-        ax.set_ylabel("registrations per second (16 keep-alive clients)")
-        ax.set_ylim(bottom=0)
-        ax.legend()
-        ax.set_title("skydns-registry: registration rate against registry size")
-        fig.tight_layout()
-        written.append(os.path.join(out_dir, "bench-registry-rate.svg"))
-        fig.savefig(written[-1])
-        plt.close(fig)
-    for w in written:
-        print(f"wrote {w}")
+        save(fig, ax, "bench-registry-rate.svg", "skydns-registry: registration rate against registry size",
+             "services registered", "registrations per second (16 keep-alive clients)")
 
 
 def main():
@@ -870,23 +868,13 @@ def main():
             with open(os.path.join(kdir, "srv.txt"), "w") as f:
                 f.writelines(f"_http._tcp.svc{i}.ns{i % 100}.svc.cluster.local SRV\n" for i in range(0, 10000, 7))
             rows, syncs = [], []
-            probe = bytes.fromhex("abcd01000001000000000000") + b"".join(
-                bytes([len(l)]) + l.encode() for l in "svc9999.ns99.svc.cluster.local".split(".")) + b"\x00\x00\x01\x00\x01"
             try:
                 for name, path in builds:
                     start = time.monotonic()
                     proc = subprocess.Popen(["taskset", "-c", "0", path, "-conf", conf, "-quiet"], cwd=kdir,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     try:
-                        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                            s.settimeout(0.2)
-                            while time.monotonic() - start < 120:
-                                s.sendto(probe, ("127.0.0.1", port))
-                                try:
-                                    if s.recv(512)[3] & 0x0f == 0:  # NOERROR: synced
-                                        break
-                                except socket.timeout:
-                                    pass
+                        wait_synced(port, "svc9999.ns99.svc.cluster.local", start, 120)
                         sync_s = time.monotonic() - start
                         rss = rss_mb(proc.pid)
                         if name == "skycore":
