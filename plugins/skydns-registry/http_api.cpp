@@ -1,6 +1,7 @@
 #include "plugins/skydns-registry/http_api_impl.h"
 
 #include <Poco/Exception.h>
+#include <asio/post.hpp>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
@@ -65,6 +66,9 @@ struct Route {
   bool item;                    // with a /{uuid} after it
   std::string_view method;
   void (HttpApi::Impl::*serve)(const Call&, Finish);
+  // Walks the whole registry (100,000 services make a 20 MB list): run on
+  // the API's own reader thread, so the I/O thread goes on answering.
+  bool walks_all = false;
 };
 
 using I = HttpApi::Impl;
@@ -74,10 +78,10 @@ constexpr Route kRoutes[] = {
     {"services", true, "PATCH", &I::patch_service},
     {"services", true, "GET", &I::get_service},
     {"services", true, "DELETE", &I::delete_service},
-    {"services", false, "GET", &I::list_services},
+    {"services", false, "GET", &I::list_services, true},
     {"services", false, "POST", &I::post_service_in_body},
-    {"regions", false, "GET", &I::count_regions},
-    {"environments", false, "GET", &I::count_environments},
+    {"regions", false, "GET", &I::count_regions, true},
+    {"environments", false, "GET", &I::count_environments, true},
     {"callbacks", true, "PUT", &I::put_callback},
 };
 
@@ -113,6 +117,18 @@ void HttpApi::Impl::dispatch(const std::string& method, const std::string& uri, 
     if (r.method == method) {
       if (item && !valid_label(uuid))
         return finish(error(400, "UUID must be a DNS label: letters, digits and '-', at most 63"));
+      if (r.walks_all) {
+        // The body is not needed by these routes; the query is copied.
+        asio::post(reader_, [this, serve = r.serve, uuid = lower(uuid), query, finish = std::move(finish)]() mutable {
+          static const std::string kNoBody;
+          try {
+            (this->*serve)(Call{uuid, query, kNoBody, WallClock::now()}, finish);
+          } catch (const std::exception&) {
+            finish(error(500, "internal error"));
+          }
+        });
+        return;
+      }
       return (this->*r.serve)(Call{lower(uuid), query, body, WallClock::now()}, std::move(finish));
     }
     allow += (allow.empty() ? "" : ", ") + std::string(r.method);

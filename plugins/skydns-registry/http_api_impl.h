@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <asio/thread_pool.hpp>
+
 #include "core/plugin/http_server.h"
 #include "plugins/skydns-registry/callback_sender.h"
 #include "plugins/skydns-registry/http_api.h"
@@ -57,6 +59,7 @@ class HttpApi::Impl {
   std::mutex callbacks_mu_;
   std::map<std::string, std::vector<CallbackTarget>> callbacks_;  // by service uuid
   CallbackSender sender_;
+  asio::thread_pool reader_{1};  // routes that walk the whole registry
   std::unique_ptr<HttpServer> server_;
 
  private:
