@@ -50,8 +50,9 @@ void rebuild(ShardTable<Shard>& shards, std::vector<std::pair<std::string_view, 
     size_t s = at[i].shard;
     auto copy = std::make_shared<Shard>(shards[s]);
     for (; i < at.size() && at[i].shard == s; ++i) {
-      auto& [key, ptr] = items[at[i].item];
-      put_hashed(*copy, at[i].hash, std::move(ptr), [&](const auto& old) { return is(old, key); });
+      auto& item = items[at[i].item];
+      std::string_view key = item.first;  // (clang 14 captures no structured binding)
+      put_hashed(*copy, at[i].hash, std::move(item.second), [&](const auto& old) { return is(old, key); });
     }
     fresh.emplace_back(s, std::move(copy));
   }
