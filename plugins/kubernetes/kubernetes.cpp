@@ -168,12 +168,12 @@ uint32_t Kubernetes::serial(const ServiceQuery&) const {
 }
 
 Lookup Kubernetes::reverse(const ServiceQuery& q, const IpBytes& ip, std::vector<ServiceEntry>& out) {
-  const auto* names = view(q.req.worker).reverse(ip);
-  if (!names) return Lookup::nxdomain;
-  for (const auto& n : *names) {
+  auto names = view(q.req.worker).reverse(ip);
+  if (names.empty()) return Lookup::nxdomain;
+  for (const auto& n : names) {
     ServiceEntry e;
     e.ttl = cfg_.ttl;
-    if (join_relative(cluster_zone_, n, e.target)) out.push_back(e);
+    if (join_relative(cluster_zone_, *n.name, e.target)) out.push_back(e);
   }
   return Lookup::found;
 }

@@ -21,9 +21,6 @@ void add_srv(std::vector<Srv>& srvs, uint16_t port, const std::string& target, c
   srvs.push_back(Srv{port, target, addrs});
 }
 
-void add_ptr(std::vector<std::string>& names, const std::string& name) {
-  if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-}
 
 }  // namespace
 
@@ -39,7 +36,10 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
   for (const auto& [_, s] : objects.slices) slices[s.ns + "/" + s.service].push_back(&s);
   static const std::vector<const EndpointSlice*> kNone;
 
-  std::unordered_map<Ip, std::vector<std::string>, IpHash> service_ptr, endpoint_ptr;
+  // PTR rows as names are made: an address, its node's own key, and
+  // whether a Service (not an endpoint) has that address.
+  std::vector<std::pair<PtrName, bool>> rows;
+  auto key_of = [&](const std::string& name) { return &nodes_.try_emplace(name).first->first; };
   for (const auto& [_, svc] : objects.services) {
     if (!wanted(svc.ns)) continue;
     namespaces_.insert(svc.ns);  // a Service's namespace exists even before its watch caught up
@@ -68,7 +68,7 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
                                                                          : dashed(ip);
           const std::string ename = host + "." + base;
           add_unique(node(ename).addrs, ip);
-          add_ptr(endpoint_ptr[ip], ename);
+          rows.push_back({{ip, key_of(ename)}, false});
           if (svc.kind == Service::Kind::headless) {
             add_unique(node(base).addrs, ip);
             for (const Port& p : slice->ports) {
@@ -85,7 +85,7 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
     Node& n = node(base);
     for (const Ip& ip : svc.cluster_ips) {
       add_unique(n.addrs, ip);
-      add_ptr(service_ptr[ip], base);
+      rows.push_back({{ip, key_of(base)}, true});
     }
     for (const Port& p : svc.ports) {
       if (p.name.empty()) continue;
@@ -94,9 +94,25 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
     }
   }
   // A Service address names the Service; an endpoint address its endpoint
-  // names, unless a Service has it.
-  ptr_ = std::move(service_ptr);
-  for (auto& [ip, names] : endpoint_ptr) ptr_.try_emplace(ip, std::move(names));
+  // names, unless a Service has it. Each name once per address, in the
+  // order it was added.
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.first.ip < b.first.ip || (a.first.ip == b.first.ip && a.second && !b.second);
+  });
+  ptr_.reserve(rows.size());
+  for (size_t i = 0; i < rows.size();) {
+    const bool service = rows[i].second;
+    const size_t first = ptr_.size();
+    size_t j = i;
+    for (; j < rows.size() && rows[j].first.ip == rows[i].first.ip; ++j) {
+      if (rows[j].second != service) continue;
+      bool seen = false;
+      for (size_t k = first; k < ptr_.size() && !seen; ++k) seen = ptr_[k].name == rows[j].first.name;
+      if (!seen) ptr_.push_back(rows[j].first);
+    }
+    i = j;
+  }
+  ptr_.shrink_to_fit();
 
   if (o.pods_verified) {
     objects.pods.for_each([&](const std::string& ns, std::span<const Ip> ips, bool) {

@@ -3,7 +3,9 @@
 // Rebuilt whole on every batch of changes and swapped in atomically; DNS
 // workers look names up without locks or allocation.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,10 +56,23 @@ struct IpHash {
   }
 };
 
+// One PTR answer: an address and a name with records (the name is the key
+// of its node, so 50,000 endpoints keep no second copy of their names).
+struct PtrName {
+  Ip ip;
+  const std::string* name;
+  bool operator<(const PtrName& o) const { return ip < o.ip; }
+};
+
 class Snapshot {
  public:
   Snapshot() = default;
   Snapshot(const Objects& objects, const BuildOptions& options);
+  // PTR names point into nodes_: never copied (a move keeps the nodes).
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  Snapshot(Snapshot&&) = default;
+  Snapshot& operator=(Snapshot&&) = default;
 
   const Node* find(std::string_view name) const {
     auto it = nodes_.find(name);
@@ -66,10 +81,10 @@ class Snapshot {
   // A name with nothing of its own but names below it (NODATA, not NXDOMAIN).
   bool is_empty_non_terminal(std::string_view name) const { return ents_.find(name) != ents_.end(); }
   bool has_namespace(std::string_view ns) const { return namespaces_.find(ns) != namespaces_.end(); }
-  // Names (relative to the zone) whose address is `ip`.
-  const std::vector<std::string>* reverse(const Ip& ip) const {
-    auto it = ptr_.find(ip);
-    return it == ptr_.end() ? nullptr : &it->second;
+  // Names (relative to the zone) whose address is `ip`; empty if none.
+  std::span<const PtrName> reverse(const Ip& ip) const {
+    auto range = std::equal_range(ptr_.begin(), ptr_.end(), PtrName{ip, nullptr});
+    return {range.first, range.second};
   }
   size_t size() const { return nodes_.size(); }
   const PodIndex& pods() const { return pods_; }
@@ -95,7 +110,7 @@ class Snapshot {
   std::unordered_map<std::string, Node, StringHash, std::equal_to<>> nodes_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> ents_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> namespaces_;
-  std::unordered_map<Ip, std::vector<std::string>, IpHash> ptr_;
+  std::vector<PtrName> ptr_;  // sorted by address
   PodIndex pods_;
   std::unordered_map<std::string, External, StringHash, std::equal_to<>> externals_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> headless_;

@@ -63,9 +63,10 @@ TEST_CASE("snapshot: a headless service's ready endpoints; one SRV per dual-stac
   CHECK(db->srvs[0].addrs.size() == 2);
   CHECK(s.find("db-0.db.n.svc"));
   CHECK_FALSE(s.find("10-1-0-2.db.n.svc"));
-  REQUIRE(s.reverse(ip("10.1.0.1")));
-  CHECK(s.reverse(ip("10.1.0.1"))->front() == "db-0.db.n.svc");
-  CHECK(s.reverse(ip("10.96.0.1"))->front() == "web.n.svc");
+  REQUIRE(s.reverse(ip("10.1.0.1")).size() == 1);
+  CHECK(*s.reverse(ip("10.1.0.1")).front().name == "db-0.db.n.svc");
+  CHECK(*s.reverse(ip("10.96.0.1")).front().name == "web.n.svc");
+  CHECK(s.reverse(ip("10.1.0.2")).empty());  // not ready: no name
 }
 
 TEST_CASE("snapshot: namespaces, ignore empty_service and endpoint_pod_names") {
