@@ -11,7 +11,7 @@ void add_unique(std::vector<Ip>& v, const Ip& ip) {
 
 // One SRV per (port, target); a dual-stack endpoint's two addresses go
 // into the same record's additional section.
-void add_srv(std::vector<Srv>& srvs, uint16_t port, const std::string& target, const std::vector<Ip>& addrs) {
+void add_srv(std::vector<Srv>& srvs, uint16_t port, std::string_view target, const std::vector<Ip>& addrs) {
   for (auto& s : srvs) {
     if (s.port == port && s.target == target) {
       for (const Ip& ip : addrs) add_unique(s.addrs, ip);
@@ -73,8 +73,8 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
             add_unique(node(base).addrs, ip);
             for (const Port& p : slice->ports) {
               if (p.name.empty()) continue;  // SRV only for named ports
-              add_srv(node("_" + p.name + "._" + p.protocol + "." + base).srvs, p.port, ename, {ip});
-              add_srv(node(base).srvs, p.port, ename, {ip});
+              add_srv(node("_" + p.name + "._" + p.protocol + "." + base).srvs, p.port, *key_of(ename), {ip});
+              add_srv(node(base).srvs, p.port, *key_of(ename), {ip});
             }
           }
         }
@@ -89,8 +89,8 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
     }
     for (const Port& p : svc.ports) {
       if (p.name.empty()) continue;
-      add_srv(node("_" + p.name + "._" + p.protocol + "." + base).srvs, p.port, base, svc.cluster_ips);
-      add_srv(node(base).srvs, p.port, base, svc.cluster_ips);
+      add_srv(node("_" + p.name + "._" + p.protocol + "." + base).srvs, p.port, *key_of(base), svc.cluster_ips);
+      add_srv(node(base).srvs, p.port, *key_of(base), svc.cluster_ips);
     }
   }
   // A Service address names the Service; an endpoint address its endpoint

@@ -20,7 +20,7 @@ namespace skycore::plugins::kubernetes {
 
 struct Srv {
   uint16_t port = 0;
-  std::string target;  // relative to the zone
+  std::string_view target;  // relative to the zone: the key of the target's own node
   std::vector<Ip> addrs;  // the target's addresses, for the additional section
 };
 
