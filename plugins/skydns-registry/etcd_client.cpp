@@ -157,19 +157,6 @@ Poco::JSON::Object::Ptr EtcdClient::call(const std::string& path, const Poco::JS
   throw std::runtime_error("etcd unreachable (" + last_error + ")");
 }
 
-int64_t EtcdClient::put(const std::string& key, const std::string& value, int64_t lease) {
-  Poco::JSON::Object body;
-  body.set("key", b64(key));
-  body.set("value", b64(value));
-  if (lease) body.set("lease", std::to_string(lease));
-  return header_revision(call("/v3/kv/put", body));
-}
-
-int64_t EtcdClient::put_replacing(const std::string& key, const std::string& value, int64_t lease,
-                                  const std::string& old_key) {
-  return txn({TxnOp{key, value, lease, false}, TxnOp{old_key, "", 0, true}});
-}
-
 int64_t EtcdClient::txn(const std::vector<TxnOp>& ops) {
   Poco::JSON::Array success;
   for (const auto& op : ops) {
@@ -187,12 +174,6 @@ int64_t EtcdClient::txn(const std::vector<TxnOp>& ops) {
   Poco::JSON::Object body;
   body.set("success", success);
   return header_revision(call("/v3/kv/txn", body));
-}
-
-int64_t EtcdClient::remove(const std::string& key) {
-  Poco::JSON::Object body;
-  body.set("key", b64(key));
-  return header_revision(call("/v3/kv/deleterange", body));
 }
 
 int64_t EtcdClient::grant(int64_t ttl_seconds) {

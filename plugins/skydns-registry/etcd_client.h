@@ -50,14 +50,8 @@ class EtcdClient {
   ~EtcdClient();
 
   // Each throws std::runtime_error when no endpoint answers or etcd refuses.
-  // Writes return the revision they created.
-  int64_t put(const std::string& key, const std::string& value, int64_t lease);
-  // Puts `key` and deletes `old_key` in one transaction (a moved registration).
-  int64_t put_replacing(const std::string& key, const std::string& value, int64_t lease,
-                        const std::string& old_key);
-  int64_t remove(const std::string& key);
-  // The puts and deletes of `ops` in one transaction (at most 128: etcd's
-  // default --max-txn-ops); its revision.
+  // Every write goes through txn(): the puts and deletes of `ops` in one
+  // transaction (at most 128: etcd's default --max-txn-ops); its revision.
   int64_t txn(const std::vector<TxnOp>& ops);
   int64_t grant(int64_t ttl_seconds);
   // Renews a lease; false if etcd no longer knows it (it expired).
