@@ -21,7 +21,6 @@
 #include <thread>
 
 #include "core/plugin/http_probe.h"
-#include "core/plugin/json_text.h"
 
 namespace skycore {
 namespace {
@@ -29,42 +28,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
 
-std::string_view reason_phrase(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 417: return "Expectation Failed";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-  }
-}
-
 enum class Phase { idle, head, body, handling, writing };
 
 }  // namespace
-
-HttpResponse http_json_error(int status, std::string_view reason) {
-  std::string body = "{";
-  append_json_key(body, "error");
-  append_json_string(body, reason);
-  body += '}';
-  return HttpResponse{status, "application/json", std::move(body), {}};
-}
 
 struct HttpServer::Impl {
   struct Conn {
@@ -192,21 +158,11 @@ struct HttpServer::Impl {
     if (ec) c.close();
   }
 
-  static std::string serialize(const HttpResponse& r, bool head_only, bool close) {
-    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
-                                  reason_phrase(r.status), r.content_type, r.body.size());
-    for (const auto& [k, v] : r.headers) out += fmt::format("{}: {}\r\n", k, v);
-    if (close) out += "Connection: close\r\n";
-    out += "\r\n";
-    if (!head_only) out += r.body;
-    return out;
-  }
-
   // Answers an error and closes. The unread rest of the request is drained
   // briefly first, so the close does not reset the connection before the
   // client has read why.
   asio::awaitable<void> refuse(Conn& c, const HttpResponse& r) {
-    co_await write(c, serialize(r, false, true));
+    co_await write(c, serialize_response(r, false, true));
     if (!c.sock.is_open()) co_return;
     asio::error_code ec;
     c.sock.shutdown(tcp::socket::shutdown_send, ec);
@@ -347,7 +303,7 @@ struct HttpServer::Impl {
       c->enter(Phase::handling, std::chrono::milliseconds(0));
       HttpResponse resp = co_await call(req);
       if (!c->sock.is_open()) break;
-      co_await write(*c, serialize(resp, req.method == "HEAD", !req.keep_alive));
+      co_await write(*c, serialize_response(resp, req.method == "HEAD", !req.keep_alive));
       if (!req.keep_alive) {
         c->close();
         break;

@@ -19,19 +19,10 @@
 #include <vector>
 
 #include "core/plugin/http_request.h"
+#include "core/plugin/http_response.h"
 
 namespace skycore {
 
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // extra fields (Allow, ...)
-};
-
-// {"error": reason} with `status`, the body every 4xx/5xx of the registry
-// API and of the listener itself carries.
-HttpResponse http_json_error(int status, std::string_view reason);
 
 struct HttpLimits {
   size_t max_connections = 512;
