@@ -488,13 +488,15 @@ def wait_synced(port, qname, start, limit):
                 pass
 
 
-def kube_first_sync(root, binary, kdir, services, per_service=5):
+def kube_first_sync(root, binary, kdir, services, per_service=5, then=None):
     """A fixture of `services` Services (and per_service endpoints each) from
-    the fake API server on CPU 1; skycore on CPU 0 until its first sync.
-    -> (seconds to first sync, RSS MB after it)."""
+    the fake API server on CPU 1; skycore on CPU 0 until its first sync, and
+    then `then(proc, port)` while it runs, if given.
+    -> (seconds to first sync, RSS MB after it, what `then` returned)."""
     os.makedirs(kdir, exist_ok=True)
     fixture = os.path.join(kdir, f"cluster-{services}.json")
-    kube_fixture(fixture, services, per_service)
+    if not os.path.exists(fixture):
+        kube_fixture(fixture, services, per_service)
     kport, port = free_port(), free_port()
     fake = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3",
                              os.path.join(root, "tests", "helpers", "fake_kube.py"),
@@ -512,7 +514,8 @@ def kube_first_sync(root, binary, kdir, services, per_service=5):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_synced(port, f"svc{last}.ns{last % 100}.svc.cluster.local", start, 300)
-            return time.monotonic() - start, rss_mb(proc.pid)
+            sync_s, rss = time.monotonic() - start, rss_mb(proc.pid)
+            return sync_s, rss, then(proc, port) if then else None
         finally:
             proc.terminate()
             proc.wait(10)
@@ -784,7 +787,7 @@ def main():
         if "kubernetes-sizes" in cases:
             rows = []
             for services in (1000, 2500, 5000, 10000, 20000):
-                sync_s, rss = kube_first_sync(args.root, binary, os.path.join(work, "kube-sizes"), services)
+                sync_s, rss, _ = kube_first_sync(args.root, binary, os.path.join(work, "kube-sizes"), services)
                 RESULTS["kube_rss"].append((services, 5, rss))
                 rows.append((services, sync_s, rss))
             print("\n### kubernetes: RSS after the first sync against cluster size (5 endpoints per Service)\n")
@@ -851,49 +854,27 @@ def main():
             # CPU 1, like dnsperf): time to first sync, RSS, A and SRV answers.
             kdir = os.path.join(work, "kubernetes")
             os.makedirs(kdir, exist_ok=True)
-            fixture = os.path.join(kdir, "cluster.json")
-            kube_fixture(fixture)
-            kport, port = free_port(), free_port()
-            fake = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3",
-                                     os.path.join(args.root, "tests", "helpers", "fake_kube.py"),
-                                     "--port", str(kport), "--fixture", fixture],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            fake.stdout.readline()  # the URL: it serves from now on
-            conf = os.path.join(kdir, "Corefile")
-            with open(conf, "w") as f:
-                f.write(f".:{port} {{\n    bind 127.0.0.1\n    kubernetes cluster.local {{\n"
-                        f"        endpoint http://127.0.0.1:{kport}\n        startup_timeout 120s\n    }}\n}}\n")
             with open(os.path.join(kdir, "a.txt"), "w") as f:
                 f.writelines(f"svc{i}.ns{i % 100}.svc.cluster.local A\n" for i in range(0, 10000, 7))
             with open(os.path.join(kdir, "srv.txt"), "w") as f:
                 f.writelines(f"_http._tcp.svc{i}.ns{i % 100}.svc.cluster.local SRV\n" for i in range(0, 10000, 7))
             rows, syncs = [], []
-            try:
-                for name, path in builds:
-                    start = time.monotonic()
-                    proc = subprocess.Popen(["taskset", "-c", "0", path, "-conf", conf, "-quiet"], cwd=kdir,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    try:
-                        wait_synced(port, "svc9999.ns99.svc.cluster.local", start, 120)
-                        sync_s = time.monotonic() - start
-                        rss = rss_mb(proc.pid)
-                        if name == "skycore":
-                            RESULTS["kube_rss"].append((10000, 5, rss))
-                        syncs.append(f"{name}: first sync {sync_s:.1f} s, RSS {rss:.1f} MB")
-                        # (not `qfile`: the forward and cache cases after this one use it)
-                        for label, kfile in (("A", "a.txt"), ("SRV (+ A additional)", "srv.txt")):
-                            before = cpu_seconds(proc.pid)
-                            res = run_dnsperf(port, os.path.join(kdir, kfile), args.seconds, kdir)
-                            res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
-                            res["rss_mb"] = rss
-                            res["name"] = f"{name} kubernetes {label}"
-                            rows.append(res)
-                    finally:
-                        proc.terminate()
-                        proc.wait(10)
-            finally:
-                fake.terminate()
-                fake.wait(10)
+            for name, path in builds:
+                def answers(proc, port, name=name):
+                    # (not `qfile`: the forward and cache cases after this one use it)
+                    out = []
+                    for label, kfile in (("A", "a.txt"), ("SRV (+ A additional)", "srv.txt")):
+                        before = cpu_seconds(proc.pid)
+                        res = run_dnsperf(port, os.path.join(kdir, kfile), args.seconds, kdir)
+                        res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
+                        res["name"] = f"{name} kubernetes {label}"
+                        out.append(res)
+                    return out
+                sync_s, rss, measured = kube_first_sync(args.root, path, kdir, 10000, then=answers)
+                if name == "skycore":
+                    RESULTS["kube_rss"].append((10000, 5, rss))
+                syncs.append(f"{name}: first sync {sync_s:.1f} s, RSS {rss:.1f} MB")
+                rows += [dict(r, rss_mb=rss) for r in measured]
             print_table("kubernetes: 10 000 services, 50 000 endpoints", rows)
             print(f"\ntime to first sync (fake API server in Python on CPU 1) and RSS after it: {'; '.join(syncs)} "
                   f"(CoreDNS's guide: (pods + services)/1000 + 54 = 114 MB)")
