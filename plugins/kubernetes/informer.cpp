@@ -56,36 +56,42 @@ class Backoff {
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
+// A resource whose objects parse with `parse` and go into the cache with
+// `put`; a list is applied object by object (ObjectCache::begin_list).
 template <typename T>
-Resource typed(std::string name, std::string path, std::string selector,
-               std::map<std::string, T> Objects::*kind,
-               std::optional<T> (*parse)(const Object::Ptr&, std::string&)) {
+Resource typed(std::string name, std::string path, std::string selector, Kind kind,
+               std::optional<T> (*parse)(const Object::Ptr&, std::string&),
+               void (*put)(ObjectCache&, const std::string&, T)) {
   struct Builder final : ListBuilder {
-    std::map<std::string, T> Objects::*kind;
+    Kind kind;
     std::optional<T> (*parse)(const Object::Ptr&, std::string&);
-    std::map<std::string, T> all;
+    void (*put)(ObjectCache&, const std::string&, T);
+    ObjectCache* cache = nullptr;
     bool add(const std::string& key, const Object::Ptr& o, std::string& why) override {
       auto t = parse(o, why);
-      if (t) all[key] = std::move(*t);
+      if (t) put(*cache, key, std::move(*t));
       return t.has_value();
     }
-    void commit(ObjectCache& cache) override { cache.replace(kind, std::move(all)); }
+    void commit(ObjectCache& c) override { c.end_list(kind); }
   };
   Resource r;
   r.name = std::move(name);
   r.path = std::move(path);
   r.label_selector = std::move(selector);
-  r.put = [kind, parse](ObjectCache& cache, const std::string& key, const Object::Ptr& o, std::string& why) {
+  r.put = [kind, parse, put](ObjectCache& cache, const std::string& key, const Object::Ptr& o, std::string& why) {
     auto t = parse(o, why);
-    if (t) cache.put(kind, key, std::move(*t));
+    if (t) put(cache, key, std::move(*t));
     else cache.erase(kind, key);
     return t.has_value();
   };
   r.erase = [kind](ObjectCache& cache, const std::string& key) { cache.erase(kind, key); };
-  r.new_list = [kind, parse] {
+  r.new_list = [kind, parse, put](ObjectCache& cache) {
     auto b = std::make_unique<Builder>();
     b->kind = kind;
     b->parse = parse;
+    b->put = put;
+    b->cache = &cache;
+    cache.begin_list(kind);
     return std::unique_ptr<ListBuilder>(std::move(b));
   };
   return r;
@@ -94,48 +100,22 @@ Resource typed(std::string name, std::string path, std::string selector,
 }  // namespace
 
 Resource services_resource(const std::string& label_selector) {
-  return typed("services", "/api/v1/services", label_selector, &Objects::services, &parse_service);
+  return typed<Service>("services", "/api/v1/services", label_selector, Kind::services, &parse_service,
+                        [](ObjectCache& c, const std::string& k, Service s) { c.put_service(k, std::move(s)); });
 }
 Resource endpoint_slices_resource() {
-  return typed("endpointslices", "/apis/discovery.k8s.io/v1/endpointslices", "", &Objects::slices,
-               &parse_endpoint_slice);
+  return typed<EndpointSlice>("endpointslices", "/apis/discovery.k8s.io/v1/endpointslices", "", Kind::slices,
+                              &parse_endpoint_slice,
+                              [](ObjectCache& c, const std::string& k, EndpointSlice s) { c.put_slice(k, std::move(s)); });
 }
 Resource namespaces_resource() {
-  return typed("namespaces", "/api/v1/namespaces", "", &Objects::namespaces, &parse_namespace);
+  return typed<Namespace>("namespaces", "/api/v1/namespaces", "", Kind::namespaces, &parse_namespace,
+                          [](ObjectCache& c, const std::string& k, Namespace n) { c.put_namespace(k, std::move(n)); });
 }
 // Pods go into the compact table rather than a map of whole objects.
 Resource pods_resource() {
-  struct Builder final : ListBuilder {
-    PodTable all;
-    bool add(const std::string& key, const Object::Ptr& o, std::string& why) override {
-      auto p = parse_pod(o, why);
-      if (p) all.put(key, *p);
-      return p.has_value();
-    }
-    void commit(ObjectCache& cache) override {
-      cache.update([&](Objects& objects) {
-        objects.pods = std::move(all);
-        return true;
-      }, true);
-    }
-  };
-  Resource r;
-  r.name = "pods";
-  r.path = "/api/v1/pods";
-  r.put = [](ObjectCache& cache, const std::string& key, const Object::Ptr& o, std::string& why) {
-    auto p = parse_pod(o, why);
-    cache.update([&](Objects& objects) {
-      if (!p) return objects.pods.erase(key);
-      objects.pods.put(key, *p);
-      return true;
-    });
-    return p.has_value();
-  };
-  r.erase = [](ObjectCache& cache, const std::string& key) {
-    cache.update([&](Objects& objects) { return objects.pods.erase(key); });
-  };
-  r.new_list = [] { return std::unique_ptr<ListBuilder>(std::make_unique<Builder>()); };
-  return r;
+  return typed<Pod>("pods", "/api/v1/pods", "", Kind::pods, &parse_pod,
+                    [](ObjectCache& c, const std::string& k, Pod p) { c.put_pod(k, p); });
 }
 
 Informer::Informer(ApiServer server, Resource resource, ObjectCache& cache)
@@ -235,7 +215,7 @@ void Informer::skip(const std::string& key, const std::string& why) {
 }
 
 void Informer::list(std::string& rv) {
-  auto builder = resource_.new_list();
+  auto builder = resource_.new_list(cache_);
   std::string cont;
   std::set<std::string> seen_tokens;
   size_t pages = 0;

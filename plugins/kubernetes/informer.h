@@ -20,8 +20,9 @@
 
 namespace skycore::plugins::kubernetes {
 
-// A fresh list being read page by page: objects are parsed as they come,
-// so the JSON of a large list is never held whole.
+// A fresh list being read page by page: objects are parsed into the cache
+// as they come, so neither the JSON of a large list nor a second copy of
+// the cluster is ever held whole.
 struct ListBuilder {
   virtual ~ListBuilder() = default;
   virtual bool add(const std::string& key, const Poco::JSON::Object::Ptr& o, std::string& why) = 0;
@@ -36,7 +37,7 @@ struct Resource {
   // a Service that lost its address) removed from it, with why.
   std::function<bool(ObjectCache&, const std::string& key, const Poco::JSON::Object::Ptr&, std::string& why)> put;
   std::function<void(ObjectCache&, const std::string& key)> erase;
-  std::function<std::unique_ptr<ListBuilder>()> new_list;
+  std::function<std::unique_ptr<ListBuilder>(ObjectCache&)> new_list;
 };
 
 class Informer {

@@ -9,6 +9,7 @@
 
 #include "core/plugin/qname.h"
 #include "core/plugin/resolv_conf.h"
+#include "plugins/kubernetes/cluster_lookup.h"
 
 namespace skycore::plugins::kubernetes {
 namespace {
@@ -82,14 +83,20 @@ void Kubernetes::serve_objects(const Objects& objects) {
   synced_ = true;
 }
 
+// The builder's whole cost is what changed: each batch of watch events
+// makes a snapshot sharing every untouched piece with the last one.
+
 void Kubernetes::build_loop() {
   bool warned = false;
+  std::shared_ptr<const Snapshot> last;
   while (true) {
     std::shared_ptr<const Snapshot> next;
-    size_t lists = 0;
-    bool got = cache_.wait_and_read(stopping_, std::chrono::milliseconds(200), [&](const Objects& objects, size_t n) {
+    size_t lists = 0, changed = 0;
+    bool got = cache_.wait_and_read(stopping_, std::chrono::milliseconds(200),
+                                    [&](const ObjectState& state, const Changes& changes, size_t n) {
       lists = n;
-      next = std::make_shared<const Snapshot>(objects, cfg_.build);
+      changed = changes.services.size();
+      next = std::make_shared<const Snapshot>(Snapshot::next(last.get(), state, changes, cfg_.build));
     });
     {
       std::lock_guard lock(cache_.mutex());
@@ -97,12 +104,14 @@ void Kubernetes::build_loop() {
     }
     if (got) {
       publish(next);
+      last = next;
       // Parsing a large list leaves much freed heap behind; glibc keeps it
-      // unless asked. Rebuilds are rare, so returning it costs little.
-      malloc_trim(0);
+      // unless asked. Only after big batches: a trim walks the whole heap.
+      if (changed >= 1000 || lists != lists_seen_) malloc_trim(0);
+      lists_seen_ = lists;
       if (!synced_ && lists >= resources_) {
         synced_ = true;
-        plugin_log("kubernetes", LogLevel::info, "synced with {} ({} names)", cfg_.server.describe(), next->size());
+        plugin_log("kubernetes", LogLevel::info, "synced with {} ({} services)", cfg_.server.describe(), next->size());
       }
     }
     if (!synced_ && !warned && ready()) {
@@ -110,8 +119,8 @@ void Kubernetes::build_loop() {
       plugin_log("kubernetes", LogLevel::warning, "starting to serve before the first sync with {} (startup_timeout)",
                                  cfg_.server.describe());
     }
-    // Coalesce bursts: a batch of watch events becomes one rebuild.
-    if (got) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Coalesce bursts: the watch events of the next 20 ms become one batch.
+    if (got) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
@@ -168,12 +177,28 @@ uint32_t Kubernetes::serial(const ServiceQuery&) const {
 }
 
 Lookup Kubernetes::reverse(const ServiceQuery& q, const IpBytes& ip, std::vector<ServiceEntry>& out) {
-  auto names = view(q.req.worker).reverse(ip);
-  if (names.empty()) return Lookup::nxdomain;
-  for (const auto& n : names) {
+  auto rows = view(q.req.worker).reverse(ip);
+  if (rows.empty()) return Lookup::nxdomain;
+  // A Service's address names the Service; an endpoint's its endpoint
+  // names, unless a Service has it. Each name once.
+  const bool service = rows.front().names_service();
+  const size_t first = out.size();
+  char buf[256], dash[48];
+  for (const PtrRow& row : rows) {
+    if (row.names_service() != service) break;
+    const Service& svc = row.records->service();
+    std::string_view label =
+        service ? std::string_view() : row.records->endpoint_label(row.slice, row.endpoint, ip, cfg_.build.endpoint_pod_names, dash);
+    const int len = service ? std::snprintf(buf, sizeof buf, "%s.%s.svc", svc.name.c_str(), svc.ns.c_str())
+                            : std::snprintf(buf, sizeof buf, "%.*s.%s.%s.svc", int(label.size()), label.data(),
+                                            svc.name.c_str(), svc.ns.c_str());
+    if (len <= 0 || size_t(len) >= sizeof buf) continue;
     ServiceEntry e;
     e.ttl = cfg_.ttl;
-    if (join_relative(cluster_zone_, *n.name, e.target)) out.push_back(e);
+    if (!join_relative(cluster_zone_, std::string_view(buf, size_t(len)), e.target)) continue;
+    bool seen = false;
+    for (size_t k = first; k < out.size() && !seen; ++k) seen = out[k].target.equals_ignore_case(e.target);
+    if (!seen) out.push_back(e);
   }
   return Lookup::found;
 }
@@ -185,17 +210,7 @@ Lookup Kubernetes::services(const ServiceQuery& q, std::vector<ServiceEntry>& ou
   const size_t above = labels.size();
   const uint32_t ttl = cfg_.ttl;
 
-  // The name relative to the zone, as text: "svc1.testns.svc".
-  char buf[256];
-  size_t len = 0;
-  for (size_t k = 0; k < above; ++k) {
-    if (k) buf[len++] = '.';
-    std::memcpy(buf + len, labels[k].data(), labels[k].size());
-    len += labels[k].size();
-  }
-  std::string_view rel(buf, len);
-
-  if (rel == "dns-version") {
+  if (above == 1 && labels[0] == "dns-version") {
     if (qtype == wire::rrtype::TXT) {
       ServiceEntry e;
       e.ttl = ttl;
@@ -204,15 +219,7 @@ Lookup Kubernetes::services(const ServiceQuery& q, std::vector<ServiceEntry>& ou
     }
     return Lookup::found;
   }
-
-  const Node* node = snap.find(rel);
-  // kube2sky's names: <svc>.<ns>.<zone> answers as <svc>.<ns>.svc.<zone>.
-  if (!node && cfg_.legacy_service_names && above >= 2 && len + 4 < sizeof buf &&
-      snap.has_namespace(labels[above - 1])) {
-    std::memcpy(buf + len, ".svc", 4);
-    node = snap.find(std::string_view(buf, len + 4));
-  }
-  if (!node && above == 3 && labels[2] == "pod" && cfg_.pods == PodMode::insecure) {
+  if (above == 3 && labels[2] == "pod" && cfg_.pods == PodMode::insecure) {
     if (auto ip = undashed(labels[0])) {  // insecure: any address the name carries
       if (qtype == wire::rrtype::A || qtype == wire::rrtype::AAAA) {
         ServiceEntry e;
@@ -224,32 +231,24 @@ Lookup Kubernetes::services(const ServiceQuery& q, std::vector<ServiceEntry>& ou
       return Lookup::found;
     }
   }
-  if (!node) return snap.is_empty_non_terminal(rel) ? Lookup::found : Lookup::nxdomain;
-
-  if (!node->cname.empty()) {  // an ExternalName
-    ServiceEntry e;
-    e.ttl = ttl;
-    e.alias = true;
-    if (auto target = wire::Name::from_text(node->cname)) {
-      e.target = *target;
-      out.push_back(e);
-    }
-  } else if (qtype == wire::rrtype::A || qtype == wire::rrtype::AAAA) {
-    ServiceEntry e;
-    e.ttl = ttl;
-    e.addrs = node->addrs;
-    out.push_back(e);
-  } else if (qtype == wire::rrtype::SRV) {
-    // As CoreDNS: priority 0, the weight shared equally.
-    for (const Srv& s : node->srvs) {
-      ServiceEntry e;
-      e.ttl = ttl;
-      e.port = s.port;
-      e.addrs = s.addrs;
-      if (join_relative(q.zone, s.target, e.target)) out.push_back(e);
-    }
+  ClusterQuestion cq;
+  cq.labels = labels;
+  cq.qtype = qtype;
+  cq.ttl = ttl;
+  cq.zone = &q.zone;
+  cq.pod_names = cfg_.build.endpoint_pod_names;
+  cq.verified_pods = cfg_.pods == PodMode::verified;
+  Lookup found = answer_cluster(snap, cq, out);
+  // kube2sky's names: <svc>.<ns>.<zone> answers as <svc>.<ns>.svc.<zone>.
+  if (found == Lookup::nxdomain && cfg_.legacy_service_names && above >= 2 && above < 8 &&
+      snap.has_namespace(labels[above - 1])) {
+    std::string_view with_svc[8];
+    std::copy(labels.begin(), labels.end(), with_svc);
+    with_svc[above] = "svc";
+    cq.labels = std::span<const std::string_view>(with_svc, above + 1);
+    if (answer_cluster(snap, cq, out) == Lookup::found) return Lookup::found;
   }
-  return Lookup::found;
+  return found;
 }
 
 asio::awaitable<Result> Kubernetes::serve(Request& req, Next next) { return answerer_.serve(req, next); }

@@ -4,6 +4,8 @@
 #include <asio/ip/address.hpp>
 
 #include <algorithm>
+#include <arpa/inet.h>
+
 #include <cstring>
 
 namespace skycore::plugins::kubernetes {
@@ -86,19 +88,16 @@ std::optional<Ip> parse_ip(const std::string& s) {
   return ip;
 }
 
+std::string_view dashed(const Ip& ip, char* buf) {
+  if (!inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.bytes.data(), buf, 48)) return {};
+  size_t n = std::strlen(buf);
+  std::replace(buf, buf + n, ip.v6 ? ':' : '.', '-');
+  return {buf, n};
+}
+
 std::string dashed(const Ip& ip) {
-  std::string s;
-  if (ip.v6) {
-    std::array<uint8_t, 16> b;
-    std::memcpy(b.data(), ip.bytes.data(), 16);
-    s = asio::ip::address_v6(b).to_string();
-  } else {
-    std::array<uint8_t, 4> b;
-    std::memcpy(b.data(), ip.bytes.data(), 4);
-    s = asio::ip::address_v4(b).to_string();
-  }
-  std::replace(s.begin(), s.end(), ip.v6 ? ':' : '.', '-');
-  return s;
+  char buf[48];
+  return std::string(dashed(ip, buf));
 }
 
 std::string object_key(const Object::Ptr& o) {
@@ -167,9 +166,31 @@ std::optional<Service> parse_service(const Object::Ptr& o, std::string& why) {
   return s;
 }
 
+void EndpointSlice::add(std::span<const Ip> addresses, bool ready, std::string_view hostname, std::string_view pod) {
+  Endpoint e;
+  e.first = static_cast<uint32_t>(ips.size());
+  e.count = static_cast<uint8_t>(std::min<size_t>(addresses.size(), 255));
+  e.ready = ready;
+  e.names = static_cast<uint32_t>(names.size());
+  e.host_len = static_cast<uint8_t>(std::min<size_t>(hostname.size(), 63));
+  e.pod_len = static_cast<uint8_t>(std::min<size_t>(pod.size(), 63));
+  ips.insert(ips.end(), addresses.begin(), addresses.begin() + e.count);
+  names.append(hostname.substr(0, e.host_len));
+  names.append(pod.substr(0, e.pod_len));
+  endpoints.push_back(e);
+}
+
+void EndpointSlice::shrink() {
+  ips.shrink_to_fit();
+  endpoints.shrink_to_fit();
+  names.shrink_to_fit();
+  ports.shrink_to_fit();
+}
+
 std::optional<EndpointSlice> parse_endpoint_slice(const Object::Ptr& o, std::string& why) {
   EndpointSlice s;
-  if (!names(o, s.ns, s.name, why)) return std::nullopt;
+  std::string ns, name;
+  if (!names(o, ns, name, why)) return std::nullopt;
   s.service = lower(text(object(object(o, "metadata"), "labels"), "kubernetes.io/service-name"));
   if (s.service.empty()) {
     why = "no kubernetes.io/service-name label";
@@ -182,21 +203,23 @@ std::optional<EndpointSlice> parse_endpoint_slice(const Object::Ptr& o, std::str
   }
   s.ports = parse_ports(array(o, "ports"));
   if (auto list = array(o, "endpoints")) {
+    s.endpoints.reserve(list->size());
+    s.ips.reserve(list->size());
+    std::vector<Ip> addresses;
     for (size_t i = 0; i < list->size(); ++i) {
       auto e = list->getObject(i);
       if (!e) continue;
-      Endpoint ep;
+      addresses.clear();
       if (auto addrs = array(e, "addresses"))
         for (size_t k = 0; k < addrs->size(); ++k)
-          if (auto ip = parse_ip(addrs->getElement<std::string>(k))) ep.addresses.push_back(*ip);
-      if (ep.addresses.empty()) continue;
-      ep.ready = flag(object(e, "conditions"), "ready").value_or(true);
-      ep.hostname = lower(text(e, "hostname"));
+          if (auto ip = parse_ip(addrs->getElement<std::string>(k))) addresses.push_back(*ip);
+      if (addresses.empty()) continue;
       auto ref = object(e, "targetRef");
-      if (text(ref, "kind") == "Pod") ep.pod = lower(text(ref, "name"));
-      s.endpoints.push_back(std::move(ep));
+      s.add(addresses, flag(object(e, "conditions"), "ready").value_or(true), lower(text(e, "hostname")),
+            text(ref, "kind") == "Pod" ? lower(text(ref, "name")) : std::string());
     }
   }
+  s.shrink();
   return s;
 }
 

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -18,11 +20,14 @@ using Ip = IpBytes;
 std::optional<Ip> parse_ip(const std::string& text);
 // "1-2-3-4" / "fd00--1" as an endpoint or pod name uses it.
 std::string dashed(const Ip& ip);
+// The same into `buf` (at least 48 bytes), without allocating.
+std::string_view dashed(const Ip& ip, char* buf);
 
 struct Port {
   std::string name;      // lowercased; empty for an unnamed port
   std::string protocol;  // "tcp", "udp", "sctp"
   uint16_t port = 0;
+  bool operator==(const Port&) const = default;
 };
 
 struct Service {
@@ -34,22 +39,38 @@ struct Service {
   bool publish_not_ready = false;  // or the tolerate-unready annotation
   std::vector<Ip> external_ips;    // spec.externalIPs, then status.loadBalancer.ingress[].ip
   std::string external_host;       // the first ingress hostname (lowercased, no dot), if no ip
+  bool operator==(const Service&) const = default;
 };
 
-struct Endpoint {
-  std::vector<Ip> addresses;
-  bool ready = true;  // an absent condition means ready (API docs)
-  std::string hostname;  // lowercased; may be empty
-  std::string pod;       // targetRef name when it is a Pod
-};
-
+// An EndpointSlice packed as DNS needs it: every endpoint's addresses in
+// one array, the host and pod names in one string, 16 bytes per endpoint
+// besides. A slice is immutable once parsed and shared by the object cache
+// and every snapshot that answers from it (no second copy).
 struct EndpointSlice {
-  std::string ns, name;
+  struct Endpoint {
+    uint32_t first = 0;    // its addresses: ips[first, first + count)
+    uint32_t names = 0;    // its hostname, then its pod name, in `names`
+    uint8_t count = 0;
+    uint8_t host_len = 0;  // lowercased; may be empty
+    uint8_t pod_len = 0;   // targetRef name when it is a Pod
+    bool ready = true;     // an absent condition means ready (API docs)
+    bool operator==(const Endpoint&) const = default;
+  };
   std::string service;  // the kubernetes.io/service-name label
+  std::vector<Ip> ips;
   std::vector<Endpoint> endpoints;
+  std::string names;
   std::vector<Port> ports;
-};
 
+  // Appends an endpoint (its names cut to 63 bytes, the longest label).
+  void add(std::span<const Ip> addresses, bool ready, std::string_view hostname, std::string_view pod);
+  std::span<const Ip> addresses(const Endpoint& e) const { return {ips.data() + e.first, e.count}; }
+  std::string_view hostname(const Endpoint& e) const { return {names.data() + e.names, e.host_len}; }
+  std::string_view pod(const Endpoint& e) const { return {names.data() + e.names + e.host_len, e.pod_len}; }
+  // Gives back what parsing reserved beyond the slice's size.
+  void shrink();
+  bool operator==(const EndpointSlice&) const = default;
+};
 struct Pod {
   std::string ns, name;
   std::vector<Ip> ips;
@@ -58,6 +79,7 @@ struct Pod {
 
 struct Namespace {
   std::string name;
+  bool operator==(const Namespace&) const = default;
 };
 
 // Each returns nullopt (and why) for an object that is not usable; the

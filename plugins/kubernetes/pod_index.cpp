@@ -28,19 +28,40 @@ void fold(std::vector<T>& v, uint32_t shared) {
 
 }  // namespace
 
-PodIndex::PodIndex(const PodTable& pods) {
+PodIndex::PodIndex(const PodTable& pods, bool verified) {
   std::unordered_map<std::string_view, uint32_t> ids;
   pods.for_each([&](const std::string& ns, std::span<const Ip> ips, bool host_network) {
-    if (host_network) return;
     auto [it, fresh] = ids.try_emplace(ns, static_cast<uint32_t>(namespaces_.size()));
     if (fresh) namespaces_.push_back(ns);
     for (const Ip& ip : ips) {
+      if (verified) {
+        if (ip.v6) all_v6_.push_back({ip.bytes, it->second});
+        else all_v4_.push_back({v4_of(ip), it->second});
+      }
+      if (host_network) continue;
       if (ip.v6) v6_.push_back({ip.bytes, it->second});
       else v4_.push_back({v4_of(ip), it->second});
     }
   });
   fold(v4_, kShared);
   fold(v6_, kShared);
+  auto unique = [](auto& v) {
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.addr < b.addr || (a.addr == b.addr && a.ns < b.ns); });
+    v.erase(std::unique(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.addr == b.addr && a.ns == b.ns; }), v.end());
+    v.shrink_to_fit();
+  };
+  unique(all_v4_);
+  unique(all_v6_);
+}
+
+bool PodIndex::has(const Ip& ip, std::string_view ns) const {
+  auto matches = [&](auto first, auto last, const auto& addr) {
+    for (auto it = std::lower_bound(first, last, addr, [](const auto& e, const auto& a) { return e.addr < a; });
+         it != last && it->addr == addr; ++it)
+      if (namespaces_[it->ns] == ns) return true;
+    return false;
+  };
+  return ip.v6 ? matches(all_v6_.begin(), all_v6_.end(), ip.bytes) : matches(all_v4_.begin(), all_v4_.end(), v4_of(ip));
 }
 
 std::string_view PodIndex::namespace_of(const Ip& ip) const {
@@ -57,7 +78,7 @@ std::string_view PodIndex::namespace_of(const Ip& ip) const {
 }
 
 size_t PodIndex::bytes() const {
-  size_t n = v4_.capacity() * sizeof(V4) + v6_.capacity() * sizeof(V6);
+  size_t n = (v4_.capacity() + all_v4_.capacity()) * sizeof(V4) + (v6_.capacity() + all_v6_.capacity()) * sizeof(V6);
   for (const auto& s : namespaces_) n += sizeof(s) + s.capacity();
   return n;
 }

@@ -19,10 +19,29 @@ namespace skycore::plugins::kubernetes {
 class PodIndex {
  public:
   PodIndex() = default;
-  explicit PodIndex(const PodTable& pods);
+  // `verified` also keeps every (address, namespace) pair, host-network
+  // pods included, for `pods verified`.
+  explicit PodIndex(const PodTable& pods, bool verified = false);
   // The namespace of the pod at `ip`, or empty when there is none or more than one.
   std::string_view namespace_of(const Ip& ip) const;
+  // `pods verified`: whether a pod of `ns` has `ip`.
+  bool has(const Ip& ip, std::string_view ns) const;
   size_t size() const { return v4_.size() + v6_.size(); }
+  // Zone transfers with `pods verified`: f(address, namespace) for every pair.
+  template <typename F>
+  void for_each_verified(F&& f) const {
+    for (const V4& e : all_v4_) {
+      Ip ip;
+      for (int i = 0; i < 4; ++i) ip.bytes[i] = static_cast<uint8_t>(e.addr >> (24 - 8 * i));
+      f(ip, std::string_view(namespaces_[e.ns]));
+    }
+    for (const V6& e : all_v6_) {
+      Ip ip;
+      ip.v6 = true;
+      ip.bytes = e.addr;
+      f(ip, std::string_view(namespaces_[e.ns]));
+    }
+  }
   // Bytes the index holds (for docs/benchmarks.md's per-pod figure).
   size_t bytes() const;
 
@@ -38,6 +57,8 @@ class PodIndex {
   };
   std::vector<V4> v4_;
   std::vector<V6> v6_;
+  std::vector<V4> all_v4_;  // verified: sorted by (address, namespace), repeats removed
+  std::vector<V6> all_v6_;
   std::vector<std::string> namespaces_;
 };
 

@@ -1,141 +1,110 @@
 #include "plugins/kubernetes/snapshot.h"
 
 #include <algorithm>
+#include <map>
 
 namespace skycore::plugins::kubernetes {
 namespace {
 
-void add_unique(std::vector<Ip>& v, const Ip& ip) {
-  if (std::find(v.begin(), v.end(), ip) == v.end()) v.push_back(ip);
-}
-
-// One SRV per (port, target); a dual-stack endpoint's two addresses go
-// into the same record's additional section.
-void add_srv(std::vector<Srv>& srvs, uint16_t port, std::string_view target, const std::vector<Ip>& addrs) {
-  for (auto& s : srvs) {
-    if (s.port == port && s.target == target) {
-      for (const Ip& ip : addrs) add_unique(s.addrs, ip);
-      return;
-    }
+// PTR rows of one address: Service rows first, then by Service and endpoint,
+// so an answer's order does not depend on the order of watch events.
+bool row_before(const PtrRow& a, const PtrRow& b) {
+  if (a.ip != b.ip) return a.ip < b.ip;
+  if (a.names_service() != b.names_service()) return a.names_service();
+  if (a.records != b.records) {
+    const Service& x = a.records->service();
+    const Service& y = b.records->service();
+    if (x.ns != y.ns) return x.ns < y.ns;
+    return x.name < y.name;
   }
-  srvs.push_back(Srv{port, target, addrs});
+  return a.slice < b.slice || (a.slice == b.slice && a.endpoint < b.endpoint);
 }
-
 
 }  // namespace
 
-Snapshot::Snapshot(const Objects& objects, const BuildOptions& o) {
-  auto wanted = [&](const std::string& ns) {
-    return o.namespaces.empty() || std::find(o.namespaces.begin(), o.namespaces.end(), ns) != o.namespaces.end();
-  };
-  for (const auto& [_, n] : objects.namespaces)
-    if (wanted(n.name)) namespaces_.insert(n.name);
-
-  // Slices by the Service they belong to: "namespace/service".
-  std::unordered_map<std::string, std::vector<const EndpointSlice*>> slices;
-  for (const auto& [_, s] : objects.slices) slices[s.ns + "/" + s.service].push_back(&s);
-  static const std::vector<const EndpointSlice*> kNone;
-
-  // PTR rows as names are made: an address, its node's own key, and
-  // whether a Service (not an endpoint) has that address.
-  std::vector<std::pair<PtrName, bool>> rows;
-  auto key_of = [&](const std::string& name) { return &nodes_.try_emplace(name).first->first; };
-  for (const auto& [_, svc] : objects.services) {
-    if (!wanted(svc.ns)) continue;
-    namespaces_.insert(svc.ns);  // a Service's namespace exists even before its watch caught up
-    const std::string base = svc.name + "." + svc.ns + ".svc";
-    if (!svc.external_ips.empty() || !svc.external_host.empty())
-      externals_.emplace(svc.name + "." + svc.ns, External{svc.external_ips, svc.external_host, svc.ports});
-    if (svc.kind == Service::Kind::headless) headless_.insert(svc.name + "." + svc.ns);
-    auto it = slices.find(svc.ns + "/" + svc.name);
-    const auto& mine = it == slices.end() ? kNone : it->second;
-
-    if (svc.kind == Service::Kind::external_name) {
-      node(base).cname = svc.external_name;
-      continue;
-    }
-    // Endpoints that answer: ready ones, or all with publishNotReadyAddresses
-    // (the endpoint controller already marks those ready) or the
-    // tolerate-unready annotation.
-    bool any_ready = false;
-    for (const EndpointSlice* slice : mine) {
-      for (const Endpoint& ep : slice->endpoints) {
-        if (!ep.ready && !svc.publish_not_ready) continue;
-        any_ready = true;
-        for (const Ip& ip : ep.addresses) {
-          std::string host = !ep.hostname.empty()                        ? ep.hostname
-                             : (o.endpoint_pod_names && !ep.pod.empty()) ? ep.pod
-                                                                         : dashed(ip);
-          const std::string ename = host + "." + base;
-          add_unique(node(ename).addrs, ip);
-          rows.push_back({{ip, key_of(ename)}, false});
-          if (svc.kind == Service::Kind::headless) {
-            add_unique(node(base).addrs, ip);
-            for (const Port& p : slice->ports) {
-              if (p.name.empty()) continue;  // SRV only for named ports
-              add_srv(node("_" + p.name + "._" + p.protocol + "." + base).srvs, p.port, *key_of(ename), {ip});
-              add_srv(node(base).srvs, p.port, *key_of(ename), {ip});
-            }
-          }
-        }
-      }
-    }
-    if (svc.kind == Service::Kind::headless) continue;  // no ready endpoint: no records, NXDOMAIN
-    if (o.ignore_empty_service && !any_ready) continue;
-    Node& n = node(base);
-    for (const Ip& ip : svc.cluster_ips) {
-      add_unique(n.addrs, ip);
-      rows.push_back({{ip, key_of(base)}, true});
-    }
-    for (const Port& p : svc.ports) {
-      if (p.name.empty()) continue;
-      add_srv(node("_" + p.name + "._" + p.protocol + "." + base).srvs, p.port, *key_of(base), svc.cluster_ips);
-      add_srv(node(base).srvs, p.port, *key_of(base), svc.cluster_ips);
-    }
-  }
-  // A Service address names the Service; an endpoint address its endpoint
-  // names, unless a Service has it. Each name once per address, in the
-  // order it was added.
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return a.first.ip < b.first.ip || (a.first.ip == b.first.ip && a.second && !b.second);
+Snapshot::Snapshot(const Objects& objects, const BuildOptions& options) {
+  ObjectCache cache;
+  cache.load(objects);
+  const bool stop = false;
+  cache.wait_and_read(stop, std::chrono::milliseconds(0), [&](const ObjectState& state, const Changes& changes, size_t) {
+    *this = next(nullptr, state, changes, options);
   });
-  ptr_.reserve(rows.size());
-  for (size_t i = 0; i < rows.size();) {
-    const bool service = rows[i].second;
-    const size_t first = ptr_.size();
-    size_t j = i;
-    for (; j < rows.size() && rows[j].first.ip == rows[i].first.ip; ++j) {
-      if (rows[j].second != service) continue;
-      bool seen = false;
-      for (size_t k = first; k < ptr_.size() && !seen; ++k) seen = ptr_[k].name == rows[j].first.name;
-      if (!seen) ptr_.push_back(rows[j].first);
-    }
-    i = j;
-  }
-  ptr_.shrink_to_fit();
+}
 
-  if (o.pods_verified) {
-    objects.pods.for_each([&](const std::string& ns, std::span<const Ip> ips, bool) {
-      if (!wanted(ns)) return;
-      for (const Ip& ip : ips) add_unique(node(dashed(ip) + "." + ns + ".pod").addrs, ip);
-    });
-  }
-  if (o.pod_index) pods_ = PodIndex(objects.pods);
+std::span<const PtrRow> Snapshot::reverse(const Ip& ip) const {
+  const auto& bucket = ptr_[bucket_of(ip)];
+  if (!bucket) return {};
+  auto range = std::equal_range(bucket->begin(), bucket->end(), ip, [](const auto& a, const auto& b) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(a)>, PtrRow>) return a.ip < b;
+    else return a < b.ip;
+  });
+  return {range.first, range.second};
+}
 
-  // Every name above a name that exists answers NODATA, as do the
-  // namespaces and the svc/pod labels themselves.
-  ents_.insert("svc");
-  ents_.insert("pod");
-  for (const auto& ns : namespaces_) {
-    ents_.insert(ns + ".svc");
-    ents_.insert(ns + ".pod");
+Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Changes& changes,
+                        const BuildOptions& o) {
+  Snapshot s = prev ? *prev : Snapshot();
+  if (!prev || changes.namespaces) {
+    auto listed = std::make_shared<std::set<std::string, std::less<>>>();
+    for (const auto& ns : state.namespaces())
+      if (o.wanted(ns)) listed->insert(ns);
+    s.listed_ = std::move(listed);
   }
-  for (const auto& [name, _] : nodes_) {
-    for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
-      std::string_view parent = std::string_view(name).substr(dot + 1);
-      if (!nodes_.count(std::string(parent))) ents_.emplace(parent);
+  if ((!prev || changes.pods) && (o.pod_index || o.pods_verified))
+    s.pods_ = std::make_shared<const PodIndex>(state.pods(), o.pods_verified);
+
+  // Shards this batch changes (copied once each), and per PTR bucket the
+  // records whose rows leave it and the rows that join it.
+  std::unordered_map<std::string, std::shared_ptr<NamespaceShard>> writable;
+  struct Touched {
+    std::vector<const ServiceRecords*> gone;
+    std::vector<PtrRow> rows;
+  };
+  std::map<size_t, Touched> buckets;
+  for (const std::string& key : changes.services) {
+    auto [ns, name] = split_key(key);
+    const ServiceRecords* old = s.service(ns, name);
+    std::shared_ptr<const ServiceRecords> rec;
+    if (auto svc = state.service_ptr(key); svc && o.wanted(ns))
+      rec = std::make_shared<const ServiceRecords>(std::move(svc), state.slices_of(key), o);
+    if (!old && !rec) continue;
+    auto& shard = writable[std::string(ns)];
+    if (!shard) {
+      auto it = s.shards_.find(ns);
+      shard = it == s.shards_.end() ? std::make_shared<NamespaceShard>() : std::make_shared<NamespaceShard>(*it->second);
+    }
+    if (old) {
+      old->for_each_ptr([&](const Ip& ip, size_t, size_t) { buckets[bucket_of(ip)].gone.push_back(old); });
+      shard->services.erase(name);
+      --s.services_;
+    }
+    if (rec) {
+      const ServiceRecords* r = rec.get();
+      r->for_each_ptr([&](const Ip& ip, size_t si, size_t ei) {
+        buckets[bucket_of(ip)].rows.push_back(
+            PtrRow{ip, r, si == SIZE_MAX ? PtrRow::kService : uint32_t(si), uint32_t(ei)});
+      });
+      shard->services.emplace(r->service().name, std::move(rec));
+      ++s.services_;
     }
   }
+  for (auto& [ns, shard] : writable) {
+    if (shard->services.empty()) s.shards_.erase(ns);
+    else s.shards_[ns] = std::move(shard);
+  }
+  // The old records are still alive (the previous snapshot holds them), so
+  // comparing their addresses is safe; rows of unchanged records stay.
+  for (auto& [b, t] : buckets) {
+    std::sort(t.gone.begin(), t.gone.end());
+    if (const auto& held = s.ptr_[b])
+      for (const PtrRow& row : *held)
+        if (!std::binary_search(t.gone.begin(), t.gone.end(), row.records)) t.rows.push_back(row);
+    std::sort(t.rows.begin(), t.rows.end(), row_before);
+    t.rows.shrink_to_fit();
+    if (t.rows.empty()) s.ptr_[b].reset();
+    else s.ptr_[b] = std::make_shared<const std::vector<PtrRow>>(std::move(t.rows));
+  }
+  return s;
 }
 
 }  // namespace skycore::plugins::kubernetes

@@ -4,10 +4,12 @@
 // in name order, then the SOA again. Also k8s_external's records
 // (external_transfer), since the data is this plugin's.
 #include <algorithm>
+#include <set>
 
 #include "core/plugin/qname.h"
 #include "core/plugin/record_builder.h"
 #include "core/plugin/zone_soa.h"
+#include "plugins/kubernetes/cluster_lookup.h"
 #include "plugins/kubernetes/kubernetes.h"
 
 namespace skycore::plugins::kubernetes {
@@ -25,6 +27,72 @@ void add_srv(TransferWriter& out, const wire::Name& owner, uint32_t ttl, uint16_
              const wire::Name& target) {
   out.add([&](wire::MessageWriter& w) { return w.add_srv(wire::Section::answer, owner, ttl, 0, weight, port, target); });
 }
+
+// Every name under one Service, relative to the zone, as labels from the
+// left: <svc>.<ns>.svc, its SRV names and its endpoints (without the final
+// "svc" for k8s_external). f(labels).
+template <typename F>
+void for_each_service_name(const ServiceRecords& rec, bool pod_names, bool with_svc, F&& f) {
+  const Service& svc = rec.service();
+  auto emit = [&](std::string_view a, std::string_view b) {
+    std::string_view labels[6];
+    size_t n = 0;
+    if (!a.empty()) labels[n++] = a;
+    if (!b.empty()) labels[n++] = b;
+    labels[n++] = svc.name;
+    labels[n++] = svc.ns;
+    if (with_svc) labels[n++] = "svc";
+    f(std::span<const std::string_view>(labels, n));
+  };
+  emit({}, {});
+  if (rec.external_name()) return;
+  std::set<std::pair<std::string, std::string>> ports;  // "_name", "_proto"
+  if (rec.headless()) {
+    for (const auto& row : rec.srv_rows()) ports.emplace("_" + row.port->name, "_" + row.port->protocol);
+    for (const auto& named : rec.named()) emit(named.label, {});
+  } else {
+    for (const Port& p : svc.ports)
+      if (!p.name.empty()) ports.emplace("_" + p.name, "_" + p.protocol);
+    std::set<std::string> labels;
+    rec.for_each_endpoint_name(pod_names, [&](std::string_view label, std::span<const Ip>, size_t, size_t) {
+      labels.emplace(label);
+    });
+    for (const auto& l : labels) emit(l, {});
+  }
+  for (const auto& [port, proto] : ports) emit(port, proto);
+}
+
+// The records of one name, as answer_cluster gives them: addresses, SRV
+// (weights shared as in answers) and an ExternalName's CNAME.
+void add_name(TransferWriter& out, const Snapshot& snap, ClusterQuestion q, const wire::Name& owner) {
+  std::vector<ServiceEntry> entries;
+  q.qtype = wire::rrtype::A;
+  if (answer_cluster(snap, q, entries) != Lookup::found) return;
+  for (const auto& e : entries) {
+    if (e.alias) {
+      out.add([&](wire::MessageWriter& w) {
+        return w.add_name_rr(wire::Section::answer, owner, wire::rrtype::CNAME, q.ttl, e.target);
+      });
+      return;
+    }
+    for (const Ip& ip : e.addresses())
+      out.add([&](wire::MessageWriter& w) {
+        return ip.v6 ? w.add_aaaa(wire::Section::answer, owner, q.ttl, ip.v6_bytes())
+                     : w.add_a(wire::Section::answer, owner, q.ttl, ip.v4_bytes());
+      });
+  }
+  entries.clear();
+  q.qtype = wire::rrtype::SRV;
+  answer_cluster(snap, q, entries);
+  const uint16_t weight = srv_weight(100, 100 * entries.size());
+  for (const auto& e : entries) add_srv(out, owner, q.ttl, weight, e.port, e.target);
+}
+
+// Owner names in name order (as CoreDNS's transfer walks its tree).
+struct Owned {
+  std::string text;
+  std::vector<std::string> labels;
+};
 
 }  // namespace
 
@@ -50,75 +118,97 @@ void Kubernetes::transfer(const wire::Name& zone, TransferWriter& out) const {
   out.add([&](wire::MessageWriter& w) {
     return add_ns_address(w, wire::Section::answer, zone, req.local_addr, ttl, wire::rrtype::ANY);
   });
-  std::vector<std::pair<std::string_view, const Node*>> names;
-  snap.for_each_node([&](const std::string& name, const Node& node) { names.emplace_back(name, &node); });
-  std::sort(names.begin(), names.end());
-  wire::Name owner, target;
-  for (const auto& [rel, node] : names) {
-    if (!join_relative(zone, rel, owner)) continue;
-    add_addresses(out, owner, ttl, node->addrs);
-    const uint16_t weight = srv_weight(100, 100 * node->srvs.size());
-    for (const Srv& s : node->srvs)
-      if (join_relative(zone, s.target, target)) add_srv(out, owner, ttl, weight, s.port, target);
-    if (!node->cname.empty())
-      if (auto t = wire::Name::from_text(node->cname))
-        out.add([&](wire::MessageWriter& w) {
-          return w.add_name_rr(wire::Section::answer, owner, wire::rrtype::CNAME, ttl, *t);
-        });
+  std::vector<Owned> names;
+  auto keep = [&](std::span<const std::string_view> labels) {
+    Owned o;
+    for (auto l : labels) {
+      if (!o.text.empty()) o.text += '.';
+      o.text += l;
+      o.labels.emplace_back(l);
+    }
+    names.push_back(std::move(o));
+  };
+  snap.for_each_service([&](const ServiceRecords& rec) {
+    if (rec.answers()) for_each_service_name(rec, cfg_.build.endpoint_pod_names, true, keep);
+  });
+  if (cfg_.pods == PodMode::verified)
+    snap.pods().for_each_verified([&](const Ip& ip, std::string_view ns) {
+      if (!cfg_.build.wanted(ns)) return;
+      char buf[48];
+      std::string_view labels[3] = {dashed(ip, buf), ns, "pod"};
+      keep(labels);
+    });
+  std::sort(names.begin(), names.end(), [](const Owned& a, const Owned& b) { return a.text < b.text; });
+  names.erase(std::unique(names.begin(), names.end(), [](const Owned& a, const Owned& b) { return a.text == b.text; }),
+              names.end());
+  wire::Name owner;
+  for (const auto& name : names) {
+    if (!join_relative(zone, name.text, owner)) continue;
+    std::vector<std::string_view> labels(name.labels.begin(), name.labels.end());
+    ClusterQuestion q;
+    q.labels = labels;
+    q.ttl = ttl;
+    q.zone = &zone;
+    q.pod_names = cfg_.build.endpoint_pod_names;
+    q.verified_pods = cfg_.pods == PodMode::verified;
+    add_name(out, snap, q, owner);
   }
   soa();
 }
 
 void Kubernetes::external_transfer(const wire::Name& zone, bool headless, uint32_t ttl, TransferWriter& out) const {
   const Snapshot& snap = view(out.request().worker);
-  std::vector<std::pair<std::string_view, const External*>> exts;
-  snap.for_each_external([&](const std::string& name, const External& e) { exts.emplace_back(name, &e); });
+  std::vector<std::pair<std::string, const Service*>> exts;
+  std::vector<Owned> names;  // headless Services' names, without "svc"
+  snap.for_each_service([&](const ServiceRecords& rec) {
+    const Service& svc = rec.service();
+    if (!svc.external_ips.empty() || !svc.external_host.empty()) {
+      exts.emplace_back(svc.name + "." + svc.ns, &svc);
+    } else if (headless && rec.headless() && rec.answers()) {
+      for_each_service_name(rec, cfg_.build.endpoint_pod_names, false, [&](std::span<const std::string_view> labels) {
+        Owned o;
+        for (auto l : labels) {
+          if (!o.text.empty()) o.text += '.';
+          o.text += l;
+          o.labels.emplace_back(l);
+        }
+        names.push_back(std::move(o));
+      });
+    }
+  });
   std::sort(exts.begin(), exts.end());
   wire::Name owner, named;
-  for (const auto& [svc_ns, ext] : exts) {
+  for (const auto& [svc_ns, svc] : exts) {
     if (!join_relative(zone, svc_ns, owner)) continue;
-    add_addresses(out, owner, ttl, ext->addrs);
-    if (ext->addrs.empty())
-      if (auto host = wire::Name::from_text(ext->host))
+    add_addresses(out, owner, ttl, svc->external_ips);
+    if (svc->external_ips.empty())
+      if (auto host = wire::Name::from_text(svc->external_host))
         out.add([&](wire::MessageWriter& w) {
           return w.add_name_rr(wire::Section::answer, owner, wire::rrtype::CNAME, ttl, *host);
         });
     size_t named_ports = 0;
-    for (const Port& p : ext->ports) named_ports += !p.name.empty();
+    for (const Port& p : svc->ports) named_ports += !p.name.empty();
     const uint16_t weight = srv_weight(100, 100 * named_ports);
-    for (const Port& p : ext->ports) {
+    for (const Port& p : svc->ports) {
       if (p.name.empty()) continue;
-      std::string rel = "_" + p.name + "._" + p.protocol + "." + std::string(svc_ns);
+      std::string rel = "_" + p.name + "._" + p.protocol + "." + svc_ns;
       if (!join_relative(zone, rel, named)) continue;
       add_srv(out, named, ttl, 100, p.port, owner);
       add_srv(out, owner, ttl, weight, p.port, owner);
     }
   }
-  if (!headless) return;
-  // Headless Services: their names in the cluster zone end in ".svc".
-  std::vector<std::pair<std::string_view, const Node*>> names;
-  snap.for_each_node([&](const std::string& name, const Node& node) {
-    std::string_view rel = name;
-    if (!rel.ends_with(".svc")) return;
-    rel.remove_suffix(4);
-    // The Service is the last two labels ("svc.ns").
-    size_t dot = rel.rfind('.');
-    if (dot == std::string_view::npos) return;
-    size_t dot2 = rel.rfind('.', dot - 1);
-    std::string_view svc_ns = dot2 == std::string_view::npos ? rel : rel.substr(dot2 + 1);
-    if (snap.is_headless(svc_ns) && !snap.external(svc_ns)) names.emplace_back(rel, &node);
-  });
-  std::sort(names.begin(), names.end());
-  wire::Name target;
-  for (const auto& [rel, node] : names) {
-    if (!join_relative(zone, rel, owner)) continue;
-    add_addresses(out, owner, ttl, node->addrs);
-    const uint16_t weight = srv_weight(100, 100 * node->srvs.size());
-    for (const Srv& s : node->srvs) {
-      std::string_view t = s.target;
-      if (t.ends_with(".svc")) t.remove_suffix(4);
-      if (join_relative(zone, t, target)) add_srv(out, owner, ttl, weight, s.port, target);
-    }
+  std::sort(names.begin(), names.end(), [](const Owned& a, const Owned& b) { return a.text < b.text; });
+  for (const auto& name : names) {
+    if (!join_relative(zone, name.text, owner)) continue;
+    std::vector<std::string_view> labels(name.labels.begin(), name.labels.end());
+    labels.push_back("svc");
+    ClusterQuestion q;
+    q.labels = labels;
+    q.ttl = ttl;
+    q.zone = &zone;
+    q.pod_names = cfg_.build.endpoint_pod_names;
+    q.drop_svc_label = true;
+    add_name(out, snap, q, owner);
   }
 }
 

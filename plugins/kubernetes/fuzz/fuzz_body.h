@@ -30,13 +30,9 @@ inline Objects fuzz_base_objects() {
   web.ports.push_back(Port{"http", "tcp", 80});
   o.services["default/web"] = web;
   EndpointSlice slice;
-  slice.ns = "default";
-  slice.name = "web-abcde";
   slice.service = "web";
-  Endpoint ep;
-  ep.addresses.push_back(*parse_ip("10.1.0.5"));
-  ep.pod = "web-0";
-  slice.endpoints.push_back(ep);
+  const Ip addr = *parse_ip("10.1.0.5");
+  slice.add(std::span<const Ip>(&addr, 1), true, "", "web-0");
   slice.ports.push_back(Port{"http", "tcp", 8080});
   o.slices["default/web-abcde"] = slice;
   o.pods.put("default/web-0", Pod{"default", "web-0", {*parse_ip("10.1.0.5")}});
@@ -78,7 +74,7 @@ inline bool fuzz_kube_object(std::string_view input) {
       case 1:
         if (auto s = parse_endpoint_slice(o, why)) {
           for (const auto& ep : s->endpoints)
-            if (ep.addresses.empty()) return false;
+            if (s->addresses(ep).empty()) return false;
           objects.slices[key] = std::move(*s);
         }
         break;
@@ -99,8 +95,17 @@ inline bool fuzz_kube_object(std::string_view input) {
   Snapshot snap(objects, opts);
   // The base Service is still served unless the fuzzed object replaced it
   // or its slice.
-  if (key != "default/web" && key != "default/web-abcde" && !snap.find("web.default.svc")) return false;
-  return true;
+  if (key != "default/web" && key != "default/web-abcde" && !snap.service("default", "web")) return false;
+  // Every Service answers its own name, and a PTR row names a live record.
+  bool ok = true;
+  snap.for_each_service([&](const ServiceRecords& rec) {
+    rec.for_each_ptr([&](const Ip& ip, size_t, size_t) {
+      bool listed = false;
+      for (const auto& row : snap.reverse(ip)) listed |= row.records == &rec;
+      ok &= listed;
+    });
+  });
+  return ok;
 }
 
 // A scratch file for parsers that read a path, private to this process.

@@ -25,9 +25,8 @@ Objects cluster() {
   o.namespaces["/n"] = Namespace{"n"};
   o.services["n/web"] = service("n", "web", Service::Kind::cluster_ip, {ip("10.96.0.1")}, {{"http", "tcp", 80}});
   o.services["n/db"] = service("n", "db", Service::Kind::headless);
-  o.slices["n/db-a"] = EndpointSlice{
-      "n", "db-a", "db", {{{ip("10.1.0.1")}, true, "db-0", "db-0"}, {{ip("10.1.0.2")}, true, "db-1", "db-1"}},
-      {{"pg", "tcp", 5432}}};
+  o.slices["n/db-a"] = fixture::slice(
+      "db", {{{ip("10.1.0.1")}, true, "db-0", "db-0"}, {{ip("10.1.0.2")}, true, "db-1", "db-1"}}, {{"pg", "tcp", 5432}});
   Service ext = service("n", "ext", Service::Kind::external_name);
   ext.external_name = "example.net";
   o.services["n/ext"] = ext;

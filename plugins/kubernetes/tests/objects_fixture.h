@@ -19,4 +19,19 @@ inline Service service(const char* ns, const char* name, Service::Kind kind, std
   return s;
 }
 
+struct EndpointSpec {
+  std::vector<Ip> addresses;
+  bool ready = true;
+  const char* hostname = "";
+  const char* pod = "";
+};
+
+inline EndpointSlice slice(const char* service, std::vector<EndpointSpec> endpoints, std::vector<Port> ports = {}) {
+  EndpointSlice s;
+  s.service = service;
+  for (const auto& e : endpoints) s.add(e.addresses, e.ready, e.hostname, e.pod);
+  s.ports = std::move(ports);
+  return s;
+}
+
 }  // namespace skycore::plugins::kubernetes::fixture

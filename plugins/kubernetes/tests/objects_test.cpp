@@ -64,8 +64,11 @@ TEST_CASE("endpoint slices: null lists, absent conditions, FQDN slices") {
   REQUIRE(t->endpoints.size() == 2);
   CHECK(t->endpoints[0].ready);  // absent means ready
   CHECK_FALSE(t->endpoints[1].ready);
-  CHECK(t->endpoints[1].hostname == "db-0");
-  CHECK(t->endpoints[1].pod == "db-0");
+  CHECK(t->hostname(t->endpoints[1]) == "db-0");
+  CHECK(t->pod(t->endpoints[1]) == "db-0");
+  CHECK(t->hostname(t->endpoints[0]).empty());
+  REQUIRE(t->addresses(t->endpoints[1]).size() == 1);
+  CHECK(t->addresses(t->endpoints[1])[0] == *parse_ip("10.1.0.2"));
 
   CHECK_FALSE(parse_endpoint_slice(json(R"({"metadata":{"name":"f","namespace":"n",
     "labels":{"kubernetes.io/service-name":"svc"}},"addressType":"FQDN"})"), why));

@@ -1,0 +1,92 @@
+#include "plugins/kubernetes/records.h"
+
+#include <algorithm>
+
+namespace skycore::plugins::kubernetes {
+
+bool BuildOptions::wanted(std::string_view ns) const {
+  return namespaces.empty() || std::find(namespaces.begin(), namespaces.end(), ns) != namespaces.end();
+}
+
+ServiceRecords::ServiceRecords(ServicePtr svc, const std::vector<SlicePtr>& slices, const BuildOptions& o)
+    : svc_(std::move(svc)) {
+  if (external_name()) {
+    answers_ = true;
+    return;
+  }
+  slices_ = slices;
+  slices_.shrink_to_fit();
+  bool any_ready = false;
+  for (const auto& s : slices_)
+    for (const auto& e : s->endpoints) {
+      if (!serves(e)) continue;
+      any_ready = true;
+      if (headless())
+        for (const Ip& ip : s->addresses(e))
+          if (std::find(addrs_.begin(), addrs_.end(), ip) == addrs_.end()) addrs_.push_back(ip);
+    }
+  addrs_.shrink_to_fit();
+  // A headless Service without a ready endpoint has no records (NXDOMAIN);
+  // `ignore empty_service` says the same of every Service.
+  answers_ = any_ready || (!headless() && !o.ignore_empty_service);
+  if (headless() && any_ready) name_endpoints(o.endpoint_pod_names);
+}
+
+void ServiceRecords::name_endpoints(bool pod_names) {
+  // First pass: each distinct label, its addresses gathered in order.
+  struct Gathering {
+    std::string label;
+    std::vector<Ip> addrs;
+  };
+  std::vector<Gathering> names;
+  struct Pending {
+    const Port* port;
+    uint32_t name;
+  };
+  std::vector<Pending> rows;
+  for_each_endpoint_name(pod_names, [&](std::string_view label, std::span<const Ip> addrs, size_t si, size_t) {
+    size_t k = 0;
+    while (k < names.size() && names[k].label != label) ++k;
+    if (k == names.size()) names.push_back({std::string(label), {}});
+    for (const Ip& ip : addrs)
+      if (std::find(names[k].addrs.begin(), names[k].addrs.end(), ip) == names[k].addrs.end()) names[k].addrs.push_back(ip);
+    for (const Port& p : slices_[si]->ports) {
+      if (p.name.empty()) continue;  // SRV only for named ports
+      bool seen = false;
+      for (const auto& r : rows) seen |= r.name == k && *r.port == p;
+      if (!seen) rows.push_back({&p, static_cast<uint32_t>(k)});
+    }
+  });
+  size_t total = 0, text = 0;
+  for (const auto& n : names) {
+    total += n.addrs.size();
+    text += n.label.size();
+  }
+  named_addrs_.reserve(total);
+  labels_.reserve(text);
+  for (const auto& n : names) {
+    named_addrs_.insert(named_addrs_.end(), n.addrs.begin(), n.addrs.end());
+    labels_ += n.label;
+  }
+  size_t a = 0, t = 0;
+  for (const auto& n : names) {
+    named_.push_back({std::string_view(labels_).substr(t, n.label.size()), std::span<const Ip>(named_addrs_).subspan(a, n.addrs.size())});
+    a += n.addrs.size();
+    t += n.label.size();
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    bool repeat = false;
+    for (size_t j = 0; j < i && !repeat; ++j) repeat = rows[j].name == rows[i].name && rows[j].port->port == rows[i].port->port;
+    srv_rows_.push_back({rows[i].port, rows[i].name, repeat});
+  }
+}
+
+std::string_view ServiceRecords::endpoint_label(size_t si, size_t ei, const Ip& ip, bool pod_names, char* buf) const {
+  const EndpointSlice& s = *slices_[si];
+  const auto& e = s.endpoints[ei];
+  std::string_view host = s.hostname(e);
+  if (host.empty() && pod_names) host = s.pod(e);
+  return host.empty() ? dashed(ip, buf) : host;
+}
+
+}  // namespace skycore::plugins::kubernetes

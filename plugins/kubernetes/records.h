@@ -1,0 +1,118 @@
+// One Service's DNS records, as the snapshot keeps them: the parsed Service
+// and its EndpointSlices (the same immutable pieces the object cache holds)
+// plus the little that is worked out once per change, the addresses
+// <svc>.<ns>.svc answers. Every other name under the Service (its
+// endpoints, its SRV names) is found by reading the query's labels against
+// these pieces: nothing is kept per name.
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/kubernetes/cache.h"
+#include "plugins/kubernetes/objects.h"
+
+namespace skycore::plugins::kubernetes {
+
+struct BuildOptions {
+  std::vector<std::string> namespaces;  // only these (empty = all)
+  bool endpoint_pod_names = false;
+  bool ignore_empty_service = false;
+  bool pods_verified = false;
+  bool pod_index = false;  // autopath: client address -> namespace
+  bool wanted(std::string_view ns) const;
+};
+
+class ServiceRecords {
+ public:
+  ServiceRecords(ServicePtr svc, const std::vector<SlicePtr>& slices, const BuildOptions& o);
+  // named() views into the records' own members: never copied or moved.
+  ServiceRecords(const ServiceRecords&) = delete;
+  ServiceRecords& operator=(const ServiceRecords&) = delete;
+
+  const Service& service() const { return *svc_; }
+  const std::vector<SlicePtr>& slices() const { return slices_; }
+  bool headless() const { return svc_->kind == Service::Kind::headless; }
+  bool external_name() const { return svc_->kind == Service::Kind::external_name; }
+  // Whether <svc>.<ns>.svc exists in the cluster zone: not for a headless
+  // Service without a ready endpoint, nor (with `ignore empty_service`) for
+  // any Service without one. k8s_external may still serve it.
+  bool answers() const { return answers_; }
+  // What <svc>.<ns>.svc's A/AAAA answers: the cluster IPs, or a headless
+  // Service's endpoints (each address once).
+  std::span<const Ip> addresses() const { return headless() ? std::span<const Ip>(addrs_) : std::span<const Ip>(svc_->cluster_ips); }
+  // Whether an endpoint answers: ready, or publishNotReadyAddresses.
+  bool serves(const EndpointSlice::Endpoint& e) const { return e.ready || svc_->publish_not_ready; }
+
+  // Every name an endpoint answers to, with the addresses under it:
+  // f(label, addresses, slice index, endpoint index). The label is the
+  // endpoint's hostname, else (endpoint_pod_names) its pod's name, else
+  // each address dashed on its own ("10-1-0-1"). `buf` holds a dashed label.
+  template <typename F>
+  void for_each_endpoint_name(bool pod_names, F&& f) const {
+    char buf[48];
+    for (size_t si = 0; si < slices_.size(); ++si) {
+      const EndpointSlice& s = *slices_[si];
+      for (size_t ei = 0; ei < s.endpoints.size(); ++ei) {
+        const auto& e = s.endpoints[ei];
+        if (!serves(e)) continue;
+        std::string_view host = s.hostname(e);
+        if (host.empty() && pod_names) host = s.pod(e);
+        if (!host.empty()) {
+          f(host, s.addresses(e), si, ei);
+        } else {
+          for (const Ip& ip : s.addresses(e)) f(dashed(ip, buf), std::span<const Ip>(&ip, 1), si, ei);
+        }
+      }
+    }
+  }
+  // A headless Service's endpoint names, worked out once per change (they
+  // are few: headless Services are a cluster's minority), each with all its
+  // addresses across slices, and its SRV rows: one per (port, name).
+  struct Named {
+    std::string_view label;
+    std::span<const Ip> addrs;
+  };
+  struct SrvRow {
+    const Port* port;  // in one of the slices
+    uint32_t name;     // index into named()
+    bool repeat;       // the same port number and name as an earlier row: not repeated in <svc>'s own SRV
+  };
+  std::span<const Named> named() const { return named_; }
+  std::span<const SrvRow> srv_rows() const { return srv_rows_; }
+
+  // The label endpoint (slice si, endpoint ei) is known by for `ip`.
+  std::string_view endpoint_label(size_t si, size_t ei, const Ip& ip, bool pod_names, char* buf) const;
+
+  // Every address a PTR record names this Service or one of its endpoints
+  // by: f(ip, slice index or npos for the Service itself, endpoint index).
+  template <typename F>
+  void for_each_ptr(F&& f) const {
+    if (external_name()) return;
+    for (size_t si = 0; si < slices_.size(); ++si) {
+      const EndpointSlice& s = *slices_[si];
+      for (size_t ei = 0; ei < s.endpoints.size(); ++ei)
+        if (serves(s.endpoints[ei]))
+          for (const Ip& ip : s.addresses(s.endpoints[ei])) f(ip, si, ei);
+    }
+    if (answers_ && !headless())
+      for (const Ip& ip : svc_->cluster_ips) f(ip, SIZE_MAX, 0);
+  }
+
+ private:
+  ServicePtr svc_;
+  std::vector<SlicePtr> slices_;
+  void name_endpoints(bool pod_names);
+
+  std::vector<Ip> addrs_;  // a headless Service's endpoint addresses (cluster IPs are in the Service)
+  bool answers_ = false;
+  // Headless only: names, their addresses and labels (dashed ones need a home).
+  std::vector<Named> named_;
+  std::vector<SrvRow> srv_rows_;
+  std::vector<Ip> named_addrs_;
+  std::string labels_;
+};
+
+}  // namespace skycore::plugins::kubernetes
