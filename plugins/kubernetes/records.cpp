@@ -18,18 +18,21 @@ ServiceRecords::ServiceRecords(ServicePtr svc, const std::vector<SlicePtr>& slic
   slices_.shrink_to_fit();
   bool any_ready = false;
   for (const auto& s : slices_)
-    for (const auto& e : s->endpoints) {
-      if (!serves(e)) continue;
-      any_ready = true;
-      if (headless())
-        for (const Ip& ip : s->addresses(e))
-          if (std::find(addrs_.begin(), addrs_.end(), ip) == addrs_.end()) addrs_.push_back(ip);
-    }
-  addrs_.shrink_to_fit();
+    for (const auto& e : s->endpoints) any_ready |= serves(e);
   // A headless Service without a ready endpoint has no records (NXDOMAIN);
   // `ignore empty_service` says the same of every Service.
   answers_ = any_ready || (!headless() && !o.ignore_empty_service);
-  if (headless() && any_ready) name_endpoints(o.endpoint_pod_names);
+  if (headless() && any_ready) {
+    headless_ = std::make_unique<Headless>();
+    for (const auto& s : slices_)
+      for (const auto& e : s->endpoints)
+        if (serves(e))
+          for (const Ip& ip : s->addresses(e))
+            if (std::find(headless_->addrs.begin(), headless_->addrs.end(), ip) == headless_->addrs.end())
+              headless_->addrs.push_back(ip);
+    headless_->addrs.shrink_to_fit();
+    name_endpoints(o.endpoint_pod_names);
+  }
 }
 
 void ServiceRecords::name_endpoints(bool pod_names) {
@@ -62,22 +65,23 @@ void ServiceRecords::name_endpoints(bool pod_names) {
     total += n.addrs.size();
     text += n.label.size();
   }
-  named_addrs_.reserve(total);
-  labels_.reserve(text);
+  Headless& h = *headless_;
+  h.named_addrs.reserve(total);
+  h.labels.reserve(text);
   for (const auto& n : names) {
-    named_addrs_.insert(named_addrs_.end(), n.addrs.begin(), n.addrs.end());
-    labels_ += n.label;
+    h.named_addrs.insert(h.named_addrs.end(), n.addrs.begin(), n.addrs.end());
+    h.labels += n.label;
   }
   size_t a = 0, t = 0;
   for (const auto& n : names) {
-    named_.push_back({std::string_view(labels_).substr(t, n.label.size()), std::span<const Ip>(named_addrs_).subspan(a, n.addrs.size())});
+    h.named.push_back({std::string_view(h.labels).substr(t, n.label.size()), std::span<const Ip>(h.named_addrs).subspan(a, n.addrs.size())});
     a += n.addrs.size();
     t += n.label.size();
   }
   for (size_t i = 0; i < rows.size(); ++i) {
     bool repeat = false;
     for (size_t j = 0; j < i && !repeat; ++j) repeat = rows[j].name == rows[i].name && rows[j].port->port == rows[i].port->port;
-    srv_rows_.push_back({rows[i].port, rows[i].name, repeat});
+    h.srv_rows.push_back({rows[i].port, rows[i].name, repeat});
   }
 }
 

@@ -42,7 +42,10 @@ class ServiceRecords {
   bool answers() const { return answers_; }
   // What <svc>.<ns>.svc's A/AAAA answers: the cluster IPs, or a headless
   // Service's endpoints (each address once).
-  std::span<const Ip> addresses() const { return headless() ? std::span<const Ip>(addrs_) : std::span<const Ip>(svc_->cluster_ips); }
+  std::span<const Ip> addresses() const {
+    if (!headless()) return svc_->cluster_ips;
+    return headless_ ? std::span<const Ip>(headless_->addrs) : std::span<const Ip>();
+  }
   // Whether an endpoint answers: ready, or publishNotReadyAddresses.
   bool serves(const EndpointSlice::Endpoint& e) const { return e.ready || svc_->publish_not_ready; }
 
@@ -80,8 +83,8 @@ class ServiceRecords {
     uint32_t name;     // index into named()
     bool repeat;       // the same port number and name as an earlier row: not repeated in <svc>'s own SRV
   };
-  std::span<const Named> named() const { return named_; }
-  std::span<const SrvRow> srv_rows() const { return srv_rows_; }
+  std::span<const Named> named() const { return headless_ ? std::span<const Named>(headless_->named) : std::span<const Named>(); }
+  std::span<const SrvRow> srv_rows() const { return headless_ ? std::span<const SrvRow>(headless_->srv_rows) : std::span<const SrvRow>(); }
 
   // The label endpoint (slice si, endpoint ei) is known by for `ip`.
   std::string_view endpoint_label(size_t si, size_t ei, const Ip& ip, bool pod_names, char* buf) const;
@@ -106,13 +109,17 @@ class ServiceRecords {
   std::vector<SlicePtr> slices_;
   void name_endpoints(bool pod_names);
 
-  std::vector<Ip> addrs_;  // a headless Service's endpoint addresses (cluster IPs are in the Service)
   bool answers_ = false;
-  // Headless only: names, their addresses and labels (dashed ones need a home).
-  std::vector<Named> named_;
-  std::vector<SrvRow> srv_rows_;
-  std::vector<Ip> named_addrs_;
-  std::string labels_;
+  // Headless Services only (a minority: the common ClusterIP Service keeps
+  // 40 bytes here): the endpoints' addresses, names, SRV rows and labels.
+  struct Headless {
+    std::vector<Ip> addrs;
+    std::vector<Named> named;
+    std::vector<SrvRow> srv_rows;
+    std::vector<Ip> named_addrs;
+    std::string labels;  // dashed labels need a home
+  };
+  std::unique_ptr<Headless> headless_;
 };
 
 }  // namespace skycore::plugins::kubernetes

@@ -81,8 +81,9 @@ Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Ch
     if (rec) {
       const ServiceRecords* r = rec.get();
       r->for_each_ptr([&](const Ip& ip, size_t si, size_t ei) {
+        if (si != SIZE_MAX && (si >= PtrRow::kService || ei > UINT16_MAX)) return;
         buckets[bucket_of(ip)].rows.push_back(
-            PtrRow{ip, r, si == SIZE_MAX ? PtrRow::kService : uint32_t(si), uint32_t(ei)});
+            PtrRow{ip, si == SIZE_MAX ? PtrRow::kService : uint16_t(si), uint16_t(ei), r});
       });
       shard->services.emplace(r->service().name, std::move(rec));
       ++s.services_;

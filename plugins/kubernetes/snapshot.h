@@ -36,14 +36,17 @@ struct NamespaceShard {
 
 // One PTR answer: an address and the Service (slice == kService) or the
 // endpoint (slice, endpoint) it names.
+// 32 bytes: the indexes fit beside the address (a slice holds at most 1,000
+// endpoints; a Service more than 65,534 slices is not served by PTR).
 struct PtrRow {
-  static constexpr uint32_t kService = UINT32_MAX;
+  static constexpr uint16_t kService = UINT16_MAX;
   Ip ip;
+  uint16_t slice;
+  uint16_t endpoint;
   const ServiceRecords* records;  // owned by the snapshot's shards
-  uint32_t slice;
-  uint32_t endpoint;
   bool names_service() const { return slice == kService; }
 };
+static_assert(sizeof(PtrRow) == 32);
 
 class Snapshot {
  public:
