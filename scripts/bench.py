@@ -37,6 +37,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
 
+def thread_cpu_seconds(pid):
+    """CPU seconds per thread name (comm) of process `pid`."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a thread that ended meanwhile
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
 def wait_answering(port, deadline=10.0):
     q = bytes.fromhex("abcd01000001000000000000") + b"\x06whoami\x07example\x03org\x00\x00\x01\x00\x01"
     end = time.monotonic() + deadline
@@ -585,8 +600,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--churn-seconds", type=int, default=30, help="kubernetes-churn: seconds of each window")
     ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry")
-    # Also: tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes
+    # Also: tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes,
+    # kubernetes-churn
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
     ap.add_argument("--plot", metavar="DIR",
@@ -878,6 +895,72 @@ def main():
             print_table("kubernetes: 10 000 services, 50 000 endpoints", rows)
             print(f"\ntime to first sync (fake API server in Python on CPU 1) and RSS after it: {'; '.join(syncs)} "
                   f"(CoreDNS's guide: (pods + services)/1000 + 54 = 114 MB)")
+        if "kubernetes-churn" in cases:
+            # 500 EndpointSlice changes a second for --churn-seconds while
+            # dnsperf asks A records: how soon each change is answered, and
+            # whether the answer path's CPU per query moves. The fake API
+            # server and its prober share CPU 1 with dnsperf.
+            cdir = os.path.join(work, "kube-churn")
+            os.makedirs(cdir, exist_ok=True)
+            fixture = os.path.join(cdir, "cluster-10000.json")
+            kube_fixture(fixture, 10000, 5)
+            with open(os.path.join(cdir, "a.txt"), "w") as f:
+                f.writelines(f"svc{i}.ns{i % 100}.svc.cluster.local A\n" for i in range(0, 10000, 7))
+            driver = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3",
+                                       os.path.join(args.root, "scripts", "kube_churn.py"), fixture, "10000", "100"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                url = driver.stdout.readline().strip()
+                port = free_port()
+                conf = os.path.join(cdir, "Corefile")
+                with open(conf, "w") as f:
+                    f.write(f".:{port} {{\n    bind 127.0.0.1\n    kubernetes cluster.local {{\n"
+                            f"        endpoint {url}\n        startup_timeout 300s\n    }}\n}}\n")
+                proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=cdir,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                try:
+                    wait_synced(port, "svc9999.ns99.svc.cluster.local", time.monotonic(), 300)
+                    rows = []
+
+                    def window(label, during=None):
+                        before = thread_cpu_seconds(proc.pid)
+                        res = run_dnsperf(port, os.path.join(cdir, "a.txt"), args.churn_seconds, cdir)
+                        seen = during() if during else None
+                        after = thread_cpu_seconds(proc.pid)
+                        delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+                        control = sum(v for k, v in delta.items() if k.startswith("k8s-"))
+                        answer = sum(v for k, v in delta.items() if not k.startswith("k8s-"))
+                        res["cpu_us_per_query"] = answer * 1e6 / max(res["completed"], 1)
+                        res["name"] = f"skycore kubernetes A, {label}"
+                        res["control_cpu_s"] = control
+                        res["rss_mb"] = rss_mb(proc.pid)
+                        rows.append(res)
+                        return seen
+
+                    window("no churn")
+                    driver.stdin.write(f"churn 500 {args.churn_seconds} {port}\n")
+                    driver.stdin.flush()
+                    import json
+                    seen = window("500 slice changes/s", lambda: json.loads(driver.stdout.readline()))
+                    RESULTS["kube_churn"] = seen
+                    print_table("kubernetes: churn (10 000 services; CPU per query counts the answer path only)", rows)
+                    for r in rows:
+                        print(f"- {r['name']}: control-plane threads (k8s-watch, k8s-build) {r['control_cpu_s']:.2f} s CPU "
+                              f"over {args.churn_seconds} s")
+                    print(f"- changes made {seen['changes']} ({seen['rate']}/s); visible after p50 {seen['p50_ms']} ms, "
+                          f"p99 {seen['p99_ms']} ms, max {seen['max_ms']} ms ({seen['samples']} probed, "
+                          f"{seen['unseen']} not seen within 5 s)")
+                finally:
+                    proc.terminate()
+                    proc.wait(10)
+            finally:
+                try:
+                    driver.stdin.write("\n")
+                    driver.stdin.flush()
+                except OSError:
+                    pass
+                driver.terminate()
+                driver.wait(10)
         if "autopath" in cases:
             # A pod resolving external names through its ndots:5 search list:
             # the client walks it (4 queries per lookup) or autopath does (1).

@@ -5,6 +5,8 @@
 #include <Poco/URI.h>
 #include <fmt/format.h>
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <random>
 
@@ -128,6 +130,7 @@ void Informer::start() {
   if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "k8s-watch");
 }
 
 void Informer::stop() {
