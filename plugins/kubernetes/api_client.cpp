@@ -197,22 +197,31 @@ std::istream& ApiSession::request(Poco::Net::HTTPClientSession& s, const std::st
   return in;
 }
 
-Poco::JSON::Object::Ptr ApiSession::get(const std::string& path) {
+namespace {
+
+// The whole body, read in blocks (a stream iterator per character cost a
+// list page more than parsing it).
+std::string read_all(std::istream& in) {
+  std::string body;
+  char block[65536];
+  while (in.read(block, sizeof block) || in.gcount() > 0) body.append(block, static_cast<size_t>(in.gcount()));
+  return body;
+}
+
+}  // namespace
+
+std::string ApiSession::get(const std::string& path) {
   auto session = connect(kListTimeout);
   Active active(*this, session.get());
   if (active.stopped) throw std::runtime_error("stopped");
   try {
-    std::istream& in = request(*session, path, "GET");
-    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto v = Poco::JSON::Parser().parse(body);
-    if (v.type() != typeid(Poco::JSON::Object::Ptr)) throw std::runtime_error(fmt::format("GET {}: not a JSON object", path));
-    return v.extract<Poco::JSON::Object::Ptr>();
+    return read_all(request(*session, path, "GET"));
   } catch (const Poco::Exception& e) {
     throw std::runtime_error(fmt::format("GET {}: {}", path, e.displayText()));
   }
 }
 
-void ApiSession::watch(const std::string& path, const std::function<void(const Poco::JSON::Object::Ptr&)>& on_event) {
+void ApiSession::watch(const std::string& path, const std::function<void(std::string_view line)>& on_event) {
   auto session = connect(kWatchTimeout);
   Active active(*this, session.get());
   if (active.stopped) return;
@@ -220,16 +229,10 @@ void ApiSession::watch(const std::string& path, const std::function<void(const P
     std::istream& in = request(*session, path, "watch");
     std::string line;
     while (std::getline(in, line)) {
-      if (line.empty() || line == "\r") continue;
-      // A line that is not a JSON object reaches on_event as null: the
-      // caller decides that the stream is corrupt (and relists).
-      Poco::JSON::Object::Ptr ev;
-      try {
-        auto v = Poco::JSON::Parser().parse(line);
-        if (v.type() == typeid(Poco::JSON::Object::Ptr)) ev = v.extract<Poco::JSON::Object::Ptr>();
-      } catch (const Poco::Exception&) {
-      }
-      on_event(ev);
+      std::string_view l = line;
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+      if (l.empty()) continue;
+      on_event(l);
     }
   } catch (const Poco::Exception& e) {
     std::lock_guard lock(mu_);

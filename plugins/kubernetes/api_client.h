@@ -4,7 +4,6 @@
 // one informer thread; abort() may be called from any thread to end a
 // blocked read (shutdown).
 #pragma once
-#include <Poco/JSON/Object.h>
 #include <Poco/Net/Context.h>
 
 #include <functional>
@@ -13,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace Poco::Net {
 class HTTPClientSession;
@@ -50,12 +50,13 @@ class ApiSession {
   explicit ApiSession(const ApiServer& server);
   ~ApiSession();
 
-  // GET path (with query) -> the JSON object. Throws ApiError for a non-200
-  // answer and std::runtime_error when the server cannot be reached.
-  Poco::JSON::Object::Ptr get(const std::string& path);
-  // A watch: calls on_event for each JSON line until the stream ends
-  // (returns), abort() is called (returns), or it fails (throws).
-  void watch(const std::string& path, const std::function<void(const Poco::JSON::Object::Ptr&)>& on_event);
+  // GET path (with query) -> the body of a 200 answer. Throws ApiError for
+  // another answer and std::runtime_error when the server cannot be reached.
+  std::string get(const std::string& path);
+  // A watch: calls on_event with each line (one JSON event, the caller
+  // parses it) until the stream ends (returns), abort() is called
+  // (returns), or it fails (throws).
+  void watch(const std::string& path, const std::function<void(std::string_view line)>& on_event);
   void abort();
 
  private:

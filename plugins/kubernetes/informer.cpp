@@ -1,7 +1,6 @@
 #include "plugins/kubernetes/informer.h"
 #include "core/plugin/plugin_log.h"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
 
@@ -13,13 +12,6 @@
 namespace skycore::plugins::kubernetes {
 namespace {
 
-using Poco::JSON::Object;
-
-std::string meta_text(const Object::Ptr& o, const char* field) {
-  if (!o || !o->has("metadata") || !o->isObject("metadata")) return {};
-  auto m = o->getObject("metadata");
-  return m->has(field) && !m->isNull(field) ? m->getValue<std::string>(field) : std::string();
-}
 
 std::string encode(const std::string& s) {
   std::string out;
@@ -62,14 +54,14 @@ class Backoff {
 // `put`; a list is applied object by object (ObjectCache::begin_list).
 template <typename T>
 Resource typed(std::string name, std::string path, std::string selector, Kind kind,
-               std::optional<T> (*parse)(const Object::Ptr&, std::string&),
+               std::optional<T> (*parse)(const JsonView&, std::string&),
                void (*put)(ObjectCache&, const std::string&, T)) {
   struct Builder final : ListBuilder {
     Kind kind;
-    std::optional<T> (*parse)(const Object::Ptr&, std::string&);
+    std::optional<T> (*parse)(const JsonView&, std::string&);
     void (*put)(ObjectCache&, const std::string&, T);
     ObjectCache* cache = nullptr;
-    bool add(const std::string& key, const Object::Ptr& o, std::string& why) override {
+    bool add(const std::string& key, const JsonView& o, std::string& why) override {
       auto t = parse(o, why);
       if (t) put(*cache, key, std::move(*t));
       return t.has_value();
@@ -80,7 +72,7 @@ Resource typed(std::string name, std::string path, std::string selector, Kind ki
   r.name = std::move(name);
   r.path = std::move(path);
   r.label_selector = std::move(selector);
-  r.put = [kind, parse, put](ObjectCache& cache, const std::string& key, const Object::Ptr& o, std::string& why) {
+  r.put = [kind, parse, put](ObjectCache& cache, const std::string& key, const JsonView& o, std::string& why) {
     auto t = parse(o, why);
     if (t) put(cache, key, std::move(*t));
     else cache.erase(kind, key);
@@ -227,31 +219,35 @@ void Informer::list(std::string& rv) {
     std::string path = resource_.path + "?limit=500";
     if (!resource_.label_selector.empty()) path += "&labelSelector=" + encode(resource_.label_selector);
     if (!cont.empty()) path += "&continue=" + encode(cont);
-    auto page = session_->get(path);
-    auto meta = page->has("metadata") && page->isObject("metadata") ? page->getObject("metadata") : nullptr;
-    if (page->has("items") && !page->isNull("items") && !page->isArray("items"))
+    // The page is read in place: its items go straight into the cache's
+    // compact form, with no document of the page.
+    const std::string body = session_->get(path);
+    std::string bad;
+    auto parsed = JsonView::parse(body, bad);
+    if (!parsed || !parsed->is_object()) throw std::runtime_error(fmt::format("GET {}: not a JSON object{}", path, bad.empty() ? "" : ": " + bad));
+    const JsonView page = *parsed;
+    const JsonView meta = page["metadata"];
+    const JsonView items = page["items"];
+    if (items.present() && !items.is_null() && !items.is_array())
       throw std::runtime_error("a list whose items are not an array");
-    if (auto items = page->getArray("items")) {
-      for (size_t i = 0; i < items->size(); ++i) {
-        auto o = items->isObject(i) ? items->getObject(i) : nullptr;
-        if (!o) {
-          skip(fmt::format("item {} of page {}", i, pages), "not an object");
-          continue;
-        }
-        std::string key = fmt::format("item {} of page {}", i, pages), why;
-        try {
-          key = meta_text(o, "namespace") + "/" + meta_text(o, "name");
-          // An object DNS cannot use (a Service without an address yet) is
-          // normal and not logged; one that does not parse is.
-          builder->add(key, o, why);
-        } catch (const std::exception& e) {
-          skip(key, e.what());
-        }
+    size_t i = 0;
+    items.for_each([&](const JsonView& o) {
+      const size_t item = i++;
+      if (!o.is_object()) {
+        skip(fmt::format("item {} of page {}", item, pages), "not an object");
+        return;
       }
-    }
-    auto text = [&](const char* f) {
-      return meta && meta->has(f) && !meta->isNull(f) ? meta->getValue<std::string>(f) : std::string();
-    };
+      std::string key = fmt::format("item {} of page {}", item, pages), why;
+      try {
+        key = meta_text(o, "namespace") + "/" + meta_text(o, "name");
+        // An object DNS cannot use (a Service without an address yet) is
+        // normal and not logged; one that does not parse is.
+        builder->add(key, o, why);
+      } catch (const std::exception& e) {
+        skip(key, e.what());
+      }
+    });
+    auto text = [&](const char* f) { return meta.is_object() ? meta[f].text() : std::string(); };
     cont = text("continue");
     rv = text("resourceVersion");
     // A token seen before would page forever.
@@ -266,34 +262,28 @@ size_t Informer::watch(std::string& rv) {
   if (!rv.empty()) path += "&resourceVersion=" + encode(rv);
   if (!resource_.label_selector.empty()) path += "&labelSelector=" + encode(resource_.label_selector);
   size_t events = 0;
-  session_->watch(path, [&](const Object::Ptr& ev) {
-    if (!ev) throw Corrupt("a watch event that is not a JSON object");
+  session_->watch(path, [&](std::string_view line) {
+    std::string bad;
+    auto parsed = JsonView::parse(line, bad);
+    if (!parsed || !parsed->is_object()) throw Corrupt("a watch event that is not a JSON object");
+    const JsonView ev = *parsed;
     ++events;
-    std::string type = ev->has("type") && ev->get("type").isString() ? ev->getValue<std::string>("type") : "";
-    Object::Ptr o = ev->has("object") && ev->isObject("object") ? ev->getObject("object") : nullptr;
+    std::string type = ev["type"].text();
+    const JsonView obj = ev["object"];
+    const JsonView* o = obj.is_object() ? &obj : nullptr;
     if (type == "ERROR") {
-      int code = 0;
-      std::string message;
-      try {
-        code = o ? o->optValue<int>("code", 0) : 0;
-        message = o ? o->optValue<std::string>("message", "") : "";
-      } catch (const std::exception&) {
-      }
+      int64_t code = o ? (*o)["code"].integer().value_or(0) : 0;
+      std::string message = o ? (*o)["message"].text() : "";
       if (code == 410) throw Gone(message);
       throw std::runtime_error(fmt::format("watch error {}: {}", code, message));
     }
     if (!o) return;
-    std::string key, v;
-    try {
-      key = meta_text(o, "namespace") + "/" + meta_text(o, "name");
-      v = meta_text(o, "resourceVersion");
-    } catch (const std::exception& e) {
-      throw Corrupt(fmt::format("a watch event with unreadable metadata: {}", e.what()));
-    }
+    const std::string key = meta_text(*o, "namespace") + "/" + meta_text(*o, "name");
+    const std::string v = meta_text(*o, "resourceVersion");
     try {
       if (type == "ADDED" || type == "MODIFIED") {
         std::string why;
-        resource_.put(cache_, key, o, why);
+        resource_.put(cache_, key, *o, why);
       } else if (type == "DELETED") {
         resource_.erase(cache_, key);
       }

@@ -4,8 +4,6 @@
 // to 10 s) from the last resourceVersion seen, so the records stay served
 // meanwhile and converge once it is back.
 #pragma once
-#include <Poco/JSON/Object.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -25,7 +23,7 @@ namespace skycore::plugins::kubernetes {
 // the cluster is ever held whole.
 struct ListBuilder {
   virtual ~ListBuilder() = default;
-  virtual bool add(const std::string& key, const Poco::JSON::Object::Ptr& o, std::string& why) = 0;
+  virtual bool add(const std::string& key, const JsonView& o, std::string& why) = 0;
   virtual void commit(ObjectCache& cache) = 0;
 };
 
@@ -35,7 +33,7 @@ struct Resource {
   std::string label_selector;  // "" = all
   // A watch event's object: parsed into the cache, or (unusable now, e.g.
   // a Service that lost its address) removed from it, with why.
-  std::function<bool(ObjectCache&, const std::string& key, const Poco::JSON::Object::Ptr&, std::string& why)> put;
+  std::function<bool(ObjectCache&, const std::string& key, const JsonView&, std::string& why)> put;
   std::function<void(ObjectCache&, const std::string& key)> erase;
   std::function<std::unique_ptr<ListBuilder>(ObjectCache&)> new_list;
 };

@@ -1,6 +1,5 @@
 #include "plugins/kubernetes/objects.h"
 
-#include <Poco/JSON/Array.h>
 #include <asio/ip/address.hpp>
 
 #include <algorithm>
@@ -11,9 +10,6 @@
 namespace skycore::plugins::kubernetes {
 namespace {
 
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -21,45 +17,35 @@ std::string lower(std::string s) {
 
 // JSON null, absent and the wrong type all read as "nothing here", as the
 // API server writes `null` for empty lists ("endpoints": null).
-Object::Ptr object(const Object::Ptr& o, const char* name) {
-  if (!o || !o->has(name) || o->isNull(name) || !o->isObject(name)) return nullptr;
-  return o->getObject(name);
+JsonView object(const JsonView& o, const char* name) {
+  JsonView v = o[name];
+  return v.is_object() ? v : JsonView();
 }
-Array::Ptr array(const Object::Ptr& o, const char* name) {
-  if (!o || !o->has(name) || o->isNull(name) || !o->isArray(name)) return nullptr;
-  return o->getArray(name);
+JsonView array(const JsonView& o, const char* name) {
+  JsonView v = o[name];
+  return v.is_array() ? v : JsonView();
 }
-std::string text(const Object::Ptr& o, const char* name) {
-  if (!o || !o->has(name) || o->isNull(name)) return {};
-  auto v = o->get(name);
-  return v.isString() ? v.extract<std::string>() : std::string();
-}
-std::optional<bool> flag(const Object::Ptr& o, const char* name) {
-  if (!o || !o->has(name) || o->isNull(name)) return std::nullopt;
-  auto v = o->get(name);
-  if (!v.isBoolean()) return std::nullopt;
-  return v.extract<bool>();
-}
+std::string text(const JsonView& o, const char* name) { return o[name].text(); }
+std::optional<bool> flag(const JsonView& o, const char* name) { return o[name].boolean(); }
 
-std::vector<Port> parse_ports(const Array::Ptr& list) {
+std::vector<Port> parse_ports(const JsonView& list) {
   std::vector<Port> out;
-  if (!list) return out;
-  for (size_t i = 0; i < list->size(); ++i) {
-    auto p = list->getObject(i);
-    if (!p) continue;
+  list.for_each([&](const JsonView& p) {
+    if (!p.is_object()) return;
     Port port;
     port.name = lower(text(p, "name"));
     port.protocol = lower(text(p, "protocol"));
     if (port.protocol.empty()) port.protocol = "tcp";  // the API's default
-    int n = p->optValue<int>("port", 0);
-    if (n < 1 || n > 65535) continue;
+    int64_t n = p["port"].integer().value_or(0);
+    if (n < 1 || n > 65535) return;
     port.port = static_cast<uint16_t>(n);
     out.push_back(std::move(port));
-  }
+  });
+  out.shrink_to_fit();
   return out;
 }
 
-bool names(const Object::Ptr& o, std::string& ns, std::string& name, std::string& why) {
+bool names(const JsonView& o, std::string& ns, std::string& name, std::string& why) {
   auto meta = object(o, "metadata");
   name = lower(text(meta, "name"));
   ns = lower(text(meta, "namespace"));
@@ -100,16 +86,18 @@ std::string dashed(const Ip& ip) {
   return std::string(dashed(ip, buf));
 }
 
-std::string object_key(const Object::Ptr& o) {
+std::string object_key(const JsonView& o) {
   auto meta = object(o, "metadata");
   return text(meta, "namespace") + "/" + text(meta, "name");
 }
 
-std::optional<Service> parse_service(const Object::Ptr& o, std::string& why) {
+std::string meta_text(const JsonView& o, const char* field) { return text(object(o, "metadata"), field); }
+
+std::optional<Service> parse_service(const JsonView& o, std::string& why) {
   Service s;
   if (!names(o, s.ns, s.name, why)) return std::nullopt;
   auto spec = object(o, "spec");
-  if (!spec) {
+  if (!spec.present()) {
     why = "no spec";
     return std::nullopt;
   }
@@ -124,8 +112,7 @@ std::optional<Service> parse_service(const Object::Ptr& o, std::string& why) {
     }
   } else {
     std::vector<std::string> ips;
-    if (auto list = array(spec, "clusterIPs"))
-      for (size_t i = 0; i < list->size(); ++i) ips.push_back(list->getElement<std::string>(i));
+    array(spec, "clusterIPs").for_each([&](const JsonView& v) { ips.push_back(v.text()); });
     if (ips.empty()) ips.push_back(text(spec, "clusterIP"));
     if (ips.front() == "None") {
       s.kind = Service::Kind::headless;
@@ -143,26 +130,21 @@ std::optional<Service> parse_service(const Object::Ptr& o, std::string& why) {
   s.ports = parse_ports(array(spec, "ports"));
   // What k8s_external serves: spec.externalIPs and the load balancer's
   // ingress addresses (or its host name, as cloud load balancers give).
-  if (auto list = array(spec, "externalIPs"))
-    for (size_t i = 0; i < list->size(); ++i) {
-      auto v = list->get(i);
-      if (v.isString())
-        if (auto ip = parse_ip(v.extract<std::string>())) s.external_ips.push_back(*ip);
+  array(spec, "externalIPs").for_each([&](const JsonView& v) {
+    if (auto ip = parse_ip(v.text())) s.external_ips.push_back(*ip);
+  });
+  array(object(object(o, "status"), "loadBalancer"), "ingress").for_each([&](const JsonView& entry) {
+    if (auto ip = parse_ip(text(entry, "ip"))) {
+      if (std::find(s.external_ips.begin(), s.external_ips.end(), *ip) == s.external_ips.end())
+        s.external_ips.push_back(*ip);
+    } else if (std::string host = lower(text(entry, "hostname")); !host.empty() && s.external_host.empty()) {
+      while (!host.empty() && host.back() == '.') host.pop_back();
+      s.external_host = host;
     }
-  if (auto ingress = array(object(object(o, "status"), "loadBalancer"), "ingress"))
-    for (size_t i = 0; i < ingress->size(); ++i) {
-      auto entry = ingress->getObject(i);
-      if (auto ip = parse_ip(text(entry, "ip"))) {
-        if (std::find(s.external_ips.begin(), s.external_ips.end(), *ip) == s.external_ips.end())
-          s.external_ips.push_back(*ip);
-      } else if (std::string host = lower(text(entry, "hostname")); !host.empty() && s.external_host.empty()) {
-        while (!host.empty() && host.back() == '.') host.pop_back();
-        s.external_host = host;
-      }
-    }
+  });
   s.publish_not_ready = flag(spec, "publishNotReadyAddresses").value_or(false);
-  if (auto ann = object(object(o, "metadata"), "annotations"))
-    if (text(ann, "service.alpha.kubernetes.io/tolerate-unready-endpoints") == "true") s.publish_not_ready = true;
+  if (text(object(object(o, "metadata"), "annotations"), "service.alpha.kubernetes.io/tolerate-unready-endpoints") == "true")
+    s.publish_not_ready = true;
   return s;
 }
 
@@ -187,7 +169,7 @@ void EndpointSlice::shrink() {
   ports.shrink_to_fit();
 }
 
-std::optional<EndpointSlice> parse_endpoint_slice(const Object::Ptr& o, std::string& why) {
+std::optional<EndpointSlice> parse_endpoint_slice(const JsonView& o, std::string& why) {
   EndpointSlice s;
   std::string ns, name;
   if (!names(o, ns, name, why)) return std::nullopt;
@@ -202,28 +184,23 @@ std::optional<EndpointSlice> parse_endpoint_slice(const Object::Ptr& o, std::str
     return std::nullopt;
   }
   s.ports = parse_ports(array(o, "ports"));
-  if (auto list = array(o, "endpoints")) {
-    s.endpoints.reserve(list->size());
-    s.ips.reserve(list->size());
-    std::vector<Ip> addresses;
-    for (size_t i = 0; i < list->size(); ++i) {
-      auto e = list->getObject(i);
-      if (!e) continue;
-      addresses.clear();
-      if (auto addrs = array(e, "addresses"))
-        for (size_t k = 0; k < addrs->size(); ++k)
-          if (auto ip = parse_ip(addrs->getElement<std::string>(k))) addresses.push_back(*ip);
-      if (addresses.empty()) continue;
-      auto ref = object(e, "targetRef");
-      s.add(addresses, flag(object(e, "conditions"), "ready").value_or(true), lower(text(e, "hostname")),
-            text(ref, "kind") == "Pod" ? lower(text(ref, "name")) : std::string());
-    }
-  }
+  std::vector<Ip> addresses;
+  array(o, "endpoints").for_each([&](const JsonView& e) {
+    if (!e.is_object()) return;
+    addresses.clear();
+    array(e, "addresses").for_each([&](const JsonView& a) {
+      if (auto ip = parse_ip(a.text())) addresses.push_back(*ip);
+    });
+    if (addresses.empty()) return;
+    auto ref = object(e, "targetRef");
+    s.add(addresses, flag(object(e, "conditions"), "ready").value_or(true), lower(text(e, "hostname")),
+          text(ref, "kind") == "Pod" ? lower(text(ref, "name")) : std::string());
+  });
   s.shrink();
   return s;
 }
 
-std::optional<Pod> parse_pod(const Object::Ptr& o, std::string& why) {
+std::optional<Pod> parse_pod(const JsonView& o, std::string& why) {
   Pod p;
   if (!names(o, p.ns, p.name, why)) return std::nullopt;
   // A pod being deleted no longer verifies its address (as CoreDNS).
@@ -235,16 +212,15 @@ std::optional<Pod> parse_pod(const Object::Ptr& o, std::string& why) {
   // such pod on the node: it names no pod and no namespace.
   p.host_network = flag(object(o, "spec"), "hostNetwork").value_or(false);
   auto status = object(o, "status");
-  if (auto list = array(status, "podIPs")) {
-    for (size_t i = 0; i < list->size(); ++i)
-      if (auto ip = parse_ip(text(list->getObject(i), "ip"))) p.ips.push_back(*ip);
-  }
+  array(status, "podIPs").for_each([&](const JsonView& v) {
+    if (auto ip = parse_ip(text(v, "ip"))) p.ips.push_back(*ip);
+  });
   if (p.ips.empty())
     if (auto ip = parse_ip(text(status, "podIP"))) p.ips.push_back(*ip);
   return p;
 }
 
-std::optional<Namespace> parse_namespace(const Object::Ptr& o, std::string& why) {
+std::optional<Namespace> parse_namespace(const JsonView& o, std::string& why) {
   Namespace n;
   std::string ns;
   if (!names(o, ns, n.name, why)) return std::nullopt;

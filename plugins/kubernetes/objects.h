@@ -2,8 +2,6 @@
 // (list items and watch events alike). Everything else is dropped at once,
 // so a large cluster costs little memory.
 #pragma once
-#include <Poco/JSON/Object.h>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "core/plugin/ip_bytes.h"
+#include "core/plugin/json_view.h"
 
 namespace skycore::plugins::kubernetes {
 
@@ -84,12 +83,15 @@ struct Namespace {
 
 // Each returns nullopt (and why) for an object that is not usable; the
 // watcher logs it and carries on.
-std::optional<Service> parse_service(const Poco::JSON::Object::Ptr& o, std::string& why);
-std::optional<EndpointSlice> parse_endpoint_slice(const Poco::JSON::Object::Ptr& o, std::string& why);
-std::optional<Pod> parse_pod(const Poco::JSON::Object::Ptr& o, std::string& why);
-std::optional<Namespace> parse_namespace(const Poco::JSON::Object::Ptr& o, std::string& why);
+// The API's JSON is read in place (JsonView), straight into these forms.
+std::optional<Service> parse_service(const JsonView& o, std::string& why);
+std::optional<EndpointSlice> parse_endpoint_slice(const JsonView& o, std::string& why);
+std::optional<Pod> parse_pod(const JsonView& o, std::string& why);
+std::optional<Namespace> parse_namespace(const JsonView& o, std::string& why);
 
 // metadata.namespace + "/" + metadata.name: the key an object is stored by.
-std::string object_key(const Poco::JSON::Object::Ptr& o);
+std::string object_key(const JsonView& o);
+// metadata.<field> as text ("" if absent or not a string).
+std::string meta_text(const JsonView& o, const char* field);
 
 }  // namespace skycore::plugins::kubernetes

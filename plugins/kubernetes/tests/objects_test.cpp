@@ -1,14 +1,16 @@
 #include <doctest/doctest.h>
 
-#include <Poco/JSON/Parser.h>
-
 #include "plugins/kubernetes/objects.h"
 
 using namespace skycore::plugins::kubernetes;
 
 namespace {
-Poco::JSON::Object::Ptr json(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+// The tests' texts are literals, so the views stay valid.
+skycore::JsonView json(std::string_view text) {
+  std::string why;
+  auto v = skycore::JsonView::parse(text, why);
+  REQUIRE_MESSAGE(v, why);
+  return *v;
 }
 std::string ip_text(const Ip& ip) { return dashed(ip); }
 }  // namespace
@@ -84,4 +86,26 @@ TEST_CASE("pods: all addresses, and none for a pod being deleted") {
   CHECK(p->ips.size() == 2);
   CHECK_FALSE(parse_pod(json(R"({"metadata":{"name":"p","namespace":"n","deletionTimestamp":"2024-01-01T00:00:00Z"},
     "status":{"podIP":"10.2.0.1"}})"), why));
+}
+
+TEST_CASE("json view: members, repeats, escapes, wrong types and malformed text") {
+  auto o = json(R"({"a":1,"b":{"c":[1,"x\u00e9",null,true]},"a":2,"s":"q\"\n"})");
+  CHECK(o["a"].integer() == 2);  // the last of a repeated member, as Poco's document kept
+  CHECK(o["s"].text() == "q\"\n");
+  std::vector<std::string> seen;
+  o["b"]["c"].for_each([&](const skycore::JsonView& v) { seen.push_back(std::string(v.raw())); });
+  CHECK(seen == std::vector<std::string>{"1", "\"x\\u00e9\"", "null", "true"});
+  CHECK(o["b"]["c"].is_array());
+  CHECK_FALSE(o["nope"].present());
+  CHECK(o["b"]["c"]["x"].present() == false);  // an array has no members
+  CHECK(o["a"].text().empty());                 // not a string
+  CHECK_FALSE(o["s"].integer());
+  std::string why;
+  for (const char* bad : {"", "{", "{\"a\":}", "[1,]", "{\"a\":1} x", "\"\\ud800\"", "01"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(skycore::JsonView::parse(bad, why));
+  }
+  std::string deep(200, '[');
+  CHECK_FALSE(skycore::JsonView::parse(deep + std::string(200, ']'), why));
+  CHECK(why.find("nested too deep") != std::string::npos);
 }
