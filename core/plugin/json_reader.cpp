@@ -61,13 +61,15 @@ bool JsonReader::number(std::string& out) {
   return true;
 }
 
-bool JsonReader::string(std::string& out) {
+bool JsonReader::string(std::string* outp) {
   if (!consume('"')) return fail("expected a string");
+  std::string scratch;
+  std::string& out = outp ? *outp : scratch;  // unescapes go to scratch when only checking (rare)
   out.clear();
   while (true) {
     size_t run = i_;
     while (!at_end() && peek() != '"' && peek() != '\\' && static_cast<unsigned char>(peek()) >= 0x20) ++i_;
-    out.append(t_.substr(run, i_ - run));
+    if (outp) out.append(t_.substr(run, i_ - run));
     if (at_end()) return fail("unterminated string");
     char c = t_[i_++];
     if (c == '"') return true;
@@ -102,7 +104,7 @@ bool JsonReader::skip_value(int depth) {
   if (at_end()) return fail("unexpected end");
   std::string scratch;
   const char c = peek();
-  if (c == '"') return string(scratch);
+  if (c == '"') return string(nullptr);
   if (c == 't') return literal("true") || fail("unknown literal");
   if (c == 'f') return literal("false") || fail("unknown literal");
   if (c == 'n') return literal("null") || fail("unknown literal");
@@ -115,7 +117,7 @@ bool JsonReader::skip_value(int depth) {
   while (true) {
     skip_space();
     if (!array) {
-      if (!string(scratch)) return false;
+      if (!string(nullptr)) return false;
       skip_space();
       if (!consume(':')) return fail("expected ':'");
       skip_space();
@@ -126,6 +128,34 @@ bool JsonReader::skip_value(int depth) {
     if (consume(array ? ']' : '}')) return true;
     return fail(array ? "expected ',' or ']'" : "expected ',' or '}'");
   }
+}
+
+std::string_view JsonReader::raw_string_trusted() {
+  const size_t start = ++i_;  // past the opening quote
+  while (t_[i_] != '"') i_ += t_[i_] == '\\' ? 2 : 1;
+  return t_.substr(start, i_++ - start);
+}
+
+void JsonReader::skip_trusted() {
+  int depth = 0;
+  do {
+    const char c = t_[i_];
+    if (c == '"') {
+      raw_string_trusted();
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++i_;
+    } else if (c == '}' || c == ']') {
+      --depth;
+      ++i_;
+    } else if (c == ',' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i_;
+    } else {  // a number or a literal: up to the next delimiter
+      while (i_ < t_.size() && t_[i_] != ',' && t_[i_] != '}' && t_[i_] != ']' && t_[i_] != ' ' && t_[i_] != '\n' &&
+             t_[i_] != '\r' && t_[i_] != '\t')
+        ++i_;
+    }
+  } while (depth > 0);
 }
 
 }  // namespace skycore

@@ -32,12 +32,19 @@ class JsonReader {
     i_ += word.size();
     return true;
   }
-  // A string at the cursor, unescaped into `out`.
-  bool string(std::string& out);
+  // A string at the cursor, unescaped into `out` (null: only checked).
+  bool string(std::string* out);
+  bool string(std::string& out) { return string(&out); }
   // A number at the cursor: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
   bool number(std::string& out);
   // Any value at the cursor, checked and stepped over (depth: the caller's).
   bool skip_value(int depth);
+
+  // In text already checked (JsonView): steps over a value, or over a
+  // string returning what is between its quotes (escapes left as written).
+  // Faster: nothing is unescaped or checked again.
+  void skip_trusted();
+  std::string_view raw_string_trusted();
 
   // Why the last call failed (a static string).
   const char* why() const { return why_ ? why_ : "unexpected character"; }

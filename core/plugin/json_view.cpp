@@ -26,23 +26,38 @@ std::optional<JsonView> JsonView::parse(std::string_view text, std::string& why)
 }
 
 JsonView JsonView::operator[](std::string_view key) const {
-  if (!is_object()) return {};
   JsonView found;
+  members({key}, &found);
+  return found;
+}
+
+void JsonView::members(std::span<const std::string_view> keys, JsonView* out) const {
+  for (size_t k = 0; k < keys.size(); ++k) out[k] = JsonView();
+  if (!is_object()) return;
   JsonReader r(t_, 1);
-  std::string name;
+  std::string unescaped;
   r.skip_space();
-  if (r.consume('}')) return found;
+  if (r.consume('}')) return;
   while (true) {
     r.skip_space();
-    r.string(name);
+    const size_t at = r.pos();
+    std::string_view name = r.raw_string_trusted();
+    if (name.find('\\') != std::string_view::npos) {  // an escaped key: compare its value
+      JsonReader(t_, at).string(unescaped);
+      name = unescaped;
+    }
     r.skip_space();
     r.consume(':');
     r.skip_space();
     const size_t start = r.pos();
-    r.skip_value(0);
-    if (name == key) found = JsonView(t_.substr(start, r.pos() - start));
+    r.skip_trusted();
+    size_t k = 0;
+    for (std::string_view key : keys) {
+      if (name == key) out[k] = JsonView(t_.substr(start, r.pos() - start));  // the last of repeats wins
+      ++k;
+    }
     r.skip_space();
-    if (!r.consume(',')) return found;
+    if (!r.consume(',')) return;
   }
 }
 

@@ -45,10 +45,29 @@ std::vector<Port> parse_ports(const JsonView& list) {
   return out;
 }
 
-bool names(const JsonView& o, std::string& ns, std::string& name, std::string& why) {
-  auto meta = object(o, "metadata");
-  name = lower(text(meta, "name"));
-  ns = lower(text(meta, "namespace"));
+// An object's top-level members, found in one scan of it (a list page is
+// scanned once per object, not once per field).
+struct Top {
+  JsonView metadata, spec, status, rest[3];
+  Top(const JsonView& o, std::initializer_list<std::string_view> more = {}) {
+    JsonView all[6];
+    std::string_view keys[6] = {"metadata", "spec", "status"};
+    size_t n = 3;
+    for (auto k : more)
+      if (n < 6) keys[n++] = k;
+    o.members(std::span<const std::string_view>(keys, n), all);
+    metadata = all[0].is_object() ? all[0] : JsonView();
+    spec = all[1].is_object() ? all[1] : JsonView();
+    status = all[2].is_object() ? all[2] : JsonView();
+    for (size_t i = 3; i < 6; ++i) rest[i - 3] = all[i];
+  }
+};
+
+bool names(const JsonView& meta, std::string& ns, std::string& name, std::string& why) {
+  JsonView m[2];
+  meta.members({"name", "namespace"}, m);
+  name = lower(m[0].text());
+  ns = lower(m[1].text());
   if (name.empty()) {
     why = "no metadata.name";
     return false;
@@ -95,8 +114,9 @@ std::string meta_text(const JsonView& o, const char* field) { return text(object
 
 std::optional<Service> parse_service(const JsonView& o, std::string& why) {
   Service s;
-  if (!names(o, s.ns, s.name, why)) return std::nullopt;
-  auto spec = object(o, "spec");
+  const Top top(o);
+  if (!names(top.metadata, s.ns, s.name, why)) return std::nullopt;
+  const JsonView& spec = top.spec;
   if (!spec.present()) {
     why = "no spec";
     return std::nullopt;
@@ -133,7 +153,7 @@ std::optional<Service> parse_service(const JsonView& o, std::string& why) {
   array(spec, "externalIPs").for_each([&](const JsonView& v) {
     if (auto ip = parse_ip(v.text())) s.external_ips.push_back(*ip);
   });
-  array(object(object(o, "status"), "loadBalancer"), "ingress").for_each([&](const JsonView& entry) {
+  array(object(top.status, "loadBalancer"), "ingress").for_each([&](const JsonView& entry) {
     if (auto ip = parse_ip(text(entry, "ip"))) {
       if (std::find(s.external_ips.begin(), s.external_ips.end(), *ip) == s.external_ips.end())
         s.external_ips.push_back(*ip);
@@ -143,7 +163,7 @@ std::optional<Service> parse_service(const JsonView& o, std::string& why) {
     }
   });
   s.publish_not_ready = flag(spec, "publishNotReadyAddresses").value_or(false);
-  if (text(object(object(o, "metadata"), "annotations"), "service.alpha.kubernetes.io/tolerate-unready-endpoints") == "true")
+  if (text(object(top.metadata, "annotations"), "service.alpha.kubernetes.io/tolerate-unready-endpoints") == "true")
     s.publish_not_ready = true;
   return s;
 }
@@ -172,20 +192,21 @@ void EndpointSlice::shrink() {
 std::optional<EndpointSlice> parse_endpoint_slice(const JsonView& o, std::string& why) {
   EndpointSlice s;
   std::string ns, name;
-  if (!names(o, ns, name, why)) return std::nullopt;
-  s.service = lower(text(object(object(o, "metadata"), "labels"), "kubernetes.io/service-name"));
+  const Top top(o, {"addressType", "ports", "endpoints"});
+  if (!names(top.metadata, ns, name, why)) return std::nullopt;
+  s.service = lower(text(object(top.metadata, "labels"), "kubernetes.io/service-name"));
   if (s.service.empty()) {
     why = "no kubernetes.io/service-name label";
     return std::nullopt;
   }
-  std::string type = text(o, "addressType");
+  std::string type = top.rest[0].text();
   if (type != "IPv4" && type != "IPv6") {
     why = "addressType " + type + " is not served";  // FQDN slices
     return std::nullopt;
   }
-  s.ports = parse_ports(array(o, "ports"));
+  s.ports = parse_ports(top.rest[1]);
   std::vector<Ip> addresses;
-  array(o, "endpoints").for_each([&](const JsonView& e) {
+  top.rest[2].for_each([&](const JsonView& e) {
     if (!e.is_object()) return;
     addresses.clear();
     array(e, "addresses").for_each([&](const JsonView& a) {
@@ -202,16 +223,17 @@ std::optional<EndpointSlice> parse_endpoint_slice(const JsonView& o, std::string
 
 std::optional<Pod> parse_pod(const JsonView& o, std::string& why) {
   Pod p;
-  if (!names(o, p.ns, p.name, why)) return std::nullopt;
+  const Top top(o);
+  if (!names(top.metadata, p.ns, p.name, why)) return std::nullopt;
   // A pod being deleted no longer verifies its address (as CoreDNS).
-  if (!text(object(o, "metadata"), "deletionTimestamp").empty()) {
+  if (!text(top.metadata, "deletionTimestamp").empty()) {
     why = "being deleted";
     return std::nullopt;
   }
   // A host-network pod has its node's address, shared with every other
   // such pod on the node: it names no pod and no namespace.
-  p.host_network = flag(object(o, "spec"), "hostNetwork").value_or(false);
-  auto status = object(o, "status");
+  p.host_network = flag(top.spec, "hostNetwork").value_or(false);
+  const JsonView& status = top.status;
   array(status, "podIPs").for_each([&](const JsonView& v) {
     if (auto ip = parse_ip(text(v, "ip"))) p.ips.push_back(*ip);
   });
@@ -223,7 +245,7 @@ std::optional<Pod> parse_pod(const JsonView& o, std::string& why) {
 std::optional<Namespace> parse_namespace(const JsonView& o, std::string& why) {
   Namespace n;
   std::string ns;
-  if (!names(o, ns, n.name, why)) return std::nullopt;
+  if (!names(object(o, "metadata"), ns, n.name, why)) return std::nullopt;
   return n;
 }
 

@@ -97,13 +97,19 @@ Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Ch
   // comparing their addresses is safe; rows of unchanged records stay.
   for (auto& [b, t] : buckets) {
     std::sort(t.gone.begin(), t.gone.end());
+    std::sort(t.rows.begin(), t.rows.end(), row_before);  // the new rows only; the kept ones are sorted
+    std::vector<PtrRow> merged;
+    merged.reserve(t.rows.size() + (s.ptr_[b] ? s.ptr_[b]->size() : 0));
+    auto fresh = t.rows.begin();
     if (const auto& held = s.ptr_[b])
-      for (const PtrRow& row : *held)
-        if (!std::binary_search(t.gone.begin(), t.gone.end(), row.records)) t.rows.push_back(row);
-    std::sort(t.rows.begin(), t.rows.end(), row_before);
-    t.rows.shrink_to_fit();
-    if (t.rows.empty()) s.ptr_[b].reset();
-    else s.ptr_[b] = std::make_shared<const std::vector<PtrRow>>(std::move(t.rows));
+      for (const PtrRow& row : *held) {
+        if (std::binary_search(t.gone.begin(), t.gone.end(), row.records)) continue;
+        while (fresh != t.rows.end() && row_before(*fresh, row)) merged.push_back(*fresh++);
+        merged.push_back(row);
+      }
+    merged.insert(merged.end(), fresh, t.rows.end());
+    if (merged.empty()) s.ptr_[b].reset();
+    else s.ptr_[b] = std::make_shared<const std::vector<PtrRow>>(std::move(merged));
   }
   return s;
 }
