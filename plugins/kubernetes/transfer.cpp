@@ -92,6 +92,15 @@ void add_name(TransferWriter& out, const Snapshot& snap, ClusterQuestion q, cons
 struct Owned {
   std::string text;
   std::vector<std::string> labels;
+  static Owned from(std::span<const std::string_view> labels) {
+    Owned o;
+    for (auto l : labels) {
+      if (!o.text.empty()) o.text += '.';
+      o.text += l;
+      o.labels.emplace_back(l);
+    }
+    return o;
+  }
 };
 
 }  // namespace
@@ -119,15 +128,7 @@ void Kubernetes::transfer(const wire::Name& zone, TransferWriter& out) const {
     return add_ns_address(w, wire::Section::answer, zone, req.local_addr, ttl, wire::rrtype::ANY);
   });
   std::vector<Owned> names;
-  auto keep = [&](std::span<const std::string_view> labels) {
-    Owned o;
-    for (auto l : labels) {
-      if (!o.text.empty()) o.text += '.';
-      o.text += l;
-      o.labels.emplace_back(l);
-    }
-    names.push_back(std::move(o));
-  };
+  auto keep = [&](std::span<const std::string_view> labels) { names.push_back(Owned::from(labels)); };
   snap.for_each_service([&](const ServiceRecords& rec) {
     if (rec.answers()) for_each_service_name(rec, cfg_.build.endpoint_pod_names, true, keep);
   });
@@ -165,15 +166,8 @@ void Kubernetes::external_transfer(const wire::Name& zone, bool headless, uint32
     if (!svc.external_ips.empty() || !svc.external_host.empty()) {
       exts.emplace_back(svc.name + "." + svc.ns, &svc);
     } else if (headless && rec.headless() && rec.answers()) {
-      for_each_service_name(rec, cfg_.build.endpoint_pod_names, false, [&](std::span<const std::string_view> labels) {
-        Owned o;
-        for (auto l : labels) {
-          if (!o.text.empty()) o.text += '.';
-          o.text += l;
-          o.labels.emplace_back(l);
-        }
-        names.push_back(std::move(o));
-      });
+      for_each_service_name(rec, cfg_.build.endpoint_pod_names, false,
+                            [&](std::span<const std::string_view> labels) { names.push_back(Owned::from(labels)); });
     }
   });
   std::sort(exts.begin(), exts.end());
