@@ -106,6 +106,11 @@ class ObjectCache : private ObjectState {
     f(static_cast<const ObjectState&>(*this), changes, lists_);
     return true;
   }
+  // Lists completed so far (each kind's first, and every relist).
+  size_t lists() {
+    std::lock_guard lock(mu_);
+    return lists_;
+  }
   // Wakes wait_and_read (to stop); `stop` must be set under mutex().
   std::mutex& mutex() { return mu_; }
   void wake() { cv_.notify_all(); }

@@ -94,14 +94,27 @@ void Kubernetes::build_loop() {
   bool warned = false;
   std::shared_ptr<const Snapshot> last;
   while (true) {
+    // Until the first sync nothing is served (SERVFAIL) unless
+    // startup_timeout passed: the changes pile up in the cache and the
+    // first snapshot is built once, not once per list page (a rebuild of
+    // the PTR index per page made a large first sync quadratic).
+    if (!synced_ && !ready() && cache_.lists() < resources_) {
+      std::unique_lock lock(cache_.mutex());
+      if (stopping_) return;
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     std::shared_ptr<const Snapshot> next;
     size_t lists = 0, changed = 0;
+    const auto began = std::chrono::steady_clock::now();
     bool got = cache_.wait_and_read(stopping_, std::chrono::milliseconds(200),
                                     [&](const ObjectState& state, const Changes& changes, size_t n) {
       lists = n;
       changed = changes.services.size();
       next = std::make_shared<const Snapshot>(Snapshot::next(last.get(), state, changes, cfg_.build));
     });
+    const auto took = std::chrono::steady_clock::now() - began;
     {
       std::lock_guard lock(cache_.mutex());
       if (stopping_) return;
@@ -123,8 +136,11 @@ void Kubernetes::build_loop() {
       plugin_log("kubernetes", LogLevel::warning, "starting to serve before the first sync with {} (startup_timeout)",
                                  cfg_.server.describe());
     }
-    // Coalesce bursts: the watch events of the next 20 ms become one batch.
-    if (got) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Coalesce bursts: the watch events of the next 20 ms (or of twice the
+    // last build, after a big one) become one batch, so the builder never
+    // takes more than a third of a core however fast changes come.
+    if (got)
+      std::this_thread::sleep_for(std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20), 2 * took));
   }
 }
 
