@@ -107,14 +107,15 @@ void Kubernetes::build_loop() {
     }
     std::shared_ptr<const Snapshot> next;
     size_t lists = 0, changed = 0;
-    const auto began = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration took{};  // the build alone, not the wait for changes
     bool got = cache_.wait_and_read(stopping_, std::chrono::milliseconds(200),
                                     [&](const ObjectState& state, const Changes& changes, size_t n) {
+      const auto began = std::chrono::steady_clock::now();
       lists = n;
       changed = changes.services.size();
       next = std::make_shared<const Snapshot>(Snapshot::next(last.get(), state, changes, cfg_.build));
+      took = std::chrono::steady_clock::now() - began;
     });
-    const auto took = std::chrono::steady_clock::now() - began;
     {
       std::lock_guard lock(cache_.mutex());
       if (stopping_) return;
