@@ -198,29 +198,32 @@ uint32_t Kubernetes::serial(const ServiceQuery&) const {
 }
 
 Lookup Kubernetes::reverse(const ServiceQuery& q, const IpBytes& ip, std::vector<ServiceEntry>& out) {
-  auto rows = view(q.req.worker).reverse(ip);
-  if (rows.empty()) return Lookup::nxdomain;
   // A Service's address names the Service; an endpoint's its endpoint
-  // names, unless a Service has it. Each name once.
-  const bool service = rows.front().names_service();
+  // names, unless a Service has it (Service rows come first). Each name once.
+  bool any = false, service = false;
   const size_t first = out.size();
   char buf[256], dash[48];
-  for (const PtrRow& row : rows) {
-    if (row.names_service() != service) break;
+  view(q.req.worker).for_each_reverse(ip, [&](const PtrRow& row) {
+    if (!any) {
+      any = true;
+      service = row.names_service();
+    }
+    if (row.names_service() != service) return;
     const Service& svc = row.records->service();
     std::string_view label =
         service ? std::string_view() : row.records->endpoint_label(row.slice, row.endpoint, ip, cfg_.build.endpoint_pod_names, dash);
     const int len = service ? std::snprintf(buf, sizeof buf, "%s.%s.svc", svc.name.c_str(), svc.ns.c_str())
                             : std::snprintf(buf, sizeof buf, "%.*s.%s.%s.svc", int(label.size()), label.data(),
                                             svc.name.c_str(), svc.ns.c_str());
-    if (len <= 0 || size_t(len) >= sizeof buf) continue;
+    if (len <= 0 || size_t(len) >= sizeof buf) return;
     ServiceEntry e;
     e.ttl = cfg_.ttl;
-    if (!join_relative(cluster_zone_, std::string_view(buf, size_t(len)), e.target)) continue;
+    if (!join_relative(cluster_zone_, std::string_view(buf, size_t(len)), e.target)) return;
     bool seen = false;
     for (size_t k = first; k < out.size() && !seen; ++k) seen = out[k].target.equals_ignore_case(e.target);
     if (!seen) out.push_back(e);
-  }
+  });
+  if (!any) return Lookup::nxdomain;
   return Lookup::found;
 }
 

@@ -31,16 +31,6 @@ Snapshot::Snapshot(const Objects& objects, const BuildOptions& options) {
   });
 }
 
-std::span<const PtrRow> Snapshot::reverse(const Ip& ip) const {
-  const auto& bucket = ptr_[bucket_of(ip)];
-  if (!bucket) return {};
-  auto range = std::equal_range(bucket->begin(), bucket->end(), ip, [](const auto& a, const auto& b) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(a)>, PtrRow>) return a.ip < b;
-    else return a < b.ip;
-  });
-  return {range.first, range.second};
-}
-
 Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Changes& changes,
                         const BuildOptions& o) {
   Snapshot s = prev ? *prev : Snapshot();
@@ -99,17 +89,34 @@ Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Ch
     std::sort(t.gone.begin(), t.gone.end());
     std::sort(t.rows.begin(), t.rows.end(), row_before);  // the new rows only; the kept ones are sorted
     std::vector<PtrRow> merged;
-    merged.reserve(t.rows.size() + (s.ptr_[b] ? s.ptr_[b]->size() : 0));
     auto fresh = t.rows.begin();
-    if (const auto& held = s.ptr_[b])
-      for (const PtrRow& row : *held) {
-        if (std::binary_search(t.gone.begin(), t.gone.end(), row.records)) continue;
-        while (fresh != t.rows.end() && row_before(*fresh, row)) merged.push_back(*fresh++);
-        merged.push_back(row);
+    auto keep = [&](const PtrRow& row) {
+      if (std::binary_search(t.gone.begin(), t.gone.end(), row.records)) return;
+      while (fresh != t.rows.end() && row_before(*fresh, row)) merged.push_back(*fresh++);
+      merged.push_back(row);
+    };
+    if (const auto& held = s.ptr_[b]) {
+      merged.reserve(t.rows.size() + held->v4.size() + held->v6.size());
+      for (const auto& r : held->v4) {  // IPv4 sorts before IPv6
+        Ip ip;
+        for (int i = 0; i < 4; ++i) ip.bytes[i] = static_cast<uint8_t>(r.addr >> (24 - 8 * i));
+        keep(PtrRow{ip, r.slice, r.endpoint, r.records});
       }
+      for (const auto& r : held->v6) keep(r);
+    }
     merged.insert(merged.end(), fresh, t.rows.end());
-    if (merged.empty()) s.ptr_[b].reset();
-    else s.ptr_[b] = std::make_shared<const std::vector<PtrRow>>(std::move(merged));
+    if (merged.empty()) {
+      s.ptr_[b].reset();
+      continue;
+    }
+    auto bucket = std::make_shared<PtrBucket>();
+    for (const PtrRow& r : merged) {
+      if (r.ip.v6) bucket->v6.push_back(r);
+      else bucket->v4.push_back({v4_of(r.ip), r.slice, r.endpoint, r.records});
+    }
+    bucket->v4.shrink_to_fit();
+    bucket->v6.shrink_to_fit();
+    s.ptr_[b] = std::move(bucket);
   }
   return s;
 }

@@ -50,6 +50,20 @@ struct PtrRow {
 };
 static_assert(sizeof(PtrRow) == 32);
 
+// A PTR bucket: IPv4 rows in 16 bytes (most of a cluster's addresses),
+// IPv6 rows as PtrRow; each sorted by address.
+struct PtrBucket {
+  struct V4 {
+    uint32_t addr;  // host order, so that < sorts as the address does
+    uint16_t slice;
+    uint16_t endpoint;
+    const ServiceRecords* records;
+  };
+  static_assert(sizeof(V4) == 16);
+  std::vector<V4> v4;
+  std::vector<PtrRow> v6;
+};
+
 class Snapshot {
  public:
   Snapshot() = default;
@@ -69,8 +83,26 @@ class Snapshot {
   bool has_namespace(std::string_view ns) const {
     return shards_.find(ns) != shards_.end() || (listed_ && listed_->find(ns) != listed_->end());
   }
-  // The PTR rows of `ip`, Service rows first; empty if none.
-  std::span<const PtrRow> reverse(const Ip& ip) const;
+  // f(row) for each PTR row of `ip`, Service rows first (no allocation).
+  template <typename F>
+  void for_each_reverse(const Ip& ip, F&& f) const {
+    const auto& bucket = ptr_[bucket_of(ip)];
+    if (!bucket) return;
+    if (ip.v6) {
+      auto it = std::lower_bound(bucket->v6.begin(), bucket->v6.end(), ip, [](const PtrRow& r, const Ip& a) { return r.ip < a; });
+      for (; it != bucket->v6.end() && it->ip == ip; ++it) f(*it);
+      return;
+    }
+    const uint32_t a = v4_of(ip);
+    auto it = std::lower_bound(bucket->v4.begin(), bucket->v4.end(), a, [](const PtrBucket::V4& r, uint32_t x) { return r.addr < x; });
+    for (; it != bucket->v4.end() && it->addr == a; ++it) f(PtrRow{ip, it->slice, it->endpoint, it->records});
+  }
+  // The same rows as a vector (tests, fuzzers).
+  std::vector<PtrRow> reverse(const Ip& ip) const {
+    std::vector<PtrRow> rows;
+    for_each_reverse(ip, [&](const PtrRow& r) { rows.push_back(r); });
+    return rows;
+  }
   // `pods verified`: a pod of namespace `ns` has address `ip`.
   bool has_pod(std::string_view ns, const Ip& ip) const { return pods_ && pods_->has(ip, ns); }
   const PodIndex& pods() const {
@@ -92,10 +124,13 @@ class Snapshot {
  private:
   static constexpr size_t kPtrBuckets = 1024;
   static size_t bucket_of(const Ip& ip) { return std::hash<std::string_view>{}(ip.key()) % kPtrBuckets; }
+  static uint32_t v4_of(const Ip& ip) {
+    return uint32_t(ip.bytes[0]) << 24 | uint32_t(ip.bytes[1]) << 16 | uint32_t(ip.bytes[2]) << 8 | ip.bytes[3];
+  }
 
   std::unordered_map<std::string, std::shared_ptr<const NamespaceShard>, StringHash, std::equal_to<>> shards_;
   std::shared_ptr<const std::set<std::string, std::less<>>> listed_;  // wanted Namespace objects
-  std::array<std::shared_ptr<const std::vector<PtrRow>>, kPtrBuckets> ptr_;  // each sorted by address
+  std::array<std::shared_ptr<const PtrBucket>, kPtrBuckets> ptr_;
   std::shared_ptr<const PodIndex> pods_;
   size_t services_ = 0;
 };
