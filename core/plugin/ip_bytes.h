@@ -19,6 +19,15 @@ struct IpBytes {
   std::string_view key() const {
     return {reinterpret_cast<const char*>(bytes.data()), v6 ? size_t{16} : size_t{4}};
   }
+  // An IPv4 address as a host-order integer (sorts as the address does), and back.
+  uint32_t v4_host_order() const {
+    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
+  }
+  static IpBytes from_v4_host_order(uint32_t a) {
+    IpBytes ip;
+    for (int i = 0; i < 4; ++i) ip.bytes[i] = static_cast<uint8_t>(a >> (24 - 8 * i));
+    return ip;
+  }
   bool operator==(const IpBytes&) const = default;
   auto operator<=>(const IpBytes&) const = default;
 };

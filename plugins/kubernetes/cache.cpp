@@ -128,11 +128,9 @@ void ObjectCache::end_list(Kind kind) {
         break;
     }
     for (const auto& k : gone) erase_locked(kind, k);
-    if (kind == Kind::namespaces) changes_.namespaces = true;  // counts as a change: the builder marks the sync
   }
   ++lists_;
-  // A list that changed nothing still completes a sync the builder waits for.
-  if (!changes_.any()) changes_.namespaces = true;
+  changes_.listed = true;
   changed();
 }
 

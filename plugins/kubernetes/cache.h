@@ -37,7 +37,8 @@ struct Changes {
   std::set<std::string> services;  // "namespace/name" of Services whose records may differ
   bool namespaces = false;
   bool pods = false;
-  bool any() const { return !services.empty() || namespaces || pods; }
+  bool listed = false;  // a list completed: the builder looks for its first sync
+  bool any() const { return !services.empty() || namespaces || pods || listed; }
 };
 
 // The cache's contents, read by the builder under the cache's lock.

@@ -1,10 +1,7 @@
 #include "plugins/kubernetes/cluster_lookup.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
-#include <optional>
 
 #include "core/plugin/qname.h"
 
@@ -13,25 +10,13 @@ namespace {
 
 using Name = std::string_view;
 
-// "<first>.<svc>.<ns>[.svc]" relative to the zone, joined onto it.
 bool target(const ClusterQuestion& q, std::string_view first, const Service& svc, wire::Name& out) {
-  char buf[256];
-  size_t len = 0;
-  auto put = [&](std::string_view s) {
-    if (len + s.size() + 1 >= sizeof buf) return false;
-    if (len) buf[len++] = '.';
-    std::memcpy(buf + len, s.data(), s.size());
-    len += s.size();
-    return true;
-  };
-  if (!first.empty() && !put(first)) return false;
-  if (!put(svc.name) || !put(svc.ns)) return false;
-  if (!q.drop_svc_label && !put("svc")) return false;
-  return join_relative(*q.zone, std::string_view(buf, len), out);
+  return service_name(*q.zone, first, svc, !q.drop_svc_label, out);
 }
 
+// `port` and `proto` are labels ("_http", "_tcp"); an empty `port` matches any name.
 bool port_matches(const Port& p, Name port, Name proto) {
-  return p.name == port.substr(1) && p.protocol == proto.substr(1);
+  return (port.empty() || p.name == port.substr(1)) && p.protocol == proto.substr(1);
 }
 
 // SRV answers of a Service: all named ports (port.empty()) or one.
@@ -80,17 +65,6 @@ bool has_port(const ServiceRecords& rec, Name port, Name proto) {
   return false;
 }
 
-bool any_port_with_protocol(const ServiceRecords& rec, Name proto) {
-  if (!rec.headless()) {
-    for (const Port& p : rec.service().ports)
-      if (!p.name.empty() && p.protocol == proto.substr(1)) return true;
-    return false;
-  }
-  for (const auto& row : rec.srv_rows())
-    if (row.port->protocol == proto.substr(1)) return true;
-  return false;
-}
-
 Lookup service_names(const Snapshot& snap, const ClusterQuestion& q, std::vector<ServiceEntry>& out) {
   const auto labels = q.labels;
   const size_t n = labels.size();
@@ -128,7 +102,7 @@ Lookup service_names(const Snapshot& snap, const ClusterQuestion& q, std::vector
   }
   if (n != 4) return Lookup::nxdomain;
   if (labels[0].starts_with('_'))  // _<proto>.<svc>.<ns>.svc
-    return any_port_with_protocol(*rec, labels[0]) ? Lookup::found : Lookup::nxdomain;
+    return has_port(*rec, {}, labels[0]) ? Lookup::found : Lookup::nxdomain;
   // <endpoint>.<svc>.<ns>.svc
   bool found = false;
   if (rec->headless()) {
@@ -160,20 +134,23 @@ Lookup service_names(const Snapshot& snap, const ClusterQuestion& q, std::vector
   return found ? Lookup::found : Lookup::nxdomain;
 }
 
-std::optional<Ip> undashed(std::string_view label) {
-  if (label.size() > 45) return std::nullopt;
-  char text[48];
-  std::memcpy(text, label.data(), label.size());
-  text[label.size()] = 0;
-  const bool v6 = std::count(label.begin(), label.end(), '-') != 3;
-  std::replace(text, text + label.size(), '-', v6 ? ':' : '.');
-  Ip ip;
-  ip.v6 = v6;
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, text, ip.bytes.data()) != 1) return std::nullopt;
-  return ip;
-}
-
 }  // namespace
+
+bool service_name(const wire::Name& zone, std::string_view first, const Service& svc, bool svc_label, wire::Name& out) {
+  char buf[256];
+  size_t len = 0;
+  auto put = [&](std::string_view s) {
+    if (len + s.size() + 1 >= sizeof buf) return false;
+    if (len) buf[len++] = '.';
+    std::memcpy(buf + len, s.data(), s.size());
+    len += s.size();
+    return true;
+  };
+  if (!first.empty() && !put(first)) return false;
+  if (!put(svc.name) || !put(svc.ns)) return false;
+  if (svc_label && !put("svc")) return false;
+  return join_relative(zone, std::string_view(buf, len), out);
+}
 
 Lookup answer_cluster(const Snapshot& snap, const ClusterQuestion& q, std::vector<ServiceEntry>& out) {
   const auto labels = q.labels;

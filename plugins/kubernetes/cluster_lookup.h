@@ -26,6 +26,10 @@ struct ClusterQuestion {
   bool drop_svc_label = false;  // k8s_external: targets are <...>.<svc>.<ns>.<zone>, without "svc"
 };
 
+// "<first>.<svc>.<ns>[.svc]" (`first` may be empty) joined onto `zone`:
+// SRV targets, PTR names, k8s_external owners. False if it would not fit.
+bool service_name(const wire::Name& zone, std::string_view first, const Service& svc, bool svc_label, wire::Name& out);
+
 Lookup answer_cluster(const Snapshot& snap, const ClusterQuestion& q, std::vector<ServiceEntry>& out);
 
 }  // namespace skycore::plugins::kubernetes

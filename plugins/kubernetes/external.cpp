@@ -7,7 +7,6 @@
 //   _<port>._<proto>.<svc>.<ns>...  SRV for that port
 //   with headless, for a headless Service: its endpoints' addresses and
 //   <endpoint>.<svc>.<ns>.<zone>.
-#include <cstdio>
 #include <cstring>
 
 #include "core/plugin/qname.h"
@@ -62,11 +61,8 @@ Lookup Kubernetes::external(const ServiceQuery& q, bool headless, uint32_t ttl,
         out.push_back(e);
       }
     } else if (qtype == wire::rrtype::SRV) {
-      char svc_ns[256];
-      const int len = std::snprintf(svc_ns, sizeof svc_ns, "%s.%s", svc->name.c_str(), svc->ns.c_str());
       wire::Name target;
-      if (len <= 0 || size_t(len) >= sizeof svc_ns || !join_relative(q.zone, std::string_view(svc_ns, size_t(len)), target))
-        return Lookup::found;
+      if (!service_name(q.zone, {}, *svc, false, target)) return Lookup::found;
       for (const Port& p : svc->ports) {
         if (n == 4 && !(p.name == port && p.protocol == proto)) continue;
         ServiceEntry e;

@@ -17,16 +17,6 @@ namespace {
 
 constexpr std::string_view kDnsVersion = "1.1.0";  // the spec this plugin follows
 
-// "1-2-3-4" (or IPv6 with dashes for colons) as a pod name carries it.
-std::optional<Ip> undashed(std::string_view label) {
-  std::string s(label);
-  bool v6 = std::count(s.begin(), s.end(), '-') != 3;
-  std::replace(s.begin(), s.end(), '-', v6 ? ':' : '.');
-  auto ip = parse_ip(s);
-  if (ip && ip->v6 != v6) return std::nullopt;
-  return ip;
-}
-
 }  // namespace
 
 Kubernetes::Kubernetes(Config cfg, size_t workers)
@@ -89,10 +79,10 @@ void Kubernetes::serve_objects(const Objects& objects) {
 
 // The builder's whole cost is what changed: each batch of watch events
 // makes a snapshot sharing every untouched piece with the last one.
-
 void Kubernetes::build_loop() {
   bool warned = false;
   std::shared_ptr<const Snapshot> last;
+  size_t lists_seen = 0;  // lists done at the last batch
   while (true) {
     // Until the first sync nothing is served (SERVFAIL) unless
     // startup_timeout passed: the changes pile up in the cache and the
@@ -125,8 +115,8 @@ void Kubernetes::build_loop() {
       last = next;
       // Parsing a large list leaves much freed heap behind; glibc keeps it
       // unless asked. Only after big batches: a trim walks the whole heap.
-      if (changed >= 1000 || lists != lists_seen_) malloc_trim(0);
-      lists_seen_ = lists;
+      if (changed >= 1000 || lists != lists_seen) malloc_trim(0);
+      lists_seen = lists;
       if (!synced_ && lists >= resources_) {
         synced_ = true;
         plugin_log("kubernetes", LogLevel::info, "synced with {} ({} services)", cfg_.server.describe(), next->size());
@@ -202,23 +192,18 @@ Lookup Kubernetes::reverse(const ServiceQuery& q, const IpBytes& ip, std::vector
   // names, unless a Service has it (Service rows come first). Each name once.
   bool any = false, service = false;
   const size_t first = out.size();
-  char buf[256], dash[48];
+  char dash[48];
   view(q.req.worker).for_each_reverse(ip, [&](const PtrRow& row) {
     if (!any) {
       any = true;
       service = row.names_service();
     }
     if (row.names_service() != service) return;
-    const Service& svc = row.records->service();
     std::string_view label =
         service ? std::string_view() : row.records->endpoint_label(row.slice, row.endpoint, ip, cfg_.build.endpoint_pod_names, dash);
-    const int len = service ? std::snprintf(buf, sizeof buf, "%s.%s.svc", svc.name.c_str(), svc.ns.c_str())
-                            : std::snprintf(buf, sizeof buf, "%.*s.%s.%s.svc", int(label.size()), label.data(),
-                                            svc.name.c_str(), svc.ns.c_str());
-    if (len <= 0 || size_t(len) >= sizeof buf) return;
     ServiceEntry e;
     e.ttl = cfg_.ttl;
-    if (!join_relative(cluster_zone_, std::string_view(buf, size_t(len)), e.target)) return;
+    if (!service_name(cluster_zone_, label, row.records->service(), true, e.target)) return;
     bool seen = false;
     for (size_t k = first; k < out.size() && !seen; ++k) seen = out[k].target.equals_ignore_case(e.target);
     if (!seen) out.push_back(e);

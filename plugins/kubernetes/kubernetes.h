@@ -112,7 +112,6 @@ class Kubernetes final : public Plugin,
   std::atomic<bool> started_flag_{false};
   std::thread builder_;
   bool stopping_ = false;  // guarded by cache_.mutex()
-  size_t lists_seen_ = 0;  // the builder's: lists done at its last batch
 };
 
 }  // namespace skycore::plugins::kubernetes

@@ -100,6 +100,19 @@ std::string_view dashed(const Ip& ip, char* buf) {
   return {buf, n};
 }
 
+std::optional<Ip> undashed(std::string_view label) {
+  if (label.size() > 45) return std::nullopt;
+  char text[48];
+  std::memcpy(text, label.data(), label.size());
+  text[label.size()] = 0;
+  const bool v6 = std::count(label.begin(), label.end(), '-') != 3;
+  std::replace(text, text + label.size(), '-', v6 ? ':' : '.');
+  Ip ip;
+  ip.v6 = v6;
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, text, ip.bytes.data()) != 1) return std::nullopt;
+  return ip;
+}
+
 std::string dashed(const Ip& ip) {
   char buf[48];
   return std::string(dashed(ip, buf));

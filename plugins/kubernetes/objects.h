@@ -21,6 +21,8 @@ std::optional<Ip> parse_ip(const std::string& text);
 std::string dashed(const Ip& ip);
 // The same into `buf` (at least 48 bytes), without allocating.
 std::string_view dashed(const Ip& ip, char* buf);
+// The address a dashed label carries (three dashes: IPv4), without allocating.
+std::optional<Ip> undashed(std::string_view label);
 
 struct Port {
   std::string name;      // lowercased; empty for an unnamed port

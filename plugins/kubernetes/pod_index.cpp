@@ -6,9 +6,7 @@
 namespace skycore::plugins::kubernetes {
 namespace {
 
-uint32_t v4_of(const Ip& ip) {
-  return uint32_t(ip.bytes[0]) << 24 | uint32_t(ip.bytes[1]) << 16 | uint32_t(ip.bytes[2]) << 8 | ip.bytes[3];
-}
+uint32_t v4_of(const Ip& ip) { return ip.v4_host_order(); }
 
 // Sorts by address and folds repeats: one namespace stays, two become `shared`.
 template <typename T>

@@ -30,11 +30,7 @@ class PodIndex {
   // Zone transfers with `pods verified`: f(address, namespace) for every pair.
   template <typename F>
   void for_each_verified(F&& f) const {
-    for (const V4& e : all_v4_) {
-      Ip ip;
-      for (int i = 0; i < 4; ++i) ip.bytes[i] = static_cast<uint8_t>(e.addr >> (24 - 8 * i));
-      f(ip, std::string_view(namespaces_[e.ns]));
-    }
+    for (const V4& e : all_v4_) f(Ip::from_v4_host_order(e.addr), std::string_view(namespaces_[e.ns]));
     for (const V6& e : all_v6_) {
       Ip ip;
       ip.v6 = true;

@@ -97,11 +97,7 @@ Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Ch
     };
     if (const auto& held = s.ptr_[b]) {
       merged.reserve(t.rows.size() + held->v4.size() + held->v6.size());
-      for (const auto& r : held->v4) {  // IPv4 sorts before IPv6
-        Ip ip;
-        for (int i = 0; i < 4; ++i) ip.bytes[i] = static_cast<uint8_t>(r.addr >> (24 - 8 * i));
-        keep(PtrRow{ip, r.slice, r.endpoint, r.records});
-      }
+      for (const auto& r : held->v4) keep(PtrRow{Ip::from_v4_host_order(r.addr), r.slice, r.endpoint, r.records});  // IPv4 sorts first
       for (const auto& r : held->v6) keep(r);
     }
     merged.insert(merged.end(), fresh, t.rows.end());
@@ -112,7 +108,7 @@ Snapshot Snapshot::next(const Snapshot* prev, const ObjectState& state, const Ch
     auto bucket = std::make_shared<PtrBucket>();
     for (const PtrRow& r : merged) {
       if (r.ip.v6) bucket->v6.push_back(r);
-      else bucket->v4.push_back({v4_of(r.ip), r.slice, r.endpoint, r.records});
+      else bucket->v4.push_back({r.ip.v4_host_order(), r.slice, r.endpoint, r.records});
     }
     bucket->v4.shrink_to_fit();
     bucket->v6.shrink_to_fit();

@@ -93,7 +93,7 @@ class Snapshot {
       for (; it != bucket->v6.end() && it->ip == ip; ++it) f(*it);
       return;
     }
-    const uint32_t a = v4_of(ip);
+    const uint32_t a = ip.v4_host_order();
     auto it = std::lower_bound(bucket->v4.begin(), bucket->v4.end(), a, [](const PtrBucket::V4& r, uint32_t x) { return r.addr < x; });
     for (; it != bucket->v4.end() && it->addr == a; ++it) f(PtrRow{ip, it->slice, it->endpoint, it->records});
   }
@@ -115,18 +115,10 @@ class Snapshot {
     for (const auto& [ns, shard] : shards_)
       for (const auto& [name, rec] : shard->services) f(*rec);
   }
-  template <typename F>
-  void for_each_listed_namespace(F&& f) const {
-    if (listed_)
-      for (const auto& ns : *listed_) f(ns);
-  }
 
  private:
   static constexpr size_t kPtrBuckets = 1024;
   static size_t bucket_of(const Ip& ip) { return std::hash<std::string_view>{}(ip.key()) % kPtrBuckets; }
-  static uint32_t v4_of(const Ip& ip) {
-    return uint32_t(ip.bytes[0]) << 24 | uint32_t(ip.bytes[1]) << 16 | uint32_t(ip.bytes[2]) << 8 | ip.bytes[3];
-  }
 
   std::unordered_map<std::string, std::shared_ptr<const NamespaceShard>, StringHash, std::equal_to<>> shards_;
   std::shared_ptr<const std::set<std::string, std::less<>>> listed_;  // wanted Namespace objects
