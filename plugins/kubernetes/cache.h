@@ -107,10 +107,13 @@ class ObjectCache : private ObjectState {
     f(static_cast<const ObjectState&>(*this), changes, lists_);
     return true;
   }
-  // Lists completed so far (each kind's first, and every relist).
-  size_t lists() {
-    std::lock_guard lock(mu_);
-    return lists_;
+  // Waits until `lists` lists have completed (each kind's first counts, and
+  // every relist), or `stop` is set, or the timeout; true if they have.
+  template <typename Duration>
+  bool wait_for_lists(size_t lists, const bool& stop, Duration timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return lists_ >= lists || stop; });
+    return lists_ >= lists;
   }
   // Wakes wait_and_read (to stop); `stop` must be set under mutex().
   std::mutex& mutex() { return mu_; }

@@ -88,12 +88,10 @@ void Kubernetes::build_loop() {
     // startup_timeout passed: the changes pile up in the cache and the
     // first snapshot is built once, not once per list page (a rebuild of
     // the PTR index per page made a large first sync quadratic).
-    if (!synced_ && !ready() && cache_.lists() < resources_) {
-      std::unique_lock lock(cache_.mutex());
+    if (!synced_ && !ready() && !cache_.wait_for_lists(resources_, stopping_, std::chrono::milliseconds(200))) {
+      std::lock_guard lock(cache_.mutex());
       if (stopping_) return;
-      lock.unlock();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
+      continue;  // not listed yet: look again (startup_timeout may have passed)
     }
     std::shared_ptr<const Snapshot> next;
     size_t lists = 0, changed = 0;
