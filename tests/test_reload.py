@@ -88,6 +88,9 @@ def test_the_reload_plugin_notices_an_edit(start_server):
     reloads = srv.stdout().count("Reloading complete")
     edit(srv, block("a.test", "whoami\nreload 2s 1s") + block("b.test") + block("c.test") + "# just a comment\n")
     poll(lambda: rcode(srv, "x.c.test.") == dns.rcode.NOERROR, 8, interval=0.1, what="the next reload")
+    # The new configuration answers before the old one has drained, and
+    # "Reloading complete" is logged only after that drain: wait for it.
+    poll(lambda: srv.stdout().count("Reloading complete") > reloads, 5, what="the log line of the next reload")
     assert srv.stdout().count("Reloading complete") == reloads + 1
 
 
