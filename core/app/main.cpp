@@ -1,5 +1,6 @@
 // skycore's entry point: flags, Corefile, server start-up, signals.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -61,6 +62,12 @@ int main(int argc, char** argv) {
     for (const auto& p : compiled_plugins()) fmt::print("  dns.{}\n", p.name);
     return 0;
   }
+
+  // A fixed mmap threshold: glibc otherwise raises it to the size of each
+  // large block freed, after which list pages and journal reads of several
+  // 100 KiB come from the arenas and leave holes between the long-lived
+  // records (1.3 MB of RSS at 10,000 kubernetes Services).
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
   // Block the stop signals before any thread starts so only sigwait sees them.
   sigset_t set;

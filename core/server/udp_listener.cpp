@@ -72,7 +72,8 @@ void UdpListener::drain() {
 }
 
 UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker)
-    : sock_(sock), spec_(spec), slots_(new Slot[kSlots]), slot_freed_(sock.get_executor()) {
+    : sock_(sock), spec_(spec), slots_(new Slot[kSlots]),
+      buffers_(new uint8_t[kSlots * 2 * kBuffer]), slot_freed_(sock.get_executor()) {
   auto local = sock_.local_endpoint();
   local_addr_ = unmapped(local.address());
   local_port_ = local.port();
@@ -80,6 +81,8 @@ UdpListener::UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, 
   outbox_.reserve(kSlots);
   for (size_t i = 0; i < kSlots; ++i) {
     Slot* s = &slots_[i];
+    s->in = {&buffers_[2 * i * kBuffer], kBuffer};
+    s->out = {&buffers_[(2 * i + 1) * kBuffer], kBuffer};
     s->req.transport = Transport::udp;
     s->req.worker = worker;
     s->req.server = spec_.label;

@@ -15,6 +15,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/plugin/park.h"
@@ -28,6 +29,7 @@ class UdpListener {
  public:
   static constexpr size_t kBatch = 32;   // datagrams per recvmmsg/sendmmsg
   static constexpr size_t kSlots = 256;  // queries in flight per worker and socket
+  static constexpr size_t kBuffer = 4096;  // bytes of a query, and of its UDP answer
 
   UdpListener(asio::ip::udp::socket& sock, const ListenerSpec& spec, uint16_t worker);
   // Starts the slot coroutines and reads until the socket is closed or
@@ -42,8 +44,8 @@ class UdpListener {
  private:
   struct Slot {
     std::optional<Wakeup> wake;  // set while the slot's coroutine is parked
-    std::array<uint8_t, 4096> in;
-    std::array<uint8_t, 4096> out;
+    std::span<uint8_t> in;       // kBuffer bytes each, in buffers_
+    std::span<uint8_t> out;
     Request req;
     sockaddr_storage peer;
     socklen_t peer_len = 0;
@@ -65,6 +67,11 @@ class UdpListener {
   asio::ip::udp::socket& sock_;
   const ListenerSpec& spec_;
   std::unique_ptr<Slot[]> slots_;
+  // The slots' packet buffers, apart from the slots: one block, never
+  // initialised, so only the pages of slots that have held a packet become
+  // resident (the free list is LIFO: a lightly loaded server touches a few
+  // slots, not 2 MiB per worker and socket).
+  std::unique_ptr<uint8_t[]> buffers_;
   std::vector<Slot*> free_;
   asio::steady_timer slot_freed_;
   asio::ip::address local_addr_;

@@ -16,7 +16,7 @@ bool target(const ClusterQuestion& q, std::string_view first, const Service& svc
 
 // `port` and `proto` are labels ("_http", "_tcp"); an empty `port` matches any name.
 bool port_matches(const Port& p, Name port, Name proto) {
-  return (port.empty() || p.name == port.substr(1)) && p.protocol == proto.substr(1);
+  return (port.empty() || p.name == port.substr(1)) && p.protocol() == proto.substr(1);
 }
 
 // SRV answers of a Service: all named ports (port.empty()) or one.

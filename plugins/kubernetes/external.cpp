@@ -46,7 +46,7 @@ Lookup Kubernetes::external(const ServiceQuery& q, bool headless, uint32_t ttl,
       port = strip_underscore(labels[0]);
       proto = strip_underscore(labels[1]);
       bool any = false;
-      for (const Port& p : svc->ports) any |= p.name == port && p.protocol == proto;
+      for (const Port& p : svc->ports) any |= p.name == port && p.protocol() == proto;
       if (!any) return Lookup::nxdomain;
     }
     if (qtype == wire::rrtype::A || qtype == wire::rrtype::AAAA) {
@@ -64,7 +64,7 @@ Lookup Kubernetes::external(const ServiceQuery& q, bool headless, uint32_t ttl,
       wire::Name target;
       if (!service_name(q.zone, {}, *svc, false, target)) return Lookup::found;
       for (const Port& p : svc->ports) {
-        if (n == 4 && !(p.name == port && p.protocol == proto)) continue;
+        if (n == 4 && !(p.name == port && p.protocol() == proto)) continue;
         ServiceEntry e;
         e.ttl = ttl;
         e.port = p.port;

@@ -34,8 +34,8 @@ std::vector<Port> parse_ports(const JsonView& list) {
     if (!p.is_object()) return;
     Port port;
     port.name = lower(text(p, "name"));
-    port.protocol = lower(text(p, "protocol"));
-    if (port.protocol.empty()) port.protocol = "tcp";  // the API's default
+    const std::string proto = lower(text(p, "protocol"));
+    if (!port.set_protocol(proto.empty() ? "tcp" : proto)) return;  // "tcp": the API's default
     int64_t n = p["port"].integer().value_or(0);
     if (n < 1 || n > 65535) return;
     port.port = static_cast<uint16_t>(n);
@@ -76,6 +76,13 @@ bool names(const JsonView& meta, std::string& ns, std::string& name, std::string
 }
 
 }  // namespace
+
+bool Port::set_protocol(std::string_view p) {
+  if (p.size() > sizeof proto) return false;
+  std::memset(proto, 0, sizeof proto);
+  std::memcpy(proto, p.data(), p.size());
+  return true;
+}
 
 std::optional<Ip> parse_ip(const std::string& s) {
   asio::error_code ec;

@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -25,9 +26,15 @@ std::string_view dashed(const Ip& ip, char* buf);
 std::optional<Ip> undashed(std::string_view label);
 
 struct Port {
-  std::string name;      // lowercased; empty for an unnamed port
-  std::string protocol;  // "tcp", "udp", "sctp"
+  Port() = default;
+  Port(std::string n, std::string_view protocol, uint16_t p) : name(std::move(n)), port(p) { set_protocol(protocol); }
+  std::string name;  // lowercased; empty for an unnamed port
   uint16_t port = 0;
+  char proto[6] = {};  // lowercased "tcp", "udp", "sctp": inline, not a second string
+  std::string_view protocol() const { return {proto, strnlen(proto, sizeof proto)}; }
+  // False (the port is left out) for a protocol longer than 6 letters,
+  // which the API server does not accept anyway.
+  bool set_protocol(std::string_view p);
   bool operator==(const Port&) const = default;
 };
 

@@ -48,11 +48,11 @@ void for_each_service_name(const ServiceRecords& rec, bool pod_names, bool with_
   if (rec.external_name()) return;
   std::set<std::pair<std::string, std::string>> ports;  // "_name", "_proto"
   if (rec.headless()) {
-    for (const auto& row : rec.srv_rows()) ports.emplace("_" + row.port->name, "_" + row.port->protocol);
+    for (const auto& row : rec.srv_rows()) ports.emplace("_" + row.port->name, "_" + std::string(row.port->protocol()));
     for (const auto& named : rec.named()) emit(named.label, {});
   } else {
     for (const Port& p : svc.ports)
-      if (!p.name.empty()) ports.emplace("_" + p.name, "_" + p.protocol);
+      if (!p.name.empty()) ports.emplace("_" + p.name, "_" + std::string(p.protocol()));
     std::set<std::string> labels;
     rec.for_each_endpoint_name(pod_names, [&](std::string_view label, std::span<const Ip>, size_t, size_t) {
       labels.emplace(label);
@@ -185,7 +185,7 @@ void Kubernetes::external_transfer(const wire::Name& zone, bool headless, uint32
     const uint16_t weight = srv_weight(100, 100 * named_ports);
     for (const Port& p : svc->ports) {
       if (p.name.empty()) continue;
-      std::string rel = "_" + p.name + "._" + p.protocol + "." + svc_ns;
+      std::string rel = "_" + p.name + "._" + std::string(p.protocol()) + "." + svc_ns;
       if (!join_relative(zone, rel, named)) continue;
       add_srv(out, named, ttl, 100, p.port, owner);
       add_srv(out, owner, ttl, weight, p.port, owner);

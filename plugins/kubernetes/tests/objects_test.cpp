@@ -28,8 +28,8 @@ TEST_CASE("services: ClusterIP (dual-stack), headless, ExternalName, and one sti
   CHECK(ip_text(s->cluster_ips[1]) == "fd00--5");
   REQUIRE(s->ports.size() == 2);
   CHECK(s->ports[0].name == "http");
-  CHECK(s->ports[0].protocol == "tcp");  // the API's default
-  CHECK(s->ports[1].protocol == "udp");
+  CHECK(s->ports[0].protocol() == "tcp");  // the API's default
+  CHECK(s->ports[1].protocol() == "udp");
 
   auto h = parse_service(json(R"({"metadata":{"name":"h","namespace":"n",
     "annotations":{"service.alpha.kubernetes.io/tolerate-unready-endpoints":"true"}},
