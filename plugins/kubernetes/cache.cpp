@@ -19,20 +19,26 @@ void ObjectCache::seen(Kind kind, const std::string& key) {
 void ObjectCache::put_service(const std::string& key, Service s) {
   std::lock_guard lock(mu_);
   seen(Kind::services, key);
-  auto& held = services_[key];
+  auto& held = services_[key].service;
   if (held && *held == s) return;
   held = std::make_shared<const Service>(std::move(s));
   changes_.services.insert(key);
   changed();
 }
 
+void ObjectCache::drop_if_empty(std::unordered_map<std::string, ServiceEntry>::iterator it) {
+  if (!it->second.service && it->second.slices.empty()) services_.erase(it);
+}
+
 void ObjectCache::unlink_slice(const std::string& key) {
   auto it = slices_.find(key);
   if (it == slices_.end()) return;
   const std::string owner = service_key_of(key, *it->second);
-  auto& list = by_service_[owner];
-  list.erase(std::remove(list.begin(), list.end(), it->second), list.end());
-  if (list.empty()) by_service_.erase(owner);
+  if (auto entry = services_.find(owner); entry != services_.end()) {
+    auto& list = entry->second.slices;
+    list.erase(std::remove(list.begin(), list.end(), it->second), list.end());
+    drop_if_empty(entry);
+  }
   changes_.services.insert(owner);
   slices_.erase(it);
 }
@@ -44,7 +50,7 @@ void ObjectCache::put_slice(const std::string& key, EndpointSlice s) {
   unlink_slice(key);
   auto ptr = std::make_shared<const EndpointSlice>(std::move(s));
   const std::string owner = service_key_of(key, *ptr);
-  by_service_[owner].push_back(ptr);
+  services_[owner].slices.push_back(ptr);
   slices_.emplace(key, std::move(ptr));
   changes_.services.insert(owner);
   changed();
@@ -73,7 +79,11 @@ void ObjectCache::put_pod(const std::string& key, const Pod& p) {
 void ObjectCache::erase_locked(Kind kind, const std::string& key) {
   switch (kind) {
     case Kind::services:
-      if (services_.erase(key)) changes_.services.insert(key);
+      if (auto it = services_.find(key); it != services_.end() && it->second.service) {
+        it->second.service.reset();
+        drop_if_empty(it);
+        changes_.services.insert(key);
+      }
       break;
     case Kind::slices:
       unlink_slice(key);
@@ -113,8 +123,8 @@ void ObjectCache::end_list(Kind kind) {
     std::vector<std::string> gone;
     switch (kind) {
       case Kind::services:
-        for (const auto& [k, _] : services_)
-          if (!named.count(k)) gone.push_back(k);
+        for (const auto& [k, entry] : services_)
+          if (entry.service && !named.count(k)) gone.push_back(k);
         break;
       case Kind::slices:
         for (const auto& [k, _] : slices_)

@@ -46,29 +46,35 @@ class ObjectState {
  public:
   const Service* service(const std::string& key) const {
     auto it = services_.find(key);
-    return it == services_.end() ? nullptr : it->second.get();
+    return it == services_.end() ? nullptr : it->second.service.get();
   }
   ServicePtr service_ptr(const std::string& key) const {
     auto it = services_.find(key);
-    return it == services_.end() ? nullptr : it->second;
+    return it == services_.end() ? nullptr : it->second.service;
   }
   // The slices of Service "namespace/name" (the service-name label).
   const std::vector<SlicePtr>& slices_of(const std::string& service_key) const {
     static const std::vector<SlicePtr> none;
-    auto it = by_service_.find(service_key);
-    return it == by_service_.end() ? none : it->second;
+    auto it = services_.find(service_key);
+    return it == services_.end() ? none : it->second.slices;
   }
   const std::set<std::string>& namespaces() const { return namespaces_; }
   const PodTable& pods() const { return pods_; }
   template <typename F>
   void for_each_service_key(F&& f) const {
-    for (const auto& [key, _] : services_) f(key);
+    for (const auto& [key, entry] : services_)
+      if (entry.service) f(key);
   }
 
  protected:
-  std::unordered_map<std::string, ServicePtr> services_;
+  // A Service and the slices labelled with its name, under one key: either
+  // may come first (or alone), and the entry goes when both have.
+  struct ServiceEntry {
+    ServicePtr service;
+    std::vector<SlicePtr> slices;
+  };
+  std::unordered_map<std::string, ServiceEntry> services_;
   std::unordered_map<std::string, SlicePtr> slices_;  // by the slice's own key
-  std::unordered_map<std::string, std::vector<SlicePtr>> by_service_;
   std::set<std::string> namespaces_;
   PodTable pods_;
 };
@@ -124,6 +130,7 @@ class ObjectCache : private ObjectState {
   void seen(Kind kind, const std::string& key);
   void erase_locked(Kind kind, const std::string& key);
   void unlink_slice(const std::string& key);
+  void drop_if_empty(std::unordered_map<std::string, ServiceEntry>::iterator it);
 
   std::mutex mu_;
   std::condition_variable cv_;
