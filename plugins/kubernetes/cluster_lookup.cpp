@@ -38,7 +38,7 @@ void srv_entries(const ClusterQuestion& q, const ServiceRecords& rec, Name port,
       e.ttl = q.ttl;
       e.port = p.port;
       e.target = self;
-      e.addrs = svc.cluster_ips;
+      e.addrs = rec.addresses();
       out.push_back(e);
     }
     return;

@@ -9,7 +9,10 @@ bool BuildOptions::wanted(std::string_view ns) const {
 }
 
 ServiceRecords::ServiceRecords(ServicePtr svc, const std::vector<SlicePtr>& slices, const BuildOptions& o)
-    : svc_(std::move(svc)) {
+    : kind_(svc->kind), publish_not_ready_(svc->publish_not_ready), svc_(std::move(svc)) {
+  const auto& ips = svc_->cluster_ips;
+  cluster_ips_ = static_cast<uint8_t>(std::min<size_t>(ips.size(), UINT8_MAX));
+  if (ips.size() <= kInlineIps) std::copy(ips.begin(), ips.end(), ips_.begin());
   if (external_name()) {
     answers_ = true;
     return;
