@@ -30,6 +30,13 @@ TEST_CASE("services: ClusterIP (dual-stack), headless, ExternalName, and one sti
   CHECK(s->ports[0].name == "http");
   CHECK(s->ports[0].protocol() == "tcp");  // the API's default
   CHECK(s->ports[1].protocol() == "udp");
+  // A protocol the API server would not accept, too long to hold inline:
+  // that port is left out, the others stay.
+  auto odd = parse_service(json(R"({"metadata":{"name":"o","namespace":"n"},
+    "spec":{"clusterIP":"10.96.0.6","ports":[{"name":"a","port":1,"protocol":"SCTP"},{"name":"b","port":2,"protocol":"QUICPLUS"}]}})"), why);
+  REQUIRE(odd);
+  REQUIRE(odd->ports.size() == 1);
+  CHECK(odd->ports[0].protocol() == "sctp");
 
   auto h = parse_service(json(R"({"metadata":{"name":"h","namespace":"n",
     "annotations":{"service.alpha.kubernetes.io/tolerate-unready-endpoints":"true"}},

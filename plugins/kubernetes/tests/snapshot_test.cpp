@@ -198,3 +198,35 @@ TEST_CASE("object cache: an unchanged relist changes nothing; one that misses an
   CHECK_FALSE(s.service("other", "lonely"));
   CHECK(s.service("n", "web") == prev.service("n", "web"));
 }
+
+TEST_CASE("object cache: a slice before its Service, the Service gone before its slices") {
+  // The Service and its slices share one cache entry: either may arrive
+  // first, and the entry lasts while either is held.
+  ObjectCache cache;
+  const bool stop = false;
+  Snapshot s;
+  auto take = [&]() {
+    Snapshot prev = s;
+    return cache.wait_and_read(stop, std::chrono::milliseconds(0), [&](const ObjectState& st, const Changes& ch, size_t) {
+      s = Snapshot::next(&prev, st, ch, {});
+    });
+  };
+  cache.put_slice("n/api-a", fixture::slice("api", {{{ip("10.1.0.9")}, true, "", "api-0"}}, {{"http", "tcp", 80}}));
+  REQUIRE(take());
+  CHECK_FALSE(s.service("n", "api"));  // no Service yet: nothing answers
+  cache.put_service("n/api", fixture::service("n", "api", Service::Kind::headless, {}, {{"http", "tcp", 80}}));
+  REQUIRE(take());
+  CHECK(ask(s, "api.n.svc", wire::rrtype::A).entries == S{"10-1-0-9"});
+  cache.erase(Kind::services, "n/api");
+  REQUIRE(take());
+  CHECK(ask(s, "api.n.svc", wire::rrtype::A).lookup == Lookup::nxdomain);
+  // The slice is still held: the Service coming back answers with it.
+  cache.put_service("n/api", fixture::service("n", "api", Service::Kind::headless, {}, {{"http", "tcp", 80}}));
+  REQUIRE(take());
+  CHECK(ask(s, "api.n.svc", wire::rrtype::A).entries == S{"10-1-0-9"});
+  // Without its slices, the headless Service has no records.
+  cache.erase(Kind::slices, "n/api-a");
+  REQUIRE(take());
+  CHECK(ask(s, "api.n.svc", wire::rrtype::A).lookup == Lookup::nxdomain);
+  CHECK(s.reverse(ip("10.1.0.9")).empty());
+}
