@@ -1,6 +1,11 @@
 #include "plugins/forward/forward.h"
 
+#include <asio/redirect_error.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <algorithm>
+#include <cstring>
 
 #include "core/wire/header.h"
 #include "core/wire/record.h"
@@ -53,6 +58,7 @@ Forward::Forward(Config cfg, size_t workers)
       in_flight_(workers),
       rejects_(workers),
       broken_(workers),
+      coalesced_(workers),
       health_(cfg_, upstreams_, tls_.get()) {}
 
 Forward::~Forward() { health_.stop(); }
@@ -123,6 +129,23 @@ asio::awaitable<ExchangeResult> Forward::attempt(WorkerState& ws, size_t upstrea
   co_return co_await ws.link(upstream).stream->exchange(query, ws.ids().next(), req.query, big, deadline);
 }
 
+asio::awaitable<bool> Forward::follow(Request& req, Coalescer::Follower& f, int slot, Clock::time_point deadline) {
+  asio::error_code ec;
+  f.timer.expires_at(deadline);
+  co_await f.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (!f.landed && coalescer_.leave(slot, &f)) co_return false;  // our deadline came first
+  while (!f.landed) {  // the leader has taken us: its answer is posted to us
+    f.timer.expires_at(Clock::time_point::max());
+    co_await f.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (f.reply.size() < wire::kHeaderSize || !req.response.assign(f.reply)) co_return false;
+  // Our ID and our question's case, as for an answer of our own.
+  auto out = req.response_buffer();
+  wire::store16(out.data(), req.query.id);
+  std::memcpy(out.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());
+  co_return true;
+}
+
 asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   if (!should_forward(req.query.qname_lower)) co_return co_await next(req);
   WorkerState* ws = req.worker < workers_.size() ? workers_[req.worker].get() : nullptr;
@@ -143,6 +166,18 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   std::array<uint8_t, 16> candidates;
   size_t n = order(*ws, candidates, req.worker);
   if (n == 0) co_return Result::unanswered(name(), wire::rcode::SERVFAIL, "forward: no healthy upstream");
+  // The same question already in flight: wait for its answer. If that
+  // leader gets none, ask on our own (until our own deadline).
+  Coalescer::Join join = coalescer_.join(req, co_await asio::this_coro::executor);
+  if (join.follower) {
+    coalesced_[req.worker].add();
+    const bool answered = co_await follow(req, *join.follower, join.slot, deadline);
+    if (answered) {
+      co_return Result::written(name(), wire::HeaderView{req.response_buffer().data()}.rcode());
+    }
+    join = {};
+  }
+  Leading leading(coalescer_, join.slot);
   if (cfg_.max_connect_attempts > 0) n = std::min(n, size_t(cfg_.max_connect_attempts));
   ExchangeError last = ExchangeError::timeout;
 
@@ -195,6 +230,7 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
       req.response.start_response(req.query, req.packet);  // the next plugin starts afresh
       co_return co_await next(req);
     }
+    leading.land(reply);  // to the questions that waited for this one
     // Restore the client's ID and the exact case of its question.
     wire::store16(reply.data(), req.query.id);
     std::memcpy(reply.data() + wire::kHeaderSize, req.query.qname.wire().data(), req.query.qname.size());

@@ -10,6 +10,7 @@
 
 #include "core/plugin/metrics.h"
 #include "core/plugin/plugin.h"
+#include "plugins/forward/coalescer.h"
 #include "plugins/forward/config.h"
 #include "plugins/forward/health_checker.h"
 #include "plugins/forward/upstream.h"
@@ -35,6 +36,9 @@ class Forward final : public Plugin {
   // Queries that found every upstream down (sent to one at random, or
   // refused with failfast_all_unhealthy_upstreams).
   uint64_t healthcheck_broken() const { return broken_.sum([](const WorkerCounter& c) { return c.get(); }); }
+  // Queries that waited for an identical query already in flight instead
+  // of asking themselves (counted as they join).
+  uint64_t coalesced() const { return coalesced_.sum([](const WorkerCounter& c) { return c.get(); }); }
   // Queries in flight over every worker (each worker counts its own).
   uint64_t in_flight() const { return in_flight_.sum([](const WorkerCounter& c) { return c.get(); }); }
   void collect(std::vector<prometheus::MetricFamily>& out) const;
@@ -49,6 +53,8 @@ class Forward final : public Plugin {
                                           std::vector<uint8_t>& big, Clock::time_point deadline);
   void record_failure(Upstream& u, uint16_t worker);
   void record_success(Upstream& u);
+  // Waits for the leader of an identical question; true with its answer written as ours.
+  asio::awaitable<bool> follow(Request& req, Coalescer::Follower& f, int slot, Clock::time_point deadline);
 
   Config cfg_;
   std::unique_ptr<asio::ssl::context> tls_;
@@ -58,6 +64,8 @@ class Forward final : public Plugin {
   PerWorker<WorkerCounter> in_flight_;
   PerWorker<WorkerCounter> rejects_;
   mutable PerWorker<WorkerCounter> broken_;
+  PerWorker<WorkerCounter> coalesced_;
+  Coalescer coalescer_;
 };
 
 }  // namespace skycore::plugins::forward

@@ -12,6 +12,7 @@ void Forward::collect(std::vector<prometheus::MetricFamily>& out) const {
   auto spoofed = counter_family("skycore_forward_spoofed_responses_total", "Counter of replies dropped because ID, source or question did not match.");
   auto rejects = counter_family("skycore_forward_max_concurrent_rejects_total", "Counter of the number of queries rejected because the concurrent queries were at maximum.");
   auto broken = counter_family("skycore_forward_healthcheck_broken_total", "Counter of the number of complete failures of the healthchecks.");
+  auto coalesced = counter_family("skycore_forward_coalesced_total", "Counter of queries that waited for an identical query already in flight instead of asking upstream themselves.");
   std::vector<double> bounds;
   for (int i = 0; i < 16; ++i) bounds.push_back(0.00025 * double(1u << i));
   for (const auto& u : upstreams_) {
@@ -32,7 +33,8 @@ void Forward::collect(std::vector<prometheus::MetricFamily>& out) const {
   }
   add_value(rejects, {}, double(max_concurrent_rejects()));
   add_value(broken, {}, double(healthcheck_broken()));
-  for (auto* f : {&requests, &responses, &duration, &hc, &spoofed, &rejects, &broken}) out.push_back(std::move(*f));
+  add_value(coalesced, {}, double(this->coalesced()));
+  for (auto* f : {&requests, &responses, &duration, &hc, &spoofed, &rejects, &broken, &coalesced}) out.push_back(std::move(*f));
 }
 
 }  // namespace skycore::plugins::forward
