@@ -93,6 +93,14 @@ TEST_CASE("whoami over UDP allocates nothing per query") {
   CHECK(allocations_per_run(" whoami\n", 2000, 5000) == 0);
 }
 
+// rrl over 1 response a second, slip 1: all but the first are limited and
+// go out empty with TC (so each still gets a reply to count), and acl
+// checks every query against its rules on the way.
+TEST_CASE("rate-limited answers (rrl) behind acl allocate nothing per query") {
+  CHECK(allocations_per_run(" acl {\n  block net 10.0.0.0/8\n  allow net 127.0.0.0/8\n }\n"
+                            " rrl {\n  responses-per-second 1\n  slip-ratio 1\n }\n whoami\n", 2000, 5000) == 0);
+}
+
 namespace {
 // A minimal upstream on its own thread: answers every query with one A
 // record (TTL 300), built with our writer on the stack, so the cache in

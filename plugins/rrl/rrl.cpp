@@ -1,0 +1,147 @@
+#include "plugins/rrl/rrl.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/wire/header.h"
+
+namespace skycore::plugins::rrl {
+namespace {
+
+constexpr uint64_t kFnvBasis = 1469598103934665603ull;
+uint64_t mix(uint64_t h, std::span<const uint8_t> bytes) {
+  for (uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
+  return h;
+}
+uint64_t mix(uint64_t h, uint64_t v) {
+  const uint8_t b[8] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24),
+                        uint8_t(v >> 32), uint8_t(v >> 40), uint8_t(v >> 48), uint8_t(v >> 56)};
+  return mix(h, b);
+}
+uint64_t mix(uint64_t h, std::string_view s) {
+  return mix(h, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+}
+
+}  // namespace
+
+Category categorize(std::span<const uint8_t> response) {
+  if (response.size() < wire::kHeaderSize) return Category::error;
+  wire::HeaderView h{response.data()};
+  switch (h.rcode()) {
+    case wire::rcode::NOERROR:
+      if (h.ancount() > 0) return Category::response;
+      // No answer, something in authority and not authoritative: a delegation.
+      if (h.nscount() > 0 && !h.has(wire::flag::AA)) return Category::referral;
+      return Category::nodata;
+    case wire::rcode::NXDOMAIN:
+      return Category::nxdomain;
+    default:
+      return Category::error;
+  }
+}
+
+Rrl::Rrl(Config cfg, size_t workers) : cfg_(std::move(cfg)), counters_(workers) {
+  // Each worker's share of the table: a client's UDP queries from one
+  // socket land on one worker (SO_REUSEPORT hashes its address and port).
+  const size_t per_worker = std::max<size_t>(cfg_.table_size / std::max<size_t>(workers, 1), 64);
+  for (size_t i = 0; i < std::max<size_t>(workers, 1); ++i) workers_.push_back(std::make_unique<Worker>(per_worker));
+}
+
+bool Rrl::in_zones(const wire::Name& qname) const {
+  return std::any_of(cfg_.zones.begin(), cfg_.zones.end(), [&](const wire::Name& z) { return qname.is_subdomain_of(z); });
+}
+
+uint64_t Rrl::client_hash(const Request& req) const {
+  std::array<uint8_t, 17> key{};
+  size_t bits;
+  if (req.remote_addr.is_v6()) {
+    auto b = req.remote_addr.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), key.begin());
+    key[16] = 6;
+    bits = cfg_.ipv6_prefix;
+  } else {
+    auto b = req.remote_addr.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), key.begin());
+    key[16] = 4;
+    bits = cfg_.ipv4_prefix;
+  }
+  for (size_t i = 0; i < 16; ++i) {  // keep the prefix, clear the host bits
+    const size_t from = i * 8;
+    if (from >= bits) key[i] = 0;
+    else if (bits - from < 8) key[i] &= static_cast<uint8_t>(0xFF << (8 - (bits - from)));
+  }
+  return mix(kFnvBasis, key);
+}
+
+asio::awaitable<Result> Rrl::serve(Request& req, Next next) {
+  // TCP cannot be spoofed (the handshake proves the address): never limited.
+  if (req.transport != Transport::udp || !in_zones(req.query.qname_lower)) co_return co_await next(req);
+  Worker& w = *workers_[req.worker < workers_.size() ? req.worker : 0];
+  Counters& counters = counters_[req.worker];
+  const auto at = req.received.time_since_epoch().count() ? req.received : std::chrono::steady_clock::now();
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+  const uint64_t client = client_hash(req);
+
+  if (cfg_.limits.per_second[size_t(Category::request)] > 0 &&
+      w.accounts.debit(mix(client, uint64_t(Category::request)), Category::request, now_us, cfg_.limits)) {
+    counters.limited[size_t(Category::request)].add();
+    if (!cfg_.report_only) {
+      counters.dropped[size_t(Category::request)].add();
+      req.response.reset({}, 0);  // nothing is sent
+      co_return Result::written(name(), wire::rcode::REFUSED);
+    }
+  }
+
+  Result res = co_await next(req);
+  const auto msg = req.response.data();
+  if (res.answered && msg.empty()) co_return res;  // nothing to send anyway
+  // An unanswered query gets its error response from the core, later.
+  const Category cat = res.answered ? categorize(msg)
+                       : res.rcode == wire::rcode::NXDOMAIN ? Category::nxdomain : Category::error;
+  uint64_t key = mix(client, uint64_t(cat));
+  switch (cat) {
+    case Category::response:
+    case Category::nodata:
+      key = mix(mix(key, req.query.qname_lower.wire()), uint64_t(req.query.qtype));
+      break;
+    case Category::nxdomain:
+    case Category::referral:
+      key = mix(key, req.zone);  // per zone: random names do not each get an allowance
+      break;
+    default:
+      break;  // errors: per client, whatever the question
+  }
+  const uint32_t limited = w.accounts.debit(key, cat, now_us, cfg_.limits);
+  if (!limited) co_return res;
+  counters.limited[size_t(cat)].add();
+  if (cfg_.report_only) co_return res;
+  if (cfg_.slip && limited % cfg_.slip == 0) {
+    // Empty and truncated: a real client asks again over TCP.
+    counters.slipped[size_t(cat)].add();
+    req.response.start_response(req.query, req.packet);
+    req.response.set_flag(wire::flag::TC);
+    co_return Result::written(name(), wire::rcode::NOERROR);
+  }
+  counters.dropped[size_t(cat)].add();
+  req.response.reset({}, 0);
+  co_return Result::written(name(), res.rcode);
+}
+
+void Rrl::collect(std::vector<prometheus::MetricFamily>& out, const std::string& server) const {
+  auto limited = counter_family("skycore_rrl_limited_total", "Counter of responses (and requests) over their rate, by category (with report-only: counted, still sent).");
+  auto slipped = counter_family("skycore_rrl_slipped_total", "Counter of limited responses sent empty with TC instead (slip).");
+  auto dropped = counter_family("skycore_rrl_dropped_total", "Counter of limited responses (and requests) not answered.");
+  for (size_t c = 0; c < kCategories; ++c) {
+    std::vector<prometheus::ClientMetric::Label> labels{{"server", server}, {"category", category_name(Category(c))}};
+    auto sum = [&](auto member) { return double(counters_.sum([&](const Counters& k) { return (k.*member)[c].get(); })); };
+    add_value(limited, labels, sum(&Counters::limited));
+    add_value(slipped, labels, sum(&Counters::slipped));
+    add_value(dropped, labels, sum(&Counters::dropped));
+  }
+  for (auto* f : {&limited, &slipped, &dropped}) {
+    sum_duplicate_series(*f);
+    out.push_back(std::move(*f));
+  }
+}
+
+}  // namespace skycore::plugins::rrl
