@@ -610,7 +610,7 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--churn-seconds", type=int, default=30, help="kubernetes-churn: seconds of each window")
-    ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry")
+    ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry,defences")
     # Also: tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes,
     # kubernetes-churn, kubernetes-50k (adds 50,000 Services to kubernetes-sizes)
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
@@ -639,6 +639,21 @@ def main():
             rows.append(measure("knot static A", knot_static(work, port), port, qfile,
                                 args.seconds, work))
             print_table("authoritative answer built per query", rows)
+        if "defences" in cases:
+            # What acl and rrl cost per query, against whoami alone in the
+            # same run: acl checks 4 rules (allowed by the last); rrl's
+            # allowance is never reached, so every query pays the accounting
+            # and is answered.
+            acl = ("    acl {\n        block net 10.0.0.0/8\n        filter type AXFR\n"
+                   "        drop net 192.0.2.0/24\n        allow net 127.0.0.0/8\n    }\n")
+            rrl = "    rrl {\n        responses-per-second 100000000\n        ipv4-prefix-length 32\n    }\n"
+            rows = []
+            for name, path in builds:
+                for label, extra in (("whoami", ""), ("whoami + acl", acl), ("whoami + rrl", rrl)):
+                    port = free_port()
+                    rows.append(measure(f"{name} {label}", skycore_whoami_with(path, work, port, extra, label.replace(" + ", "-")),
+                                        port, qfile, args.seconds, work))
+            print_table("defences: acl and rrl per query, against whoami alone", rows)
         if "floor" in cases:
             # The kernel's floor (a batched UDP echo) against skycore's
             # cheapest answers and the peers' cache hits, in one run.
