@@ -45,6 +45,9 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
     cfg.force_tcp = true;
   } else if (prop == "prefer_udp") {
     cfg.prefer_udp = true;
+  } else if (prop == "use_caps_for_id") {
+    if (!c.remaining_args().empty()) throw c.arg_err();
+    cfg.caps_for_id = true;
   } else if (prop == "expire") {
     cfg.expire = duration_arg(c, "forward: expire");
   } else if (prop == "max_fails") {

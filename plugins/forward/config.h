@@ -35,6 +35,10 @@ struct Config {
   std::vector<wire::Name> except;  // names under these are passed to the next plugin
   std::vector<UpstreamAddress> to;  // at most 15
   bool force_tcp = false;
+  // "0x20" (Unbound's use-caps-for-id): the letters of the question sent over
+  // UDP in random case, and a reply must echo that case exactly, so a forged
+  // answer must guess one more bit per letter besides the ID and the port.
+  bool caps_for_id = false;
   bool prefer_udp = false;
   milliseconds expire{10'000};      // idle TCP/TLS connections are closed after this
   int max_fails = 2;                // consecutive failures before an upstream is down (0: never)

@@ -27,6 +27,28 @@ size_t build_upstream_query(const Request& req, std::span<uint8_t> buf) {
   return w.size();
 }
 
+// use_caps_for_id: each letter of the question's name in the query we send
+// upper or lower case at random (kernel randomness, as the IDs).
+void randomize_case(std::span<uint8_t> query, size_t name_len, QueryIds& random) {
+  uint8_t* name = query.data() + wire::kHeaderSize;
+  uint16_t bits = 0;
+  int left = 0;
+  for (size_t i = 0; i < name_len;) {
+    const size_t label = name[i++];
+    for (size_t end = i + label; i < end; ++i) {
+      const uint8_t c = name[i];
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
+      if (left == 0) {
+        bits = random.next();
+        left = 16;
+      }
+      name[i] = (bits & 1) ? static_cast<uint8_t>(c & ~0x20) : static_cast<uint8_t>(c | 0x20);
+      bits >>= 1;
+      --left;
+    }
+  }
+}
+
 // Counts this query against max_concurrent for as long as it lives.
 // (its worker's count: a coroutine resumes on the worker that started it).
 struct InFlight {
@@ -159,6 +181,7 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   std::array<uint8_t, 320> qbuf;  // header + 255-octet name + 4 + OPT
   size_t qlen = build_upstream_query(req, qbuf);
   std::span<uint8_t> query(qbuf.data(), qlen);
+  if (cfg_.caps_for_id) randomize_case(query, req.query.qname.size(), ws->ids());
   std::vector<uint8_t> big;  // only for TCP/TLS replies
   const auto start = Clock::now();
   // A `cancel` deadline ends the wait sooner (it is not the upstreams' fault).

@@ -9,6 +9,8 @@ switched while it runs:
   mode = "nxdomain"  NXDOMAIN (with an SOA) for everything
   mode = "truncate"  over UDP: an empty answer with TC; over TCP: the full answer
   mode = "spoof"     first a reply with a wrong ID and one with a wrong question, then the real one
+  mode = "lowercase" answers as "answer", with the question's name lowercased in the reply
+                     (what a forger who does not know the query's letter case would send)
 It counts queries per transport and keeps the last ones it saw.
 `hold` (a threading.Event, or None) holds replies back while it is clear:
 a test sees a query arrive (queries(), seen_messages()), knows it has not
@@ -164,6 +166,13 @@ class Upstream:
         if self.delay:
             time.sleep(self.delay)
         wire = r.to_wire()
+        if mode == "lowercase":
+            b, i = bytearray(wire), 12
+            while b[i]:
+                n = b[i]
+                b[i + 1:i + 1 + n] = bytes(b[i + 1:i + 1 + n]).lower()
+                i += n + 1
+            return [bytes(b)]
         if mode == "spoof":
             bad_id = bytearray(wire)
             struct.pack_into("!H", bad_id, 0, (q.id + 1) & 0xFFFF)
