@@ -12,6 +12,7 @@ import time
 
 import dns.flags
 import dns.message
+import dns.rdataclass
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -142,6 +143,33 @@ def test_qtype_do_and_cd_are_separate_entries(start_server, upstream):
     udp(query(name), srv.port)
     assert asked(upstream, name) == 3
     assert asked(upstream, name, dns.rdatatype.AAAA) == 1
+
+
+def test_a_cd_answer_is_not_given_to_a_cd0_client_nor_one_class_to_another(start_server, upstream):
+    """The other order of the test above: an answer cached for a CD=1 query
+    (which skips DNSSEC validation upstream) must not answer a CD=0 client,
+    and an answer for class CH must not answer IN (CoreDNS compared
+    neither)."""
+    srv = start_server(corefile(upstream))
+    name = "cdfirst.example.org"
+    cd = query(name)
+    cd.flags |= dns.flags.CD
+    udp(cd, srv.port)
+    assert asked(upstream, name) == 1
+    udp(query(name), srv.port)  # CD=0: its own entry, asked upstream
+    assert asked(upstream, name) == 2
+    udp(query(name), srv.port)
+    assert asked(upstream, name) == 2  # and now cached
+
+    ch = dns.message.make_query(name, "A", "CH")
+    udp(ch, srv.port)
+    assert asked(upstream, name) == 3
+    r = udp(query(name), srv.port)
+    assert r.question[0].rdclass == dns.rdataclass.IN and a_addresses(r) == ["192.0.2.1"]
+    udp(dns.message.make_query(name, "A", "CH"), srv.port)
+    assert asked(upstream, name) == 3  # CH cached on its own
+    assert [q.question[0].rdclass for _, q in upstream.seen_messages()
+            if q.question and q.question[0].name.to_text().lower() == name + "."].count(dns.rdataclass.CH) == 1
 
 
 # 2. TTLs
