@@ -1,8 +1,13 @@
 """forward's newer CoreDNS options against the real binary and independent
 dnspython upstreams: failover RCODE..., next_on_nodata,
-failfast_all_unhealthy_upstreams, max_connect_attempts. Each is checked
+failfast_all_unhealthy_upstreams, max_connect_attempts,
+max_concurrent_per_upstream. Each is checked
 against the same setup without the option, by which upstream saw the query."""
 
+import select
+import socket
+
+import dns.message
 import dns.rcode
 import pytest
 
@@ -127,7 +132,9 @@ def test_option_errors(tmp_path):
     from helpers.skycore import BIN
     for body, message in (("failover NOERROR", "forward: failover: NOERROR cannot be used"),
                           ("failover NOPE", "forward: failover: unknown rcode 'NOPE'"),
-                          ("max_connect_attempts -1", "forward: max_connect_attempts: '-1' is not a number from 0 to 1000")):
+                          ("max_connect_attempts -1", "forward: max_connect_attempts: '-1' is not a number from 0 to 1000"),
+                          ("max_concurrent_per_upstream x", "forward: max_concurrent_per_upstream: 'x' is not a number"),
+                          ("use_caps_for_id yes", "wrong argument count")):
         conf = tmp_path / "Corefile"
         conf.write_text(f". {{\n    forward . 127.0.0.1 {{\n        {body}\n    }}\n}}\n")
         p = subprocess.run([str(BIN), "-validate", "-conf", str(conf)], capture_output=True, text=True, timeout=10)
@@ -154,3 +161,42 @@ def test_a_host_name_target_resolved_through_resolver(start_server, tmp_path):
         conf.write_text(f". {{\n    forward . nxhost.upstream.test {{\n        resolver {resolver.address}\n    }}\n}}\n")
         p = subprocess.run([str(BIN), "-validate", "-conf", str(conf)], capture_output=True, text=True, timeout=20)
         assert p.returncode != 0 and f"{conf}:2: forward: cannot resolve 'nxhost.upstream.test'" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("capped", [True, False])
+def test_max_concurrent_per_upstream_passes_a_dead_one_over(start_server, ups, capped):
+    """A dead upstream first in line (sequential, never marked down) holds
+    at most 5 queries with the cap; the others go straight to the live one.
+    Without it, every query waits on the dead one first."""
+    a, b = ups
+    a.mode = "silent"
+    metrics = free_port()
+    opt = "        max_concurrent_per_upstream 5\n" if capped else ""
+    srv = start_server(f""".:@PORT@ {{
+    bind 127.0.0.1
+    prometheus 127.0.0.1:{metrics}
+    forward . {a.address} {b.address} {{
+        policy sequential
+        max_fails 0
+{opt}    }}
+}}
+""" + PROBE)
+    names = [f"q{i}.example." for i in range(30)]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        for i, name in enumerate(names):
+            q = query(name, "A")
+            q.id = i
+            s.sendto(q.to_wire(), ("127.0.0.1", srv.port))
+        got = []
+        while len(got) < len(names) and select.select([s], [], [], 5)[0]:
+            got.append(dns.message.from_wire(s.recv(4096)))
+    assert len(got) == len(names)
+    assert [r.rcode() for r in got] == [dns.rcode.NOERROR] * len(names), [(r.id, r.rcode()) for r in got]
+    assert all(a_addresses(r) == ["192.0.2.1"] for r in got)
+    to_dead = sum(seen(a, n) for n in names)
+    busy = Exposition(scrape(metrics)).value("skycore_forward_upstream_busy_total", to=a.address)
+    if capped:
+        assert to_dead == 5 and busy == 25
+    else:
+        assert to_dead == 30 and busy == 0

@@ -143,6 +143,7 @@ def test_exposition_parses_and_passes_promtool(fwd_metrics):
         "skycore_forward_max_concurrent_rejects": "counter",
         "skycore_forward_healthcheck_broken": "counter",
         "skycore_forward_coalesced": "counter",
+        "skycore_forward_upstream_busy": "counter",
         "skycore_reload_failed": "counter",
         "skycore_reload_version_info": "gauge",
     }

@@ -71,6 +71,10 @@ void parse_property(corefile::TokenCursor& c, Config& cfg) {
   } else if (prop == "max_concurrent") {
     if (!c.next_arg()) throw c.arg_err();
     cfg.max_concurrent = static_cast<size_t>(corefile::bounded_int(c, "forward: max_concurrent", c.val(), 0, 1'000'000));
+  } else if (prop == "max_concurrent_per_upstream") {
+    if (!c.next_arg()) throw c.arg_err();
+    cfg.max_per_upstream = static_cast<size_t>(
+        corefile::bounded_int(c, "forward: max_concurrent_per_upstream", c.val(), 0, 1'000'000));
   } else if (prop == "tls") {
     auto args = c.remaining_args();
     if (args.size() > 3) throw c.arg_err();

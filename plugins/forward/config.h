@@ -47,6 +47,11 @@ struct Config {
   wire::Name health_domain;         // "." by default
   Policy policy = Policy::random;
   size_t max_concurrent = 0;        // 0: unlimited
+  // Queries in flight to any one upstream (every worker together); one at
+  // its cap is passed over for the next, so a dead upstream ahead of live
+  // ones holds no more than this many queries. The last candidate is asked
+  // anyway. 0: unlimited.
+  size_t max_per_upstream = 0;
   TlsSettings tls;
   std::vector<uint16_t> next_rcodes;  // these upstream rcodes go to the next forward
   bool next_on_nodata = false;        // so does an empty NOERROR

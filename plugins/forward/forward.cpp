@@ -27,6 +27,19 @@ size_t build_upstream_query(const Request& req, std::span<uint8_t> buf) {
   return w.size();
 }
 
+// A query's place in its upstream's max_concurrent_per_upstream count.
+struct Holding {
+  Upstream* u;
+  Holding(Upstream& up, bool counted) : u(counted ? &up : nullptr) {
+    if (u) u->in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Holding() {
+    if (u) u->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  }
+  Holding(const Holding&) = delete;
+  Holding& operator=(const Holding&) = delete;
+};
+
 // use_caps_for_id: each letter of the question's name in the query we send
 // upper or lower case at random (kernel randomness, as the IDs).
 void randomize_case(std::span<uint8_t> query, size_t name_len, QueryIds& random) {
@@ -213,6 +226,14 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
                       (req.transport == Transport::tcp && !cfg_.prefer_udp);
     auto try_deadline = std::min(Clock::now() + cfg_.try_timeout, deadline);
     UpstreamCounters& counters = u.counters[req.worker];
+    // At its cap (a dead one fills it): on to the next, while there is one;
+    // the last is asked anyway (the cap spreads load; max_concurrent bounds it).
+    if (cfg_.max_per_upstream && i + 1 < n && u.in_flight.load(std::memory_order_relaxed) >= cfg_.max_per_upstream) {
+      counters.busy.add();
+      last = ExchangeError::overload;
+      continue;
+    }
+    Holding held(u, cfg_.max_per_upstream > 0);
     counters.requests.add();
     ExchangeResult r = co_await attempt(*ws, idx, use_stream, req, query, big, try_deadline);
     if (r.ok() && !use_stream && wire::HeaderView{req.response_buffer().data()}.has(wire::flag::TC)) {

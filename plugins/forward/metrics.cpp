@@ -13,6 +13,7 @@ void Forward::collect(std::vector<prometheus::MetricFamily>& out) const {
   auto rejects = counter_family("skycore_forward_max_concurrent_rejects_total", "Counter of the number of queries rejected because the concurrent queries were at maximum.");
   auto broken = counter_family("skycore_forward_healthcheck_broken_total", "Counter of the number of complete failures of the healthchecks.");
   auto coalesced = counter_family("skycore_forward_coalesced_total", "Counter of queries that waited for an identical query already in flight instead of asking upstream themselves.");
+  auto busy = counter_family("skycore_forward_upstream_busy_total", "Counter of queries that passed an upstream over because it had max_concurrent_per_upstream queries in flight.");
   std::vector<double> bounds;
   for (int i = 0; i < 16; ++i) bounds.push_back(0.00025 * double(1u << i));
   for (const auto& u : upstreams_) {
@@ -30,11 +31,12 @@ void Forward::collect(std::vector<prometheus::MetricFamily>& out) const {
     add_histogram(duration, {{"to", to}}, bounds, counts, total(&UpstreamCounters::duration_us) / 1e6);
     add_value(hc, {{"to", to}}, total(&UpstreamCounters::healthcheck_failures));
     add_value(spoofed, {{"to", to}}, total(&UpstreamCounters::spoofed));
+    add_value(busy, {{"to", to}}, total(&UpstreamCounters::busy));
   }
   add_value(rejects, {}, double(max_concurrent_rejects()));
   add_value(broken, {}, double(healthcheck_broken()));
   add_value(coalesced, {}, double(this->coalesced()));
-  for (auto* f : {&requests, &responses, &duration, &hc, &spoofed, &rejects, &broken, &coalesced}) out.push_back(std::move(*f));
+  for (auto* f : {&requests, &responses, &duration, &hc, &spoofed, &rejects, &broken, &coalesced, &busy}) out.push_back(std::move(*f));
 }
 
 }  // namespace skycore::plugins::forward

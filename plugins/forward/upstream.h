@@ -19,6 +19,7 @@ struct UpstreamCounters {
   WorkerCounter failures;               // timeouts and network errors
   WorkerCounter spoofed;                // replies dropped as not matching
   WorkerCounter healthcheck_failures;
+  WorkerCounter busy;  // passed over at max_concurrent_per_upstream
 };
 
 struct Upstream {
@@ -26,6 +27,7 @@ struct Upstream {
   UpstreamAddress address;
   std::atomic<int> fails{0};     // consecutive failures
   std::atomic<bool> down{false};  // set after max_fails; cleared by a probe or a success
+  std::atomic<uint32_t> in_flight{0};  // counted only with max_concurrent_per_upstream
   PerWorker<UpstreamCounters> counters;
   uint16_t health_slot;  // the health checker's counters
   uint64_t total(WorkerCounter UpstreamCounters::*field) const {
