@@ -1,28 +1,16 @@
 #include "plugins/acl/acl.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/wire/header.h"
 
 namespace skycore::plugins::acl {
 
-bool Net::contains(bool v6_addr, const uint8_t* addr) const {
-  if (v6_addr != v6) return false;
-  const size_t whole = prefix / 8;
-  if (std::memcmp(bytes.data(), addr, whole) != 0) return false;
-  if (const unsigned rest = prefix % 8) {
-    const uint8_t mask = static_cast<uint8_t>(0xFF << (8 - rest));
-    return (bytes[whole] & mask) == (addr[whole] & mask);
-  }
-  return true;
-}
-
-const Rule* match(const Policy& p, uint16_t qtype, bool v6, const uint8_t* addr) {
+const Rule* match(const Policy& p, uint16_t qtype, const IpBytes& source) {
   for (const Rule& r : p.rules) {
     if (!r.types.empty() && std::find(r.types.begin(), r.types.end(), qtype) == r.types.end()) continue;
     if (!r.nets.empty() &&
-        std::none_of(r.nets.begin(), r.nets.end(), [&](const Net& n) { return n.contains(v6, addr); }))
+        std::none_of(r.nets.begin(), r.nets.end(), [&](const Subnet& n) { return n.contains(source); }))
       continue;
     return &r;
   }
@@ -60,18 +48,11 @@ void add_ede(Request& req, uint16_t code) {
 }  // namespace
 
 asio::awaitable<Result> Acl::serve(Request& req, Next next) {
-  std::array<uint8_t, 16> addr{};
-  const bool v6 = req.remote_addr.is_v6();
-  if (v6) {
-    addr = req.remote_addr.to_v6().to_bytes();
-  } else {
-    auto b = req.remote_addr.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), addr.begin());
-  }
+  const IpBytes source = ip_bytes(req.remote_addr);
   for (size_t p = 0; p < policies_.size(); ++p) {
     const int zone = matched_zone(policies_[p].zones, req.query.qname_lower);
     if (zone < 0) continue;
-    const Rule* rule = match(policies_[p], req.query.qtype, v6, addr.data());
+    const Rule* rule = match(policies_[p], req.query.qtype, source);
     if (!rule) continue;
     Counters& c = (*zone_counters_[first_zone_[p] + size_t(zone)])[req.worker];
     switch (rule->action) {

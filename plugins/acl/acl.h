@@ -12,6 +12,7 @@
 
 #include "core/plugin/per_worker.h"
 #include "core/plugin/plugin.h"
+#include "core/plugin/subnet.h"
 #include "core/plugin/metrics.h"
 #include "core/wire/name.h"
 
@@ -19,19 +20,10 @@ namespace skycore::plugins::acl {
 
 enum class Action : uint8_t { allow, block, filter, drop };
 
-// A source network: an address and a prefix length (a lone address is /32
-// or /128). Host bits past the prefix are ignored, as Go's ParseCIDR does.
-struct Net {
-  bool v6 = false;
-  uint8_t prefix = 0;
-  std::array<uint8_t, 16> bytes{};
-  bool contains(bool v6_addr, const uint8_t* addr) const;
-};
-
 struct Rule {
   Action action = Action::allow;
   std::vector<uint16_t> types;  // empty: every type
-  std::vector<Net> nets;        // empty: every source
+  std::vector<Subnet> nets;     // empty: every source
 };
 
 struct Policy {
@@ -58,6 +50,6 @@ class Acl final : public Plugin {
 };
 
 // The first rule of `p` that matches, or nullptr.
-const Rule* match(const Policy& p, uint16_t qtype, bool v6, const uint8_t* addr);
+const Rule* match(const Policy& p, uint16_t qtype, const IpBytes& source);
 
 }  // namespace skycore::plugins::acl

@@ -9,28 +9,11 @@ namespace skycore::plugins::acl {
 namespace {
 
 // "10.0.0.0/8", "192.0.2.1" (a /32), "2001:db8::/32", "::1" (a /128).
-Net parse_net(const corefile::TokenCursor& c, const std::string& text) {
-  const size_t slash = text.find('/');
+Subnet parse_net(const corefile::TokenCursor& c, const std::string& text) {
+  if (auto s = parse_subnet(text)) return *s;
   asio::error_code ec;
-  auto addr = asio::ip::make_address(text.substr(0, slash), ec);
-  if (ec) throw c.err("acl: not an address or a network: '" + text + "'");
-  Net n;
-  n.v6 = addr.is_v6();
-  if (n.v6) n.bytes = addr.to_v6().to_bytes();
-  else {
-    auto b = addr.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), n.bytes.begin());
-  }
-  const int max = n.v6 ? 128 : 32;
-  int prefix = max;
-  if (slash != std::string::npos) {
-    const std::string len = text.substr(slash + 1);
-    if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos ||
-        (prefix = std::stoi(len)) > max)
-      throw c.err("acl: not a network: '" + text + "'");
-  }
-  n.prefix = static_cast<uint8_t>(prefix);
-  return n;
+  asio::ip::make_address(text.substr(0, text.find('/')), ec);
+  throw c.err(ec ? "acl: not an address or a network: '" + text + "'" : "acl: not a network: '" + text + "'");
 }
 
 // ACTION [type QTYPE...] [net SOURCE...]   (either part may come first, and

@@ -12,33 +12,6 @@
 #include "plugins/loadbalance/loadbalance.h"
 
 namespace skycore::plugins::loadbalance {
-namespace {
-
-std::optional<Subnet> parse_subnet(const std::string& text) {
-  auto slash = text.find('/');
-  asio::error_code ec;
-  auto a = asio::ip::make_address(text.substr(0, slash), ec);
-  if (ec) return std::nullopt;
-  Subnet s;
-  if (a.is_v4()) {
-    auto b = a.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), s.net.bytes.begin());
-  } else {
-    s.net.v6 = true;
-    s.net.bytes = a.to_v6().to_bytes();
-  }
-  const int max = s.net.v6 ? 128 : 32;
-  int bits = max;
-  if (slash != std::string::npos) {
-    auto len = std::string_view(text).substr(slash + 1);
-    auto [end, err] = std::from_chars(len.data(), len.data() + len.size(), bits);
-    if (err != std::errc() || end != len.data() + len.size() || bits < 0 || bits > max) return std::nullopt;
-  }
-  s.bits = static_cast<uint8_t>(bits);
-  return s;
-}
-
-}  // namespace
 
 // Syntax: loadbalance [round_robin | weighted WEIGHTFILE] {
 //   reload DURATION; limit_answers NUM; prefer CIDR... }

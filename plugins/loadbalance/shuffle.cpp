@@ -144,18 +144,6 @@ bool walk_answers(wire::WireReader& r, std::span<Rr> rrs) {
   return true;
 }
 
-}  // namespace
-
-bool Subnet::contains(const IpBytes& ip) const {
-  if (ip.v6 != net.v6) return false;
-  size_t full = bits / 8, rest = bits % 8;
-  if (std::memcmp(ip.bytes.data(), net.bytes.data(), full) != 0) return false;
-  if (rest == 0) return true;
-  uint8_t mask = static_cast<uint8_t>(0xFF << (8 - rest));
-  return (ip.bytes[full] & mask) == (net.bytes[full] & mask);
-}
-
-namespace {
 
 IpBytes address_of(std::span<const uint8_t> msg, const Rr& r) {
   IpBytes ip;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/plugin/ip_bytes.h"
+#include "core/plugin/subnet.h"
 #include "plugins/loadbalance/weights.h"
 
 namespace skycore::plugins::loadbalance {
@@ -26,12 +27,8 @@ struct Rng {
   }
 };
 
-// `prefer` subnets: addresses inside one go first.
-struct Subnet {
-  IpBytes net;
-  uint8_t bits = 0;
-  bool contains(const IpBytes& ip) const;
-};
+// `prefer` subnets (core/plugin/subnet.h): addresses inside one go first.
+using skycore::Subnet;
 
 // What is done to each run of A/AAAA (and MX) records with one owner.
 struct Policy {

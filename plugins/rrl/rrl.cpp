@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/plugin/subnet.h"
 #include "core/wire/header.h"
 
 namespace skycore::plugins::rrl {
@@ -52,25 +53,15 @@ bool Rrl::in_zones(const wire::Name& qname) const {
 }
 
 uint64_t Rrl::client_hash(const Request& req) const {
-  std::array<uint8_t, 17> key{};
-  size_t bits;
-  if (req.remote_addr.is_v6()) {
-    auto b = req.remote_addr.to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), key.begin());
-    key[16] = 6;
-    bits = cfg_.ipv6_prefix;
-  } else {
-    auto b = req.remote_addr.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), key.begin());
-    key[16] = 4;
-    bits = cfg_.ipv4_prefix;
-  }
+  IpBytes ip = ip_bytes(req.remote_addr);
+  const size_t bits = ip.v6 ? cfg_.ipv6_prefix : cfg_.ipv4_prefix;
   for (size_t i = 0; i < 16; ++i) {  // keep the prefix, clear the host bits
     const size_t from = i * 8;
-    if (from >= bits) key[i] = 0;
-    else if (bits - from < 8) key[i] &= static_cast<uint8_t>(0xFF << (8 - (bits - from)));
+    if (from >= bits) ip.bytes[i] = 0;
+    else if (bits - from < 8) ip.bytes[i] &= static_cast<uint8_t>(0xFF << (8 - (bits - from)));
   }
-  return mix(kFnvBasis, key);
+  const uint8_t family = ip.v6 ? 6 : 4;
+  return mix(mix(kFnvBasis, ip.bytes), std::span<const uint8_t>(&family, 1));
 }
 
 asio::awaitable<Result> Rrl::serve(Request& req, Next next) {
