@@ -1,5 +1,7 @@
 #include "plugins/cache/store.h"
 
+#include "core/plugin/fnv1a.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -13,16 +15,8 @@ Key make_key(const wire::Query& q) {
   k.qtype = q.qtype;
   k.qclass = q.qclass;
   k.flags = static_cast<uint8_t>((q.edns.do_bit ? 1 : 0) | ((q.flags & wire::flag::CD) ? 2 : 0));
-  // FNV-1a over the lowercased name and the rest of the key.
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](uint8_t b) { h = (h ^ b) * 1099511628211ull; };
-  for (uint8_t b : k.qname.wire()) mix(b);
-  mix(static_cast<uint8_t>(k.qtype >> 8));
-  mix(static_cast<uint8_t>(k.qtype));
-  mix(static_cast<uint8_t>(k.qclass >> 8));
-  mix(static_cast<uint8_t>(k.qclass));
-  mix(k.flags);
-  k.hash = h;
+  // Over the lowercased name and the rest of the key.
+  k.hash = Fnv1a().bytes(k.qname.wire()).u16(k.qtype).u16(k.qclass).byte(k.flags).h;
   return k;
 }
 

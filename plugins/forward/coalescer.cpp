@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/plugin/fnv1a.h"
 #include "core/wire/header.h"
 
 namespace skycore::plugins::forward {
@@ -12,18 +13,15 @@ namespace {
 constexpr uint16_t kAsked = wire::flag::RD | wire::flag::CD;  // the flags the upstream query carries
 
 uint64_t question_hash(const Request& req) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  auto mix = [&](uint8_t b) { h = (h ^ b) * 1099511628211ull; };
-  for (uint8_t b : req.query.qname_lower.wire()) mix(b);
-  mix(static_cast<uint8_t>(req.query.qtype >> 8));
-  mix(static_cast<uint8_t>(req.query.qtype));
-  mix(static_cast<uint8_t>(req.query.qclass >> 8));
-  mix(static_cast<uint8_t>(req.query.qclass));
-  mix(static_cast<uint8_t>(req.query.flags & kAsked));
-  mix(static_cast<uint8_t>((req.query.flags & kAsked) >> 8));
-  mix(req.query.edns.do_bit);
-  for (uint8_t b : req.edns_options) mix(b);
-  return h;
+  return Fnv1a()
+      .bytes(req.query.qname_lower.wire())
+      .u16(req.query.qtype)
+      .u16(req.query.qclass)
+      .byte(static_cast<uint8_t>(req.query.flags & kAsked))
+      .byte(static_cast<uint8_t>((req.query.flags & kAsked) >> 8))
+      .byte(req.query.edns.do_bit)
+      .bytes(req.edns_options)
+      .h;
 }
 
 bool same_question(const Request& a, const Request& b) {

@@ -3,27 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/plugin/fnv1a.h"
 #include "core/plugin/subnet.h"
 #include "core/wire/header.h"
 
 namespace skycore::plugins::rrl {
-namespace {
-
-constexpr uint64_t kFnvBasis = 1469598103934665603ull;
-uint64_t mix(uint64_t h, std::span<const uint8_t> bytes) {
-  for (uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
-  return h;
-}
-uint64_t mix(uint64_t h, uint64_t v) {
-  const uint8_t b[8] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24),
-                        uint8_t(v >> 32), uint8_t(v >> 40), uint8_t(v >> 48), uint8_t(v >> 56)};
-  return mix(h, b);
-}
-uint64_t mix(uint64_t h, std::string_view s) {
-  return mix(h, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-}
-
-}  // namespace
 
 Category categorize(std::span<const uint8_t> response) {
   if (response.size() < wire::kHeaderSize) return Category::error;
@@ -61,7 +45,7 @@ uint64_t Rrl::client_hash(const Request& req) const {
     else if (bits - from < 8) ip.bytes[i] &= static_cast<uint8_t>(0xFF << (8 - (bits - from)));
   }
   const uint8_t family = ip.v6 ? 6 : 4;
-  return mix(mix(kFnvBasis, ip.bytes), std::span<const uint8_t>(&family, 1));
+  return Fnv1a().bytes(ip.bytes).byte(family).h;
 }
 
 asio::awaitable<Result> Rrl::serve(Request& req, Next next) {
@@ -74,7 +58,7 @@ asio::awaitable<Result> Rrl::serve(Request& req, Next next) {
   const uint64_t client = client_hash(req);
 
   if (cfg_.limits.per_second[size_t(Category::request)] > 0 &&
-      w.accounts.debit(mix(client, uint64_t(Category::request)), Category::request, now_us, cfg_.limits)) {
+      w.accounts.debit(Fnv1a{client}.byte(uint8_t(Category::request)).h, Category::request, now_us, cfg_.limits)) {
     counters.limited[size_t(Category::request)].add();
     if (!cfg_.report_only) {
       counters.dropped[size_t(Category::request)].add();
@@ -89,20 +73,21 @@ asio::awaitable<Result> Rrl::serve(Request& req, Next next) {
   // An unanswered query gets its error response from the core, later.
   const Category cat = res.answered ? categorize(msg)
                        : res.rcode == wire::rcode::NXDOMAIN ? Category::nxdomain : Category::error;
-  uint64_t key = mix(client, uint64_t(cat));
+  Fnv1a key{client};
+  key.byte(uint8_t(cat));
   switch (cat) {
     case Category::response:
     case Category::nodata:
-      key = mix(mix(key, req.query.qname_lower.wire()), uint64_t(req.query.qtype));
+      key.bytes(req.query.qname_lower.wire()).u16(req.query.qtype);
       break;
     case Category::nxdomain:
     case Category::referral:
-      key = mix(key, req.zone);  // per zone: random names do not each get an allowance
+      key.text(req.zone);  // per zone: random names do not each get an allowance
       break;
     default:
       break;  // errors: per client, whatever the question
   }
-  const uint32_t limited = w.accounts.debit(key, cat, now_us, cfg_.limits);
+  const uint32_t limited = w.accounts.debit(key.h, cat, now_us, cfg_.limits);
   if (!limited) co_return res;
   counters.limited[size_t(cat)].add();
   if (cfg_.report_only) co_return res;
