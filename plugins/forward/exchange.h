@@ -30,6 +30,9 @@ const char* error_text(ExchangeError e);
 // True if `reply` answers `q` under `id`: QR set, same ID, one question equal
 // to ours (name compared case-insensitively). Anything else is a spoof or a
 // stray and must be dropped.
-bool reply_matches(std::span<const uint8_t> reply, uint16_t id, const wire::Query& q);
+// `sent`, when given, is the query as sent: a question whose case we
+// changed (use_caps_for_id) must come back in exactly that case.
+bool reply_matches(std::span<const uint8_t> reply, uint16_t id, const wire::Query& q,
+                   std::span<const uint8_t> sent = {});
 
 }  // namespace skycore::plugins::forward

@@ -132,14 +132,7 @@ void UdpChannel::deliver(std::span<const uint8_t> datagram) {
   for (size_t i = 0; i < in_flight_; ++i) {
     if (active_[i].id != id) continue;
     Pending& p = pending_[active_[i].slot];
-    if (!reply_matches(datagram, id, *p.q) || datagram.size() > p.reply.size()) break;
-    // A question sent in another case than the client's (use_caps_for_id)
-    // must come back in exactly that case.
-    const size_t n = p.q->qname.size();
-    const uint8_t* sent = p.query.data() + wire::kHeaderSize;
-    if (std::memcmp(sent, p.q->qname.wire().data(), n) != 0 &&
-        std::memcmp(datagram.data() + wire::kHeaderSize, sent, n) != 0)
-      break;
+    if (!reply_matches(datagram, id, *p.q, p.query) || datagram.size() > p.reply.size()) break;
     std::memcpy(p.reply.data(), datagram.data(), datagram.size());
     finish(p, ExchangeError::none, datagram.size());
     return;
