@@ -90,11 +90,11 @@ Forward::Forward(Config cfg, size_t workers)
       tls_(tls_for(cfg_)),
       upstreams_(upstreams_for(cfg_, workers)),
       workers_(workers),
+      health_(cfg_, upstreams_, tls_.get()),
       in_flight_(workers),
       rejects_(workers),
       broken_(workers),
-      coalesced_(workers),
-      health_(cfg_, upstreams_, tls_.get()) {}
+      coalesced_(workers) {}
 
 Forward::~Forward() { health_.stop(); }
 
