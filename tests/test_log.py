@@ -8,6 +8,8 @@ import re
 import signal
 
 import dns.flags
+import dns.message
+import dns.name
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -347,7 +349,58 @@ def test_many_lines_all_arrive(start_server):
         check_common(hits[0], x, "NOERROR")
 
 
-# 4. Configuration errors
+# 4. JSON: `log . {json}`, and -log-format=json for every line of the process
+
+
+def json_lines(srv):
+    import json
+    return [json.loads(line) for line in srv.stdout().splitlines() if line]
+
+
+def test_json_format_has_the_common_fields(start_server):
+    srv = whoami_log(start_server, "log . {json}")
+    x = exchange(query("json.example.org", "AAAA", use_edns=0, payload=1232, want_dnssec=True), srv.port, "tcp")
+    import json
+    line = wait_line(srv, f'"port":{x.sport},"id":{x.query.id},')
+    obj = json.loads(line)
+    assert obj == {
+        "level": "info", "plugin": "log", "remote": "127.0.0.1", "port": x.sport, "id": x.query.id,
+        "type": "AAAA", "class": "IN", "name": "json.example.org.", "proto": "tcp", "size": len(x.qwire),
+        "do": True, "bufsize": 65535, "rcode": "NOERROR", "rflags": obj["rflags"], "rsize": len(x.rwire),
+        "duration": obj["duration"], "local": "127.0.0.1", "opcode": 0}
+    assert obj["rflags"].split(",")[0] == "qr" and 0 < obj["duration"] < 5
+
+
+def test_log_format_json_makes_every_line_json(start_server):
+    srv = start_server(WHOAMI_LOG.format(log="log"), args=["-log-format=json"], quiet=False)
+    odd = dns.name.Name([b'a"b\\c', b"x\x01", b"example", b"org", b""])
+    x = exchange(dns.message.make_query(odd, "A"), srv.port, "udp")
+    poll(lambda: any(o.get("id") == x.query.id for o in json_lines(srv)), 5, what="the query's line")
+    srv.send_signal(signal.SIGUSR1)  # a reload: process messages and the banner again
+    poll(lambda: any(o.get("msg") == "Reloading complete" for o in json_lines(srv)), 10, what="the reload's line")
+    assert srv.stop() == 0
+    objs = json_lines(srv)  # every line parses, or this raises
+    [q] = [o for o in objs if o.get("id") == x.query.id]
+    assert dns.name.from_text(q["name"]) == odd  # the presentation form, intact through JSON
+    assert q["plugin"] == "log" and q["rcode"] == "NOERROR"
+    banners = [o for o in objs if o.get("msg") == "serving"]
+    assert len(banners) == 2 and banners[0]["zones"] == [f".:{srv.port}"]
+    assert banners[0]["version"].startswith("skycore-")
+    assert any(o == {"level": "info", "msg": "SIGTERM received, shutting down"} for o in objs)
+
+
+def test_log_format_json_start_up_error_is_json(tmp_path):
+    import json
+    (tmp_path / "Corefile").write_text(".:53 {\n    whoami\n    nonsense\n}\n")
+    p = run_skycore(["-conf", "Corefile", "-log-format", "json"], cwd=tmp_path)
+    assert p.returncode == 1
+    obj = json.loads(p.stderr)
+    assert obj["level"] == "fatal" and obj["msg"].startswith("Corefile:3:"), obj
+    bad = run_skycore(["-log-format", "xml", "-version"])
+    assert bad.returncode == 2 and "-log-format" in bad.stderr
+
+
+# 5. Configuration errors
 
 
 @pytest.mark.parametrize("body,line", [
@@ -355,6 +408,7 @@ def test_many_lines_all_arrive(start_server):
     ("log {\n        class\n    }", 4),
     ("log {\n        colour red\n    }", 4),
     ("log exa..mple.org", 3),
+    ('log . "{json} {remote}"', 3),
 ])
 def test_bad_config_fails_validation(tmp_path, body, line):
     (tmp_path / "Corefile").write_text(f".:{free_port()} {{\n    bind 127.0.0.1\n    {body}\n    whoami\n}}\n")

@@ -132,6 +132,7 @@ def test_exposition_parses_and_passes_promtool(fwd_metrics):
         "skycore_cache_entries": "gauge",
         "skycore_cache_hits": "counter",
         "skycore_cache_misses": "counter",
+        "skycore_cache_requests": "counter",
         "skycore_cache_evictions": "counter",
         "skycore_cache_prefetch": "counter",
         "skycore_cache_served_stale": "counter",
@@ -160,6 +161,28 @@ def test_exposition_parses_and_passes_promtool(fwd_metrics):
     assert p.returncode == 0, f"promtool check metrics: rc={p.returncode}\n{p.stdout}{p.stderr}"
     q = promtool_check(text, only_prefix="skycore_")
     assert q.returncode == 0, f"promtool (skycore_* only): rc={q.returncode}\n{q.stdout}{q.stderr}"
+
+
+def test_process_families_describe_this_process(whoami_metrics):
+    """process_* as Prometheus' client libraries export them (dashboards chart
+    memory and CPU from these), read from /proc for the server's own PID."""
+    import os
+    import time
+    srv, mport = whoami_metrics
+    e = expo(mport)
+    [rss] = e.select("process_resident_memory_bytes")
+    with open(f"/proc/{srv.pid}/status") as f:
+        vmrss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+    assert 0.5 * vmrss < rss.value < 2 * vmrss
+    [cpu] = e.select("process_cpu_seconds_total")
+    assert cpu.value > 0
+    [start] = e.select("process_start_time_seconds")
+    assert time.time() - 3600 < start.value <= time.time() + 1
+    [fds] = e.select("process_open_fds")
+    # The scrape's own connection was open while it was counted.
+    assert fds.value in (len(os.listdir(f"/proc/{srv.pid}/fd")), len(os.listdir(f"/proc/{srv.pid}/fd")) + 1)
+    [maxfds] = e.select("process_max_fds")
+    assert maxfds.value >= fds.value
 
 
 def test_build_info(whoami_metrics):
@@ -518,3 +541,26 @@ def test_metrics_port_taken_exits_1(start_server):
         rc = srv.wait_exit(10)
     assert rc == 1, srv.stderr()
     assert f"127.0.0.1:{mport}" in srv.stderr(), srv.stderr()
+
+
+@pytest.mark.parametrize("blocks,line", [
+    ("metrics 127.0.0.1:{m} {{\n        names prometheus\n    }}", 4),
+    ("metrics 127.0.0.1:{m} {{\n        colour red\n    }}", 4),
+    ("metrics 127.0.0.1:{m} {{\n        names\n    }}", 4),
+])
+def test_bad_metrics_options_fail_validation(tmp_path, blocks, line):
+    (tmp_path / "Corefile").write_text(
+        f".:{free_port()} {{\n    bind 127.0.0.1\n    {blocks.format(m=free_port())}\n    whoami\n}}\n")
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert p.stderr.startswith(f"Corefile:{line}:"), p.stderr
+
+
+def test_one_address_has_one_naming(tmp_path):
+    m = free_port()
+    (tmp_path / "Corefile").write_text(
+        f"a.test:{free_port()} {{\n    metrics 127.0.0.1:{m} {{\n        names coredns\n    }}\n    whoami\n}}\n"
+        f"b.test:{free_port()} {{\n    metrics 127.0.0.1:{m}\n    whoami\n}}\n")
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert p.stderr.startswith("Corefile:8:") and "Corefile:2" in p.stderr, p.stderr

@@ -209,3 +209,42 @@ def test_query_logging_goes_on_after_reloads(start_server):
         reload_and_wait(srv, n)
         udp(query(f"after{n}.a.test.", "A"), srv.port)
         srv.wait_stdout(f"after{n}.a.test.")
+
+
+def test_counters_keep_counting_across_reloads(start_server):
+    """As CoreDNS's: a reload does not reset what was counted. A zone the
+    new configuration drops keeps its series; gauges describe the new one."""
+    mport = free_port()
+    body = f"whoami\nprometheus 127.0.0.1:{mport}\ncache 30"
+    srv = start_server(block("a.test", body) + block("gone.test", f"whoami\nprometheus 127.0.0.1:{mport}"))
+
+    def requests(e, zone):
+        return sum(s.value for s in e.select("skycore_dns_requests_total", zone=zone))
+
+    for i in range(5):
+        assert rcode(srv, f"q{i}.a.test") == dns.rcode.NOERROR
+        assert rcode(srv, f"q{i}.a.test", via=tcp) == dns.rcode.NOERROR
+    assert rcode(srv, "x.gone.test") == dns.rcode.NOERROR
+    before = Exposition(scrape(mport))
+    assert requests(before, "a.test.") >= 10
+    hits_before = sum(s.value for s in before.select("skycore_cache_hits_total"))
+    misses_before = sum(s.value for s in before.select("skycore_cache_misses_total"))
+    duration_before = sum(s.value for s in before.select("skycore_dns_request_duration_seconds_count"))
+
+    edit(srv, block("a.test", body) + block("new.test"))
+    reload_and_wait(srv, 1)
+    after = Exposition(scrape(mport))
+    assert requests(after, "a.test.") == requests(before, "a.test.")
+    assert requests(after, "gone.test.") == requests(before, "gone.test.") == 1
+    assert sum(s.value for s in after.select("skycore_cache_misses_total")) == misses_before
+    assert sum(s.value for s in after.select("skycore_cache_hits_total")) == hits_before
+    assert sum(s.value for s in after.select("skycore_dns_request_duration_seconds_count")) == duration_before
+    # Gauges are the new configuration's: its cache starts empty, gone.test is not enabled.
+    assert sum(s.value for s in after.select("skycore_cache_entries")) == 0
+    assert not [s for s in after.select("skycore_plugin_enabled") if s.labels["zone"] == "gone.test."]
+
+    for i in range(3):
+        assert rcode(srv, f"q{i}.a.test") == dns.rcode.NOERROR
+    later = Exposition(scrape(mport))
+    assert requests(later, "a.test.") == requests(before, "a.test.") + 3
+    assert sum(s.value for s in later.select("skycore_cache_misses_total")) == misses_before + 3

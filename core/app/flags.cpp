@@ -31,12 +31,16 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& out) {
       return std::nullopt;
     };
     std::optional<std::string> err;
-    if (arg == "conf" || arg == "pidfile" || arg == "dns.port") {
+    if (arg == "conf" || arg == "pidfile" || arg == "dns.port" || arg == "log-format") {
       auto v = take_value();
       if (!v) return fmt::format("flag needs an argument: -{}", arg);
       if (arg == "conf") out.conf = *v;
       else if (arg == "pidfile") out.pidfile = *v;
-      else {
+      else if (arg == "log-format") {
+        if (*v != "json" && *v != "text")
+          return fmt::format("invalid value \"{}\" for flag -log-format: json or text", *v);
+        out.log_json = *v == "json";
+      } else {
         auto port = corefile::parse_port(*v);
         if (!port) return fmt::format("invalid value \"{}\" for flag -dns.port", *v);
         out.dns_port = *port;
@@ -58,6 +62,8 @@ std::string usage(const char* argv0) {
       "        Corefile to load (default \"Corefile\")\n"
       "  -dns.port string\n"
       "        Default port (default \"53\")\n"
+      "  -log-format string\n"
+      "        Process log lines as text or json; json also makes the log plugin's default format {{json}} (default \"text\")\n"
       "  -pidfile string\n"
       "        Path to write pid file\n"
       "  -plugins\n"

@@ -14,6 +14,7 @@ struct Flags {
   bool quiet = false;        // -quiet: no start-up banner
   bool validate = false;     // -validate: parse + setup, no sockets; exit 0/1
   std::string pidfile;       // -pidfile
+  bool log_json = false;     // -log-format json|text: process and default query log lines
 };
 
 // Fills `out` or returns an error message (the caller prints usage, exits 2).

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/app/flags.h"
+#include "core/plugin/json_text.h"
 #include "core/plugin/plugin_log.h"
 #include "core/app/supervisor.h"
 #include "core/app/version.h"
@@ -21,13 +22,43 @@ using namespace skycore;
 
 namespace {
 
+// CoreDNS's banner: one line per zone key, then the version. As JSON, one
+// object with the same facts.
 void print_banner(const server::ServerPlan& plan) {
   std::string out;
-  for (const auto& l : plan.listeners)
-    for (const auto& k : l.zone_keys) out += k + "\n";
-  out += fmt::format("skycore-{}\n{}\n", kVersion, kBuildDescription);
+  if (log_format() == LogFormat::json) {
+    out = "{\"level\":\"info\",\"msg\":\"serving\",\"zones\":[";
+    bool first = true;
+    for (const auto& l : plan.listeners)
+      for (const auto& k : l.zone_keys) {
+        if (!first) out += ',';
+        append_json_string(out, k);
+        first = false;
+      }
+    out += "],\"version\":";
+    append_json_string(out, fmt::format("skycore-{}", kVersion));
+    out += ",\"build\":";
+    append_json_string(out, kBuildDescription);
+    out += "}\n";
+  } else {
+    for (const auto& l : plan.listeners)
+      for (const auto& k : l.zone_keys) out += k + "\n";
+    out += fmt::format("skycore-{}\n{}\n", kVersion, kBuildDescription);
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
+}
+
+// A start-up error: "file:line: message" as it is, or as a JSON line.
+void print_error(const char* what) {
+  if (log_format() != LogFormat::json) {
+    fmt::print(stderr, "{}\n", what);
+    return;
+  }
+  std::string line = "{\"level\":\"fatal\",\"msg\":";
+  append_json_string(line, what);
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 // As CoreDNS: SIGUSR1 reloads the Corefile; SIGINT/SIGTERM stop (after the
@@ -53,6 +84,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}\n{}", *err, app::usage(argv[0]));
     return 2;
   }
+  if (flags.log_json) set_log_format(LogFormat::json);
   if (flags.version) {
     fmt::print("skycore-{}\n{}\n", kVersion, kBuildDescription);
     return 0;
@@ -86,11 +118,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     sup.start();
-  } catch (const corefile::Error& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {  // a listener that cannot bind, and the like
-    fmt::print(stderr, "{}\n", e.what());
+  } catch (const std::exception& e) {  // corefile::Error (file:line), a listener that cannot bind
+    print_error(e.what());
     return 1;
   }
 

@@ -129,6 +129,7 @@ bool Supervisor::reload() {
   version_hash_ = hash;
   ProcessSettings process = server_->plan().process;
   old->drain_and_stop(kDrainGrace);
+  shared_->metrics.carry_retired();  // before the old plugins and their counters go
   old.reset();
   restart_watch(process);
   plugin_log("", LogLevel::info, "Reloading complete");

@@ -35,8 +35,7 @@ void SharedServices::commit_generation() {
   {
     std::lock_guard lock(mu);
     active_ = building_;
-    metrics.set_generations(active_, building_);
-    metrics.retain_only(active_);
+    metrics.set_generations(active_, building_);  // older collectors now only count
     std::erase_if(readiness, [this](const Readiness& r) { return r.generation != active_; });
     for (auto it = kept_.begin(); it != kept_.end();) {
       if (it->second.claimed == active_) {
@@ -55,7 +54,7 @@ void SharedServices::abandon_generation() {
     std::lock_guard lock(mu);
     uint64_t failed = building_;
     std::erase_if(readiness, [failed](const Readiness& r) { return r.generation == failed; });
-    metrics.retain_only(active_);
+    metrics.drop_generation(failed);
     for (auto it = kept_.begin(); it != kept_.end();) {
       if (it->second.created == failed) {  // made for the failed configuration only
         released.push_back(std::move(it->second.object));

@@ -1,5 +1,7 @@
 #include "core/plugin/metrics.h"
 
+#include <algorithm>
+
 namespace skycore {
 
 void MetricsHub::add(MetricsCollector c) {
@@ -18,18 +20,52 @@ void MetricsHub::set_generations(uint64_t active, uint64_t building) {
   building_ = building;
 }
 
-void MetricsHub::retain_only(uint64_t keep) {
+void MetricsHub::drop_generation(uint64_t g) {
   std::lock_guard lock(mu_);
-  std::erase_if(collectors_, [keep](const auto& c) { return c.first != keep && c.first != kPersistent; });
+  std::erase_if(collectors_, [g](const auto& c) { return c.first == g; });
+}
+
+namespace {
+// What a replaced configuration still contributes: what it counted. Its
+// gauges (entries held, plugin_enabled) describe a state that is gone.
+void keep_counting_families(std::vector<prometheus::MetricFamily>& fs, size_t from) {
+  auto gauge = [](const prometheus::MetricFamily& f) { return f.type == prometheus::MetricType::Gauge; };
+  fs.erase(std::remove_if(fs.begin() + static_cast<std::ptrdiff_t>(from), fs.end(), gauge), fs.end());
+}
+}  // namespace
+
+void MetricsHub::carry_retired() {
+  std::lock_guard lock(mu_);
+  std::vector<prometheus::MetricFamily> raw = std::move(carried_);
+  for (const auto& [gen, c] : collectors_) {
+    if (gen == kPersistent || gen >= active_) continue;
+    size_t from = raw.size();
+    c(raw);
+    keep_counting_families(raw, from);
+  }
+  std::erase_if(collectors_, [this](const auto& c) { return c.first != kPersistent && c.first < active_; });
+  carried_ = merge_families(std::move(raw));
 }
 
 std::vector<prometheus::MetricFamily> MetricsHub::collect() const {
   std::vector<prometheus::MetricFamily> raw;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [gen, c] : collectors_)
-      if (gen == active_ || gen == kPersistent) c(raw);
+    raw = carried_;
+    for (const auto& [gen, c] : collectors_) {
+      if (gen == active_ || gen == kPersistent) {
+        c(raw);
+      } else if (gen < active_) {  // replaced, still draining
+        size_t from = raw.size();
+        c(raw);
+        keep_counting_families(raw, from);
+      }
+    }
   }
+  return merge_families(std::move(raw));
+}
+
+std::vector<prometheus::MetricFamily> merge_families(std::vector<prometheus::MetricFamily> raw) {
   std::vector<prometheus::MetricFamily> merged;
   std::map<std::string, size_t> index;
   for (auto& f : raw) {

@@ -21,6 +21,12 @@ using MetricsCollector = std::function<void(std::vector<prometheus::MetricFamily
 // (SharedServices::commit_generation), so a scrape never sees a half-built
 // set. Persistent collectors (build_info, reload counters) stay for the
 // process's life.
+//
+// Counters survive a reload, as CoreDNS's (global) ones do: once a newer
+// configuration is active, an older one's collectors still report their
+// counters and histograms (not their gauges) while its server drains, and
+// carry_retired() then takes their last values into a carried total that
+// every later scrape adds to the active configuration's own.
 class MetricsHub {
  public:
   void add(MetricsCollector c);             // to the generation being built
@@ -29,18 +35,26 @@ class MetricsHub {
   std::vector<prometheus::MetricFamily> collect() const;
 
   void set_generations(uint64_t active, uint64_t building);
-  // Drops collectors of generations other than `keep`.
-  void retain_only(uint64_t keep);
+  // Drops the collectors of generation `g` without carrying them (a
+  // configuration that failed to start counted nothing).
+  void drop_generation(uint64_t g);
+  // Asks the collectors of generations older than the active one a last
+  // time, adds their counters and histograms to the carried totals and
+  // drops them. Call after their server stopped and before its plugins go.
+  void carry_retired();
 
  private:
   static constexpr uint64_t kPersistent = ~0ull;
   mutable std::mutex mu_;  // scrape/setup only, never the data path
   std::vector<std::pair<uint64_t, MetricsCollector>> collectors_;
+  std::vector<prometheus::MetricFamily> carried_;  // merged, one family per name
   uint64_t active_ = 0, building_ = 0;
 };
 
 // Adds up series of `f` that have the same labels.
 void sum_duplicate_series(prometheus::MetricFamily& f);
+// One family per name (series of same-named families joined), duplicates summed.
+std::vector<prometheus::MetricFamily> merge_families(std::vector<prometheus::MetricFamily> raw);
 
 // Small builders for collectors.
 prometheus::MetricFamily counter_family(std::string name, std::string help);

@@ -11,6 +11,14 @@ namespace skycore {
 
 enum class LogLevel { debug, info, warning, error, fatal };
 
+// -log-format: CoreDNS's text lines, or one JSON object per line
+// ({"level":"info","plugin":"reload","msg":"..."}) for log pipelines. Set
+// once in main() before any thread starts; the log plugin's default format
+// follows it.
+enum class LogFormat { text, json };
+void set_log_format(LogFormat f);
+LogFormat log_format();
+
 // NAME may be empty for the core's own messages ("[INFO] Reloading").
 void plugin_log(std::string_view plugin, LogLevel level, std::string_view message);
 

@@ -23,7 +23,10 @@ class Cache final : public Plugin {
 
   const Store& store() const { return store_; }
   // skycore_cache_* families for this block (server label: its first listener).
-  void collect(std::vector<prometheus::MetricFamily>& out, const std::string& server) const;
+  struct MetricLabels {
+    std::string server, zones;
+  };
+  void collect(std::vector<prometheus::MetricFamily>& out, const MetricLabels& labels) const;
 
  private:
   bool in_zones(const wire::Name& qname) const;

@@ -8,11 +8,23 @@ namespace skycore::plugins::cache {
 //   serve_stale [DURATION] [immediate|verify]; servfail DURATION;
 //   disable success|denial [ZONES...]; keepttl }
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
-  auto cache = std::make_unique<Cache>(parse_config(ctx.cursor, ctx.zones()), ctx.workers);
+  Config cfg = parse_config(ctx.cursor, ctx.zones());
+  // CoreDNS's `zones` label: the zones the cache serves, joined with commas.
+  std::vector<std::string> served = ctx.zones();
+  if (!cfg.zones.empty()) {
+    served.clear();
+    for (const auto& z : cfg.zones) served.push_back(z.to_text());
+  }
+  std::string zones;
+  for (const auto& z : served) {
+    if (!zones.empty()) zones += ',';
+    zones += z;
+  }
+  auto cache = std::make_unique<Cache>(std::move(cfg), ctx.workers);
   if (ctx.shared && !ctx.block.keys.empty()) {
-    std::string server = ctx.server_label();
+    Cache::MetricLabels labels{ctx.server_label(), zones};
     Cache* c = cache.get();
-    ctx.shared->metrics.add([c, server](std::vector<prometheus::MetricFamily>& out) { c->collect(out, server); });
+    ctx.shared->metrics.add([c, labels](std::vector<prometheus::MetricFamily>& out) { c->collect(out, labels); });
   }
   return cache;
 }

@@ -45,8 +45,8 @@ struct Out {
   }
 };
 
-// As CoreDNS (RFC 3986): IPv6 addresses in brackets, "[::1]".
-void put_address(Out& o, const asio::ip::address& a) {
+// As CoreDNS (RFC 3986): IPv6 addresses in brackets, "[::1]" (not in JSON).
+void put_address(Out& o, const asio::ip::address& a, bool brackets) {
   char tmp[INET6_ADDRSTRLEN];
   if (a.is_v4()) {
     auto b = a.to_v4().to_bytes();
@@ -55,10 +55,16 @@ void put_address(Out& o, const asio::ip::address& a) {
   } else {
     auto b = a.to_v6().to_bytes();
     inet_ntop(AF_INET6, b.data(), tmp, sizeof tmp);
-    o.put("[");
+    if (brackets) o.put("[");
     o.put(tmp);
-    o.put("]");
+    if (brackets) o.put("]");
   }
+}
+
+// What the client can take, as CoreDNS's state.Size(): 65535 over TCP.
+unsigned client_size(const Request& req) {
+  const auto& q = req.query;
+  return req.transport == Transport::tcp ? 65535u : q.edns.present ? std::max<uint16_t>(q.edns.udp_size, 512) : 512u;
 }
 
 void put_flags(Out& o, uint16_t f) {
@@ -75,9 +81,47 @@ void put_flags(Out& o, uint16_t f) {
   if (first) o.put("-");
 }
 
+// Presentation form without allocating: labels with escapes. In a JSON
+// string each backslash and quote of that form is escaped once more.
+void put_name(Out& o, const wire::Name& name, bool json) {
+  auto put_char = [&](char c) {
+    if (json && (c == '\\' || c == '"')) o.put("\\");
+    o.put({&c, 1});
+  };
+  auto wire_name = name.wire();
+  if (wire_name[0] == 0) o.put(".");
+  for (size_t i = 0; wire_name[i] != 0; i += wire_name[i] + 1) {
+    for (size_t k = 1; k <= wire_name[i]; ++k) {
+      unsigned char c = wire_name[i + k];
+      if (c == '.' || c == '\\' || c == '"') {
+        put_char('\\');
+        put_char(char(c));
+      } else if (c <= 0x20 || c >= 0x7f) {
+        put_char('\\');
+        o.fmt("{:03}", unsigned(c));
+      } else {
+        o.put({reinterpret_cast<const char*>(&c), 1});
+      }
+    }
+    o.put(".");
+  }
+}
+
+// Go's FormatFloat(seconds, 'f', -1): plain decimals, no exponent, no
+// trailing zeros ("0.000237").
+void put_seconds(Out& o, std::chrono::nanoseconds took) {
+  char tmp[32];
+  auto ns = static_cast<unsigned long long>(took.count());
+  int len = std::snprintf(tmp, sizeof tmp, "%llu.%09llu", ns / 1000000000ull, ns % 1000000000ull);
+  while (len > 1 && tmp[len - 1] == '0') --len;
+  if (tmp[len - 1] == '.') --len;
+  o.put({tmp, size_t(len)});
+}
+
 }  // namespace
 
 std::vector<Part> parse_format(std::string_view format) {
+  if (format == kJsonFormat) return {Part{Field::json, {}}};
   std::string expanded;
   for (size_t i = 0; i < format.size();) {
     if (format.substr(i).starts_with("{common}")) {
@@ -115,15 +159,62 @@ std::vector<Part> parse_format(std::string_view format) {
   return parts;
 }
 
+namespace {
+
+const char* type_text(uint16_t t, char (&tmp)[16]) {
+  if (const char* n = wire::type_name(t)) return n;
+  std::snprintf(tmp, sizeof tmp, "TYPE%u", unsigned(t));
+  return tmp;
+}
+
+// One object per query, the common format's fields as keys (no ">"), so a
+// log pipeline reads it without a regex. Values need no escaping but the
+// name's; a line that would not fit is replaced whole by "{}" rather than
+// left as broken JSON.
+size_t render_json(const Request& req, const Finished& o, std::span<char> out) {
+  Out w{out.first(out.size() - 1)};
+  const auto& q = req.query;
+  char t[16], r[16];
+  w.put("{\"level\":\"info\",\"plugin\":\"log\",\"remote\":\"");
+  put_address(w, req.remote_addr, false);
+  w.fmt("\",\"port\":{},\"id\":{},\"type\":\"{}\",\"class\":\"", req.remote_port, q.id, type_text(q.qtype, t));
+  if (const char* n = wire::class_name(q.qclass)) w.put(n);
+  else w.fmt("CLASS{}", q.qclass);
+  w.put("\",\"name\":\"");
+  put_name(w, q.qname, true);
+  const char* rcode = wire::rcode_name(o.rcode);
+  if (!rcode) {
+    std::snprintf(r, sizeof r, "RCODE%u", unsigned(o.rcode));
+    rcode = r;
+  }
+  w.fmt("\",\"proto\":\"{}\",\"size\":{},\"do\":{},\"bufsize\":{},\"rcode\":\"{}\",\"rflags\":\"",
+        req.proto_name(), req.packet.size(), q.edns.do_bit ? "true" : "false", client_size(req), rcode);
+  put_flags(w, o.flags);
+  w.fmt("\",\"rsize\":{},\"duration\":", o.size);
+  put_seconds(w, o.took);
+  w.put(",\"local\":\"");
+  put_address(w, req.local_addr, false);
+  w.fmt("\",\"opcode\":{}}}", q.opcode);
+  if (w.n == w.buf.size()) {  // cut short
+    w.n = 0;
+    w.put("{}");
+  }
+  out[w.n] = '\n';
+  return w.n + 1;
+}
+
+}  // namespace
+
 size_t render(const std::vector<Part>& parts, const Request& req, const Finished& o,
               std::span<char> out) {
+  if (parts.size() == 1 && parts[0].field == Field::json) return render_json(req, o, out);
   Out w{out.first(out.size() - 1)};  // keep room for the newline
   w.put("[INFO] ");
   const auto& q = req.query;
   for (const auto& p : parts) {
     switch (p.field) {
       case Field::literal: w.put(p.text); break;
-      case Field::remote: put_address(w, req.remote_addr); break;
+      case Field::remote: put_address(w, req.remote_addr, true); break;
       case Field::port: w.fmt("{}", req.remote_port); break;
       case Field::id: w.fmt("{}", q.id); break;
       case Field::type:
@@ -134,47 +225,23 @@ size_t render(const std::vector<Part>& parts, const Request& req, const Finished
         if (const char* c = wire::class_name(q.qclass)) w.put(c);
         else w.fmt("CLASS{}", q.qclass);
         break;
-      case Field::name: {
-        // Presentation form without allocating: labels with escapes.
-        auto wire_name = q.qname.wire();
-        if (wire_name[0] == 0) w.put(".");
-        for (size_t i = 0; wire_name[i] != 0; i += wire_name[i] + 1) {
-          for (size_t k = 1; k <= wire_name[i]; ++k) {
-            unsigned char c = wire_name[i + k];
-            if (c == '.' || c == '\\' || c == '"') w.fmt("\\{}", char(c));
-            else if (c <= 0x20 || c >= 0x7f) w.fmt("\\{:03}", unsigned(c));
-            else w.put({reinterpret_cast<const char*>(&c), 1});
-          }
-          w.put(".");
-        }
-        break;
-      }
+      case Field::name: put_name(w, q.qname, false); break;
       case Field::proto: w.put(req.proto_name()); break;
       case Field::size: w.fmt("{}", req.packet.size()); break;
       case Field::do_bit: w.put(q.edns.do_bit ? "true" : "false"); break;
-      // What the client can take, as CoreDNS's state.Size(): 65535 over TCP.
-      case Field::bufsize:
-        w.fmt("{}", req.transport == Transport::tcp ? 65535 : q.edns.present ? std::max<uint16_t>(q.edns.udp_size, 512) : 512);
-        break;
+      case Field::bufsize: w.fmt("{}", client_size(req)); break;
       case Field::rcode:
         if (const char* rc = wire::rcode_name(o.rcode)) w.put(rc);
         else w.fmt("RCODE{}", o.rcode);
         break;
       case Field::rflags: put_flags(w, o.flags); break;
       case Field::rsize: w.fmt("{}", o.size); break;
-      case Field::duration: {
-        // Go's FormatFloat(seconds, 'f', -1): plain decimals, no exponent,
-        // no trailing zeros ("0.000237s").
-        char tmp[32];
-        auto ns = static_cast<unsigned long long>(o.took.count());
-        int len = std::snprintf(tmp, sizeof tmp, "%llu.%09llu", ns / 1000000000ull, ns % 1000000000ull);
-        while (len > 1 && tmp[len - 1] == '0') --len;
-        if (tmp[len - 1] == '.') --len;
-        w.put({tmp, size_t(len)});
+      case Field::duration:
+        put_seconds(w, o.took);
         w.put("s");
         break;
-      }
-      case Field::local: put_address(w, req.local_addr); break;
+      case Field::local: put_address(w, req.local_addr, true); break;
+      case Field::json: break;  // only ever the whole format
       case Field::opcode: w.fmt("{}", q.opcode); break;  // a number, as CoreDNS prints it
     }
   }

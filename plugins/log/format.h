@@ -20,9 +20,13 @@ inline constexpr std::string_view kCombinedFormat =
     "{remote}:{port} - {>id} \"{type} {class} {name} {proto} {size} {>do} {>bufsize}\" {rcode} "
     "{>rflags} {rsize} {duration} \"{>opcode}\"";
 
+// `{json}` as the whole format: one JSON object per line instead, with
+// the common format's fields as keys (see README.md).
+inline constexpr std::string_view kJsonFormat = "{json}";
+
 enum class Field : uint8_t {
   literal, remote, port, id, type, cls, name, proto, size, do_bit, bufsize, rcode, rflags, rsize,
-  duration, local, opcode
+  duration, local, opcode, json
 };
 
 struct Part {
@@ -30,11 +34,13 @@ struct Part {
   std::string text;  // for literals (and unknown placeholders, kept as written)
 };
 
-// Splits a format; {common} and {combined} expand to CoreDNS's two formats.
+// Splits a format; {common} and {combined} expand to CoreDNS's two formats;
+// a format that is just {json} gives the one part Field::json.
 std::vector<Part> parse_format(std::string_view format);
 
-// Renders "[INFO] " + the line + "\n" into `out`; returns the length used
-// (a line that does not fit is cut short, still newline-terminated).
+// Renders "[INFO] " + the line + "\n" into `out` (for {json}, the object +
+// "\n"); returns the length used (a line that does not fit is cut short,
+// still newline-terminated; a JSON object is then cut whole to "{}").
 size_t render(const std::vector<Part>& parts, const Request& req, const Finished& o,
               std::span<char> out);
 

@@ -2,6 +2,7 @@
 
 #include "core/plugin/zone_args.h"
 #include "core/corefile/reverse_zone.h"
+#include "core/plugin/plugin_log.h"
 #include "core/plugin/setup.h"
 #include "plugins/log/log.h"
 
@@ -43,7 +44,9 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   std::vector<Rule> rules;
   while (c.next()) {
     Rule rule;
-    std::string format = std::string(kCommonFormat);
+    // A process logging JSON (-log-format=json) logs queries as JSON too,
+    // unless the block names a format.
+    std::string format = std::string(log_format() == LogFormat::json ? kJsonFormat : kCommonFormat);
     auto args = c.remaining_args();
     for (size_t i = 0; i < args.size(); ++i) {
       const auto& a = args[i];
@@ -51,6 +54,8 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
         // As CoreDNS: only the last argument can be the format.
         if (i + 1 != args.size())
           throw c.err(fmt::format("log: the format '{}' must be the last argument", a));
+        if (a.find(kJsonFormat) != std::string::npos && a != kJsonFormat)
+          throw c.err(fmt::format("log: {} must be the whole format, not part of '{}'", kJsonFormat, a));
         format = a;
         continue;
       }

@@ -4,11 +4,13 @@
 #include <string>
 
 #include "core/plugin/setup.h"
+#include "plugins/metrics/coredns_names.h"
 
 namespace skycore::plugins::metrics {
 
-// Starts the endpoint for `addr` unless this configuration already has one.
-// Throws std::runtime_error when it cannot listen.
-void ensure_endpoint(SharedServices& shared, const std::string& addr);
+// Starts the endpoint for `addr` unless this configuration already has one,
+// and has it serve `names` from now on (a reload may change them; the
+// listener stays). Throws std::runtime_error when it cannot listen.
+void ensure_endpoint(SharedServices& shared, const std::string& addr, MetricNames names);
 
 }  // namespace skycore::plugins::metrics

@@ -4,6 +4,7 @@
 #include "core/plugin/setup.h"
 #include "plugins/metrics/exposition.h"
 #include "plugins/metrics/metrics.h"
+#include "plugins/metrics/process_metrics.h"
 
 namespace skycore::plugins::metrics {
 namespace {
@@ -35,28 +36,57 @@ void add_static_families(SharedServices& shared, const SetupContext& ctx) {
 
 }  // namespace
 
-// Syntax: metrics [ADDR]   (also spelled `prometheus`, as in CoreDNS)
-// ADDR defaults to localhost:9153; the path is /metrics.
+// Every block naming one address must agree on its names: one choice per
+// address per configuration.
+struct NamesChoice {
+  MetricNames names;
+  std::string where;  // file:line of the block that chose first
+};
+
+// Syntax: metrics [ADDR] { names skycore|coredns }   (also spelled
+// `prometheus`, as in CoreDNS). ADDR defaults to localhost:9153; the path
+// is /metrics.
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   auto& c = ctx.cursor;
   std::string addr = "localhost:9153";
+  MetricNames names = MetricNames::skycore;
+  std::string here;
   while (c.next_once()) {
+    here = fmt::format("{}:{}", c.file(), c.line());
     if (c.next_arg()) {
       addr = c.val();
       if (!valid_listen_address(addr))
         throw c.err(fmt::format("metrics: '{}' is not HOST:PORT (HOST an IP address or localhost)", addr));
     }
     if (c.next_arg()) throw c.arg_err();
-    if (c.next_block()) throw c.unknown_property();
+    while (c.next_block()) {
+      if (c.val() != "names") throw c.unknown_property();
+      if (!c.next_arg()) throw c.arg_err();
+      if (c.val() == "coredns") names = MetricNames::coredns;
+      else if (c.val() == "skycore") names = MetricNames::skycore;
+      else throw c.err(fmt::format("metrics: names '{}': skycore or coredns", c.val()));
+      if (c.next_arg()) throw c.arg_err();
+    }
+  }
+  if (ctx.shared) {
+    bool first = false;
+    auto choice = ctx.shared->keep<NamesChoice>(fmt::format("metrics-names@{}@{}", addr, ctx.shared->building()), [&] {
+      first = true;
+      return std::make_shared<NamesChoice>(NamesChoice{names, here});
+    });
+    if (!first && choice->names != names)
+      throw c.err(fmt::format("metrics: {} serves {} names (set at {}); one address has one naming", addr,
+                              choice->names == MetricNames::coredns ? "coredns" : "skycore", choice->where));
   }
   auto m = std::make_unique<Metrics>(ctx.workers);
   if (ctx.shared) {
     Metrics* p = m.get();
     ctx.shared->metrics.add([p](std::vector<prometheus::MetricFamily>& out) { p->collect(out); });
     add_static_families(*ctx.shared, ctx);
+    if (ctx.shared->claim_once("metrics:process")) ctx.shared->metrics.add_persistent(collect_process_metrics);
     if (!ctx.validate_only) {
       SharedServices* shared = ctx.shared;
-      ctx.on_startup.push_back([shared, addr] { ensure_endpoint(*shared, addr); });
+      ctx.on_startup.push_back([shared, addr, names] { ensure_endpoint(*shared, addr, names); });
     }
   }
   return m;

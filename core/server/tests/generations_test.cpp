@@ -75,3 +75,59 @@ TEST_CASE("readiness and metrics of a configuration being built stay invisible u
   new_ready = true;
   CHECK(s.not_ready(s.active()).empty());
 }
+
+TEST_CASE("counters of a replaced configuration keep counting into the next one; its gauges go") {
+  SharedServices s;
+  double old_count = 5;
+  s.metrics.add([&](std::vector<prometheus::MetricFamily>& out) {
+    auto c = counter_family("requests_total", "");
+    add_value(c, {{"zone", "a."}}, old_count);
+    add_value(c, {{"zone", "gone."}}, 2);
+    out.push_back(std::move(c));
+    auto h = histogram_family("duration_seconds", "");
+    add_histogram(h, {}, {0.1}, {1, 1}, 0.5);
+    out.push_back(std::move(h));
+    auto g = gauge_family("entries", "");
+    add_value(g, {}, 42);
+    out.push_back(std::move(g));
+  });
+  auto value = [&](const std::string& name, const std::string& zone) -> double {
+    for (const auto& f : s.metrics.collect())
+      if (f.name == name)
+        for (const auto& m : f.metric)
+          if (zone.empty() || (!m.label.empty() && m.label[0].value == zone))
+            return f.type == prometheus::MetricType::Histogram ? double(m.histogram.sample_count)
+                   : f.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
+    return -1;
+  };
+  s.begin_generation();
+  s.metrics.add([](std::vector<prometheus::MetricFamily>& out) {
+    auto c = counter_family("requests_total", "");
+    add_value(c, {{"zone", "a."}}, 1);
+    out.push_back(std::move(c));
+    auto g = gauge_family("entries", "");
+    add_value(g, {}, 7);
+    out.push_back(std::move(g));
+  });
+  CHECK(value("requests_total", "a.") == 5);  // the new one is not visible yet
+  s.commit_generation();
+  old_count = 6;                              // the old server drains: still counted
+  CHECK(value("requests_total", "a.") == 7);
+  CHECK(value("entries", "") == 7);           // gauges: the active configuration's only
+  s.metrics.carry_retired();
+  old_count = 100;                            // no longer asked
+  CHECK(value("requests_total", "a.") == 7);
+  CHECK(value("requests_total", "gone.") == 2);  // a series no longer configured keeps its count
+  CHECK(value("duration_seconds", "") == 2);
+  CHECK(value("entries", "") == 7);
+  // A failed reload's collectors are dropped without being carried.
+  s.begin_generation();
+  s.metrics.add([](std::vector<prometheus::MetricFamily>& out) {
+    auto c = counter_family("requests_total", "");
+    add_value(c, {{"zone", "a."}}, 1000);
+    out.push_back(std::move(c));
+  });
+  s.abandon_generation();
+  s.metrics.carry_retired();
+  CHECK(value("requests_total", "a.") == 7);
+}
