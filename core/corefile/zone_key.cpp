@@ -106,7 +106,7 @@ std::vector<ZoneKey> parse_zone_key(const Token& key) {
   std::string transport = "dns";
   if (auto sep = rest.find(kSchemeSep); sep != std::string_view::npos) {
     transport = lower(rest.substr(0, sep));
-    if (transport != "dns") {
+    if (transport != "dns" && transport != "tls" && transport != "https") {
       throw Error(key.file, key.line,
                   fmt::format("unsupported transport '{}' in key '{}'", transport, key.text));
     }

@@ -16,12 +16,12 @@ std::string SetupContext::server_label() const {
   if (block.keys.empty()) return "";
   const auto& addrs = settings.bind_addresses;
   return listener_label(addrs.empty() ? std::string() : addrs.front(),
-                        static_cast<uint16_t>(std::stoi(block.keys.front().port)));
+                        static_cast<uint16_t>(std::stoi(block.keys.front().port)), block.keys.front().transport);
 }
 
-std::string listener_label(const std::string& address, uint16_t port) {
+std::string listener_label(const std::string& address, uint16_t port, const std::string& transport) {
   bool v6 = address.find(':') != std::string::npos;
-  return v6 ? fmt::format("dns://[{}]:{}", address, port) : fmt::format("dns://{}:{}", address, port);
+  return v6 ? fmt::format("{}://[{}]:{}", transport, address, port) : fmt::format("{}://{}:{}", transport, address, port);
 }
 
 

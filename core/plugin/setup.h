@@ -18,11 +18,18 @@
 #include "core/plugin/plugin.h"
 #include "core/plugin/worker_hooks.h"
 
+namespace asio::ssl {
+class context;
+}
+
 namespace skycore {
 
 // Server-level settings a setup function may change for its block.
 struct BlockSettings {
   std::vector<std::string> bind_addresses;  // empty = all interfaces
+  // `tls CERT KEY [CA]`: the server context for the block's tls:// and
+  // https:// keys (unused by dns:// keys, as in CoreDNS).
+  std::shared_ptr<asio::ssl::context> tls;
   // `timeouts { read; write; idle }` for the block's TCP connections; zero
   // = the server's default (the idle timeout, 10 s, for all three).
   std::chrono::milliseconds tcp_read{0}, tcp_write{0}, tcp_idle{0};
@@ -75,7 +82,7 @@ struct SetupContext {
 
 // The `server` label of a listener: "dns://:53", "dns://127.0.0.1:1053",
 // "dns://[::1]:53" ("" address = all interfaces).
-std::string listener_label(const std::string& address, uint16_t port);
+std::string listener_label(const std::string& address, uint16_t port, const std::string& transport = "dns");
 
 using SetupFn = std::unique_ptr<Plugin> (*)(SetupContext&);
 

@@ -10,9 +10,11 @@
 namespace skycore::server {
 namespace {
 
+// A key without a port gets -dns.port, or for tls:// 853 and https:// 443
+// (CoreDNS's defaults for those transports).
 uint16_t effective_port(const corefile::ZoneKey& key, uint16_t default_port,
                         const corefile::ServerBlock& block) {
-  if (key.port.empty()) return default_port;
+  if (key.port.empty()) return key.transport == "tls" ? 853 : key.transport == "https" ? 443 : default_port;
   auto port = corefile::parse_port(key.port);
   if (!port) throw corefile::Error(block.file, block.line, fmt::format("invalid port '{}'", key.port));
   return *port;
@@ -52,13 +54,26 @@ std::unique_ptr<BlockRuntime> setup_block(const corefile::ServerBlock& block,
   return rt;
 }
 
-ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t port) {
-  for (auto& l : plan.listeners)
-    if (l.address == addr && l.port == port) return l;
+// One listener per address and port, speaking one transport: a tls://
+// block and a dns:// block cannot share a port (both would be TCP there).
+ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t port, const BlockRuntime& rt,
+                           const corefile::ZoneKey& key, const corefile::ServerBlock& block) {
+  for (auto& l : plan.listeners) {
+    if (l.address != addr || l.port != port) continue;
+    if (l.transport != key.transport)
+      throw corefile::Error(block.file, block.line,
+                            fmt::format("{}://{}:{} is already served as {}", key.transport, key.zone, port, l.label));
+    return l;
+  }
+  if (key.transport != "dns" && !rt.settings.tls)
+    throw corefile::Error(block.file, block.line,
+                          fmt::format("{}://{} needs the `tls CERT KEY` directive in its block", key.transport, key.zone));
   auto& l = plan.listeners.emplace_back();
   l.address = addr;
   l.port = port;
-  l.label = listener_label(addr, port);
+  l.transport = key.transport;
+  l.tls = rt.settings.tls;
+  l.label = listener_label(addr, port, key.transport);
   return l;
 }
 
@@ -101,7 +116,7 @@ ServerPlan build_plan(const corefile::Config& config, const PlanOptions& options
       uint16_t port = static_cast<uint16_t>(std::stoi(key.port));
       for (const auto& a : addrs) {
         check_overlap(served, key.zone, port, a, block);
-        auto& l = listener_for(plan, a, port);
+        auto& l = listener_for(plan, a, port, *rt, key, block);
         l.tcp_read = std::max(l.tcp_read, rt->settings.tcp_read);
         l.tcp_write = std::max(l.tcp_write, rt->settings.tcp_write);
         l.tcp_idle = std::max(l.tcp_idle, rt->settings.tcp_idle);

@@ -23,7 +23,9 @@ struct BlockRuntime {
 struct ListenerSpec {
   std::string address;  // "" = all interfaces
   uint16_t port = 0;
-  std::string label;    // "dns://:1053", "dns://127.0.0.1:1053" (metrics, logs)
+  std::string transport = "dns";  // dns (UDP + TCP), tls (DoT, TCP), https (DoH, TCP)
+  std::shared_ptr<asio::ssl::context> tls;  // for tls and https: the blocks' `tls`
+  std::string label;    // "dns://:1053", "tls://127.0.0.1:853" (metrics, logs)
   ZoneTable zones;
   std::vector<std::string> zone_keys;  // "example.org.:1053" lines for the banner
   // TCP timeouts from the blocks' `timeouts` (zero: the server's default).

@@ -47,6 +47,7 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spe
       read_timeout_(spec.tcp_read.count() ? spec.tcp_read : limits.idle_timeout),
       write_timeout_(spec.tcp_write.count() ? spec.tcp_write : limits.idle_timeout),
       idle_timeout_(spec.tcp_idle.count() ? spec.tcp_idle : limits.idle_timeout) {
+  if (spec.tls) tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(sock_, *spec.tls);
   touch();
   write_wakeup_.expires_at(asio::steady_timer::time_point::max());
   read_resume_.expires_at(asio::steady_timer::time_point::max());
@@ -93,10 +94,28 @@ asio::awaitable<void> TcpConnection::run() {
   auto self = shared_from_this();
   auto ex = co_await asio::this_coro::executor;
   asio::co_spawn(ex, idle_watchdog(), asio::detached);
-  asio::co_spawn(ex, write_loop(), asio::detached);
   ++open_connections;
+  if (tls_) {
+    asio::error_code ec;
+    partial_ = true;  // the read timeout bounds the handshake
+    co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    partial_ = false;
+    touch();
+    if (ec) {
+      close();
+      connection_ended();
+      co_return;
+    }
+  }
+  asio::co_spawn(ex, write_loop(), asio::detached);
   co_await read_loop();
   connection_ended();
+}
+
+template <typename Buffer>
+asio::awaitable<size_t> TcpConnection::read_exactly(Buffer b, asio::error_code& ec) {
+  if (tls_) co_return co_await asio::async_read(*tls_, b, asio::redirect_error(asio::use_awaitable, ec));
+  co_return co_await asio::async_read(sock_, b, asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> TcpConnection::read_loop() {
@@ -108,14 +127,14 @@ asio::awaitable<void> TcpConnection::read_loop() {
       co_await read_resume_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    co_await asio::async_read(sock_, asio::buffer(len_buf), asio::redirect_error(asio::use_awaitable, ec));
+    co_await read_exactly(asio::buffer(len_buf), ec);
     if (ec) break;
     size_t len = size_t(len_buf[0]) << 8 | len_buf[1];
     std::vector<uint8_t> query = TcpBuffers::mine().take(len);
     touch();
     partial_ = true;  // from now the read timeout runs
     if (read_timeout_ < idle_timeout_) idle_timer_.cancel();  // the watchdog looks again
-    co_await asio::async_read(sock_, asio::buffer(query), asio::redirect_error(asio::use_awaitable, ec));
+    co_await read_exactly(asio::buffer(query), ec);
     partial_ = false;
     if (ec) break;
     touch();
@@ -181,7 +200,8 @@ asio::awaitable<void> TcpConnection::write_loop() {
       co_await write_wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    co_await asio::async_write(sock_, asio::buffer(outq_.front()), asio::redirect_error(asio::use_awaitable, ec));
+    if (tls_) co_await asio::async_write(*tls_, asio::buffer(outq_.front()), asio::redirect_error(asio::use_awaitable, ec));
+    else co_await asio::async_write(sock_, asio::buffer(outq_.front()), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     queued_bytes_ -= outq_.front().size();
     TcpBuffers::mine().give(std::move(outq_.front()));

@@ -6,15 +6,19 @@
 // a client that stops reading: reading pauses once replies worth
 // max_queued_bytes wait, and replies that make no progress for the write
 // timeout end the connection. What one client can pin is bounded.
+// On a tls:// listener the same runs over TLS (RFC 7858): the handshake
+// must finish within the read timeout.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <algorithm>
 #include <memory>
 #include <vector>
 
+#include "core/server/client_connection.h"
 #include "core/server/server_plan.h"
 
 namespace skycore::server {
@@ -57,16 +61,16 @@ class ReplyQueue {
   size_t head_ = 0, size_ = 0;
 };
 
-class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+class TcpConnection final : public ClientConnection, public std::enable_shared_from_this<TcpConnection> {
  public:
   TcpConnection(asio::ip::tcp::socket sock, const ListenerSpec& spec, const TcpLimits& limits,
                 uint16_t worker);
 
   asio::awaitable<void> run();  // until the client or the idle timer closes it
-  void close();
-  bool idle() const { return inflight_ == 0 && outq_.empty(); }
-  std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
-  bool closed() const { return !sock_.is_open(); }
+  void close() override;
+  bool idle() const override { return inflight_ == 0 && outq_.empty(); }
+  std::chrono::steady_clock::time_point last_activity() const override { return last_activity_; }
+  bool closed() const override { return !sock_.is_open(); }
 
  private:
   asio::awaitable<void> read_loop();
@@ -75,7 +79,12 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   asio::awaitable<void> idle_watchdog();
   void touch() { last_activity_ = std::chrono::steady_clock::now(); }
 
+  // Reads and writes go through tls_ when the listener is tls://.
+  template <typename Buffer>
+  asio::awaitable<size_t> read_exactly(Buffer b, asio::error_code& ec);
+
   asio::ip::tcp::socket sock_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   asio::steady_timer idle_timer_;
   asio::steady_timer write_wakeup_;
   asio::steady_timer read_resume_;  // wakes the reader when an in-flight slot frees

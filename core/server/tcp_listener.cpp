@@ -25,7 +25,7 @@ asio::ip::tcp::acceptor open_tcp_acceptor(asio::io_context& io, const asio::ip::
 }
 
 void TcpConnectionSet::prune() {
-  std::erase_if(conns_, [](const std::weak_ptr<TcpConnection>& w) {
+  std::erase_if(conns_, [](const std::weak_ptr<ClientConnection>& w) {
     auto c = w.lock();
     return !c || c->closed();
   });
@@ -34,7 +34,7 @@ void TcpConnectionSet::prune() {
 bool TcpConnectionSet::make_room() {
   prune();
   if (conns_.size() < cap_) return true;
-  std::shared_ptr<TcpConnection> oldest;
+  std::shared_ptr<ClientConnection> oldest;
   for (auto& w : conns_) {
     auto c = w.lock();
     if (c && c->idle() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;

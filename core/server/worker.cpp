@@ -22,17 +22,17 @@ void Worker::bind(const std::vector<ListenerSpec>& listeners, const Worker* prev
   for (const auto& spec : listeners) {
     if (previous) {
       auto same = std::find_if(previous->bound_.begin(), previous->bound_.end(), [&](const Bound& b) {
-        return b.spec->address == spec.address && b.spec->port == spec.port;
+        return b.spec->address == spec.address && b.spec->port == spec.port && b.spec->transport == spec.transport;
       });
       if (same != previous->bound_.end()) {
-        int ufd = ::dup(same->udp->native_handle());
-        int tfd = ufd < 0 ? -1 : ::dup(same->tcp->native_handle());
-        if (ufd < 0 || tfd < 0) {
+        int ufd = same->udp ? ::dup(same->udp->native_handle()) : -2;
+        int tfd = ufd == -1 ? -1 : ::dup(same->tcp->native_handle());
+        if (ufd == -1 || tfd < 0) {
           if (ufd >= 0) ::close(ufd);
           throw std::system_error(errno, std::generic_category(), fmt::format("listen {}", spec.label));
         }
         Bound b{&spec, nullptr, nullptr, nullptr};
-        b.udp = std::make_unique<asio::ip::udp::socket>(io_, same->udp->local_endpoint().protocol(), ufd);
+        if (ufd >= 0) b.udp = std::make_unique<asio::ip::udp::socket>(io_, same->udp->local_endpoint().protocol(), ufd);
         b.tcp = std::make_unique<asio::ip::tcp::acceptor>(io_, same->tcp->local_endpoint().protocol(), tfd);
         bound_.push_back(std::move(b));
         continue;
@@ -50,8 +50,9 @@ void Worker::bind(const std::vector<ListenerSpec>& listeners, const Worker* prev
     for (const auto& addr : candidates) {
       try {
         Bound b{&spec, nullptr, nullptr, nullptr};
-        b.udp = std::make_unique<asio::ip::udp::socket>(
-            open_udp_socket(io_, asio::ip::udp::endpoint(addr, spec.port)));
+        if (spec.transport == "dns")  // DoT and DoH are TCP only
+          b.udp = std::make_unique<asio::ip::udp::socket>(
+              open_udp_socket(io_, asio::ip::udp::endpoint(addr, spec.port)));
         b.tcp = std::make_unique<asio::ip::tcp::acceptor>(
             open_tcp_acceptor(io_, asio::ip::tcp::endpoint(addr, spec.port)));
         bound_.push_back(std::move(b));
@@ -67,8 +68,10 @@ void Worker::bind(const std::vector<ListenerSpec>& listeners, const Worker* prev
 
 void Worker::start() {
   for (auto& b : bound_) {
-    b.udp_listener = std::make_unique<UdpListener>(*b.udp, *b.spec, index_);
-    asio::co_spawn(io_, b.udp_listener->run(), asio::detached);
+    if (b.udp) {
+      b.udp_listener = std::make_unique<UdpListener>(*b.udp, *b.spec, index_);
+      asio::co_spawn(io_, b.udp_listener->run(), asio::detached);
+    }
     asio::co_spawn(io_, tcp_accept_loop(*b.tcp, *b.spec, limits_, tcp_conns_, index_), asio::detached);
   }
   thread_ = std::thread([this] {
@@ -83,7 +86,7 @@ void Worker::begin_stop() {
   asio::post(io_, [this] {
     asio::error_code ec;
     for (auto& b : bound_) {
-      b.udp->close(ec);
+      if (b.udp) b.udp->close(ec);
       b.tcp->close(ec);
     }
     tcp_conns_.close_all();

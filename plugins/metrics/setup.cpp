@@ -29,7 +29,7 @@ void add_static_families(SharedServices& shared, const SetupContext& ctx) {
   for (const auto& key : ctx.block.keys)
     for (const auto& a : addrs)
       for (const auto& n : names)
-        add_value(f, {{"server", listener_label(a, static_cast<uint16_t>(std::stoi(key.port)))},
+        add_value(f, {{"server", listener_label(a, static_cast<uint16_t>(std::stoi(key.port)), key.transport)},
                       {"zone", key.zone}, {"name", n}}, 1);
   shared.metrics.add([f](std::vector<prometheus::MetricFamily>& out) { out.push_back(f); });
 }

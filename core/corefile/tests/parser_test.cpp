@@ -154,7 +154,7 @@ TEST_CASE("parser: errors carry the right line") {
     CHECK(contains(e.message(), "Unexpected '{'"));
   }
   SUBCASE("bad zone key on line 6") {
-    auto e = parse_error(". {\n}\n\n\n\ntls://example.org {\n}\n");
+    auto e = parse_error(". {\n}\n\n\n\ngrpc://example.org {\n}\n");
     CHECK(e.line() == 6);
     CHECK(contains(e.message(), "unsupported transport"));
     auto p = parse_error(". {\n}\nexample.org:99999 {\n}\n");

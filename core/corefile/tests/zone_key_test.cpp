@@ -61,10 +61,19 @@ TEST_CASE("zone keys: names, ports and transport") {
   CHECK(to_string(parse("example.org")[0]) == "example.org.");
 }
 
+TEST_CASE("zone keys: DNS over TLS and over HTTPS") {
+  auto t = parse("tls://Example.org:8853");
+  CHECK(t[0].transport == "tls");
+  CHECK(t[0].zone == "example.org.");
+  CHECK(t[0].port == "8853");
+  auto h = parse("HTTPS://.");
+  CHECK(h[0].transport == "https");
+  CHECK(h[0].port.empty());  // the plan gives it 443
+}
+
 TEST_CASE("zone keys: errors") {
-  CHECK(error_of("tls://example.org").find("unsupported transport 'tls'") != std::string::npos);
-  CHECK(error_of("grpc://example.org:443").find("unsupported transport") != std::string::npos);
-  CHECK(error_of("https://a.b").find("unsupported transport") != std::string::npos);
+  CHECK(error_of("grpc://example.org:443").find("unsupported transport 'grpc'") != std::string::npos);
+  CHECK(error_of("https3://a.b").find("unsupported transport") != std::string::npos);
   CHECK(error_of("quic://a.b").find("unsupported transport") != std::string::npos);
   CHECK(error_of("example.org:65536").find("invalid port") != std::string::npos);
   CHECK(error_of("example.org:abc").find("invalid port 'abc'") != std::string::npos);
