@@ -18,7 +18,7 @@ need_packages() {
 }
 
 BUILD_PACKAGES=(g++ cmake make libasio-dev libfmt-dev libtomlplusplus-dev libpoco-dev
-                prometheus-cpp-dev doctest-dev libssl-dev libre2-dev pkg-config)
+                prometheus-cpp-dev doctest-dev libssl-dev libre2-dev libnghttp2-dev pkg-config)
 TEST_PACKAGES=(python3 python3-dnspython python3-pytest knot-dnsutils dnsperf unbound openssl etcd-server
                python3-prometheus-client prometheus curl
                dpkg-dev lintian systemd man-db)  # tests/test_package.py: build, lint, verify the .deb

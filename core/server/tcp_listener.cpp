@@ -7,6 +7,7 @@
 
 #include <asio/ip/v6_only.hpp>
 
+#include "core/server/doh_connection.h"
 #include "core/server/socket_options.h"
 
 #include <asio/steady_timer.hpp>
@@ -65,6 +66,16 @@ asio::awaitable<void> tcp_accept_loop(asio::ip::tcp::acceptor& acceptor, const L
     }
     if (!conns.make_room()) {
       sock.close(ec);  // every connection is busy: refuse this one
+      continue;
+    }
+    // Replies go out as soon as they are written: without this, a reply
+    // after a TLS record or an HTTP/2 frame of its own waits out the
+    // client's delayed ACK (40 ms) behind Nagle.
+    sock.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (spec.transport == "https") {
+      auto conn = std::make_shared<DohConnection>(std::move(sock), spec, limits, worker);
+      conns.add(conn);
+      asio::co_spawn(acceptor.get_executor(), conn->run(), asio::detached);
       continue;
     }
     auto conn = std::make_shared<TcpConnection>(std::move(sock), spec, limits, worker);
