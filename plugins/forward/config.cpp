@@ -152,6 +152,15 @@ std::optional<UpstreamAddress> parse_upstream(std::string_view text) {
     u.tls = true;
     u.port = 853;
     text.remove_prefix(6);
+  } else if (text.starts_with("https://")) {
+    u.https = true;
+    u.port = 443;
+    text.remove_prefix(8);
+    if (auto slash = text.find('/'); slash != std::string_view::npos) {
+      u.path = std::string(text.substr(slash));
+      text = text.substr(0, slash);
+      if (u.path.find_first_of(" ?#") != std::string::npos) return std::nullopt;
+    }
   } else if (text.starts_with("dns://")) {
     text.remove_prefix(6);
   } else if (text.find("://") != std::string_view::npos) {
@@ -181,6 +190,7 @@ std::optional<UpstreamAddress> parse_upstream(std::string_view text) {
   u.label = u.ip.is_v6() ? fmt::format("[{}]:{}", u.ip.to_string(), u.port)
                          : fmt::format("{}:{}", u.ip.to_string(), u.port);
   if (u.tls) u.label = "tls://" + u.label;
+  if (u.https) u.label = "https://" + u.label;
   return u;
 }
 
@@ -256,7 +266,7 @@ Config parse_config(corefile::TokenCursor& c) {
   }
   if (cfg.to.size() > 15) throw corefile::Error(file, line, "forward: more than 15 upstreams");
   bool any_tls = false;
-  for (const auto& u : cfg.to) any_tls |= u.tls;
+  for (const auto& u : cfg.to) any_tls |= u.tls || u.https;
   if (cfg.tls.configured && !any_tls)
     throw c.err("forward: 'tls' needs at least one tls:// upstream");
   if (cfg.force_tcp && cfg.prefer_udp) throw c.err("forward: force_tcp and prefer_udp are exclusive");

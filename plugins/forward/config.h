@@ -20,6 +20,8 @@ struct UpstreamAddress {
   asio::ip::address ip;
   uint16_t port = 53;
   bool tls = false;   // tls://: DNS over TLS (RFC 7858), default port 853
+  bool https = false;  // https://: DNS over HTTPS (RFC 8484, HTTP/2), default port 443
+  std::string path = "/dns-query";  // https://: the URL's path
   std::string label;  // "127.0.0.1:53" as in metrics' `to` label
 };
 
@@ -67,7 +69,8 @@ struct Config {
 // Parses one `forward` directive occurrence at the cursor (throws corefile::Error).
 Config parse_config(corefile::TokenCursor& c);
 
-// `IP`, `IP:port`, `[v6]:port`, `dns://...`, `tls://...`; nullopt if invalid.
+// `IP`, `IP:port`, `[v6]:port`, `dns://...`, `tls://...`, `https://IP[:port][/path]`;
+// nullopt if invalid.
 std::optional<UpstreamAddress> parse_upstream(std::string_view text);
 // Nameserver lines of a resolv.conf-style file (empty if unreadable).
 std::vector<std::string> read_resolv_conf(const std::string& path);

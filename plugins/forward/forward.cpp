@@ -75,7 +75,7 @@ struct InFlight {
 namespace {
 std::unique_ptr<asio::ssl::context> tls_for(const Config& cfg) {
   for (const auto& a : cfg.to)
-    if (a.tls) return make_tls_context(cfg.tls);
+    if (a.tls || a.https) return make_tls_context(cfg.tls);
   return nullptr;
 }
 std::vector<std::unique_ptr<Upstream>> upstreams_for(const Config& cfg, size_t workers) {
@@ -222,7 +222,7 @@ asio::awaitable<Result> Forward::serve(Request& req, Next next) {
   for (size_t i = 0; i < n && Clock::now() < deadline; ++i) {
     size_t idx = candidates[i];
     Upstream& u = *upstreams_[idx];
-    bool use_stream = u.address.tls || cfg_.force_tcp ||
+    bool use_stream = u.address.tls || u.address.https || cfg_.force_tcp ||
                       (req.transport == Transport::tcp && !cfg_.prefer_udp);
     auto try_deadline = std::min(Clock::now() + cfg_.try_timeout, deadline);
     UpstreamCounters& counters = u.counters[req.worker];

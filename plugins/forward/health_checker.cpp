@@ -12,6 +12,7 @@
 #include "plugins/forward/query_ids.h"
 #include "plugins/forward/stream_pool.h"
 #include "plugins/forward/udp_channel.h"
+#include "plugins/forward/worker_state.h"
 
 namespace skycore::plugins::forward {
 
@@ -44,10 +45,9 @@ asio::awaitable<void> HealthChecker::probe_loop(Upstream& u) {
   QueryIds ids;
   // The probe uses the transport real queries use.
   std::shared_ptr<UdpChannel> udp;
-  std::shared_ptr<StreamPool> stream;
-  if (u.address.tls || cfg_.force_tcp) {
-    stream = std::make_shared<StreamPool>(ex, u.address, u.address.tls ? tls_ : nullptr,
-                                          cfg_.tls.server_name, cfg_.expire);
+  std::shared_ptr<StreamExchange> stream;
+  if (u.address.tls || u.address.https || cfg_.force_tcp) {
+    stream = make_stream_exchange(ex, u.address, tls_, cfg_);
     stream->start();
   } else {
     udp = std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(u.address.ip, u.address.port), ids,

@@ -12,23 +12,24 @@
 
 #include "plugins/forward/config.h"
 #include "plugins/forward/exchange.h"
+#include "plugins/forward/stream_exchange.h"
 
 namespace skycore::plugins::forward {
 
 class StreamConn;
 
-class StreamPool : public std::enable_shared_from_this<StreamPool> {
+class StreamPool final : public StreamExchange, public std::enable_shared_from_this<StreamPool> {
  public:
   // `tls` is null for plain TCP.
   StreamPool(asio::any_io_executor ex, const UpstreamAddress& upstream, asio::ssl::context* tls,
              const std::string& server_name, milliseconds expire);
-  ~StreamPool();
-  void start();
-  void close();
+  ~StreamPool() override;
+  void start() override;
+  void close() override;
 
   asio::awaitable<ExchangeResult> exchange(std::span<uint8_t> query, uint16_t id,
                                            const wire::Query& q, std::span<uint8_t> reply,
-                                           Clock::time_point deadline);
+                                           Clock::time_point deadline) override;
 
  private:
   asio::awaitable<std::shared_ptr<StreamConn>> connect(Clock::time_point deadline);

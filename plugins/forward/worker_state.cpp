@@ -1,6 +1,14 @@
 #include "plugins/forward/worker_state.h"
 
+#include "plugins/forward/doh_client.h"
+
 namespace skycore::plugins::forward {
+
+std::shared_ptr<StreamExchange> make_stream_exchange(asio::any_io_executor ex, const UpstreamAddress& a,
+                                                     asio::ssl::context* tls, const Config& cfg) {
+  if (a.https) return std::make_shared<DohClient>(ex, a, tls, cfg.tls.server_name, cfg.expire);
+  return std::make_shared<StreamPool>(ex, a, a.tls ? tls : nullptr, cfg.tls.server_name, cfg.expire);
+}
 
 WorkerState::WorkerState(asio::any_io_executor ex, uint16_t worker, const Config& cfg,
                          const std::vector<std::unique_ptr<Upstream>>& upstreams,
@@ -9,14 +17,14 @@ WorkerState::WorkerState(asio::any_io_executor ex, uint16_t worker, const Config
   for (const auto& u : upstreams) {
     UpstreamLink link;
     const auto& a = u->address;
-    if (!a.tls) {
+    if (!a.tls && !a.https) {
       for (size_t i = 0; i < kUdpChannels; ++i) {
         link.udp.push_back(std::make_shared<UdpChannel>(ex, asio::ip::udp::endpoint(a.ip, a.port), ids_,
                                                         u->counters[worker].spoofed));
         link.udp.back()->start();
       }
     }
-    link.stream = std::make_shared<StreamPool>(ex, a, a.tls ? tls : nullptr, cfg.tls.server_name, cfg.expire);
+    link.stream = make_stream_exchange(ex, a, tls, cfg);
     link.stream->start();
     links_.push_back(std::move(link));
   }

@@ -18,9 +18,13 @@ namespace skycore::plugins::forward {
 
 struct UpstreamLink {
   std::vector<std::shared_ptr<UdpChannel>> udp;  // a few sockets, so a few source ports at once
-  std::shared_ptr<StreamPool> stream;            // TCP, or TLS for tls:// upstreams
+  std::shared_ptr<StreamExchange> stream;        // TCP, TLS for tls://, HTTPS for https:// upstreams
   size_t next_udp = 0;
 };
+
+// The connection-based link to upstream `a`: DoH for https://, else TCP or TLS.
+std::shared_ptr<StreamExchange> make_stream_exchange(asio::any_io_executor ex, const UpstreamAddress& a,
+                                                     asio::ssl::context* tls, const Config& cfg);
 
 class WorkerState {
  public:

@@ -50,15 +50,28 @@ TLS = """\
 """
 
 
-class Unbound(ChildServer):
-    """unbound on 127.0.0.1:port. With tls=(key, pem) that port speaks DoT only."""
+HTTPS = """\
+    https-port: {port}
+    tls-service-key: "{key}"
+    tls-service-pem: "{pem}"
+    http-endpoint: "/dns-query"
+    http-notls-downstream: no
+"""
 
-    def __init__(self, workdir, tls=None):
+
+class Unbound(ChildServer):
+    """unbound on 127.0.0.1:port. With tls=(key, pem) that port speaks DoT only;
+    with https=(key, pem), DNS over HTTPS (HTTP/2 only, unbound's) at /dns-query."""
+
+    def __init__(self, workdir, tls=None, https=None):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.tls = tls
+        self.https = https
         tls_text = TLS.format(port=self.port, key=tls[0], pem=tls[1]) if tls else ""
+        if https:
+            tls_text = HTTPS.format(port=self.port, key=https[0], pem=https[1])
         self.conf = self.dir / "unbound.conf"
         self.conf.write_text(CONFIG.format(host=HOST, port=self.port, dir=self.dir, tls=tls_text))
         self.log_path = self.dir / "unbound.log"
@@ -88,6 +101,15 @@ class Unbound(ChildServer):
             raise AssertionError(f"unbound exited with {self.proc.returncode}: {self.log()}")
         q = dns.message.make_query("www.example.test.", "A")
         try:
+            if self.https:
+                # Readiness only: the TLS handshake completes and h2 is agreed.
+                import socket
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                ctx.set_alpn_protocols(["h2"])
+                with ctx.wrap_socket(socket.create_connection((HOST, self.port), timeout=0.5)) as s:
+                    return s.selected_alpn_protocol() == "h2"
             if self.tls:
                 # Readiness only: the certificate is checked by skycore in the tests.
                 ctx = ssl.create_default_context()
