@@ -169,13 +169,21 @@ def test_process_families_describe_this_process(whoami_metrics):
     import os
     import time
     srv, mport = whoami_metrics
+
+    def cpu_seconds():
+        with open(f"/proc/{srv.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    cpu_before = cpu_seconds()
     e = expo(mport)
+    cpu_after = cpu_seconds()
     [rss] = e.select("process_resident_memory_bytes")
     with open(f"/proc/{srv.pid}/status") as f:
         vmrss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
     assert 0.5 * vmrss < rss.value < 2 * vmrss
     [cpu] = e.select("process_cpu_seconds_total")
-    assert cpu.value > 0
+    assert cpu_before <= cpu.value <= cpu_after
     [start] = e.select("process_start_time_seconds")
     assert time.time() - 3600 < start.value <= time.time() + 1
     [fds] = e.select("process_open_fds")
