@@ -114,8 +114,10 @@ def run_dnsperf(port, qfile, seconds, work, mode="udp"):
     return res
 
 
-def measure(name, argv, port, qfile, seconds, cwd, warm_names=None, mode="udp"):
-    """`mode` tcp: dnsperf -m tcp, 4 connections pipelining the queries."""
+def measure(name, argv, port, qfile, seconds, cwd, warm_names=None, mode="udp", dnsperf_port=None):
+    """`mode` tcp: dnsperf -m tcp, 4 connections pipelining the queries (dot,
+    doh likewise, over TLS / HTTP/2). `port` answers UDP (the readiness
+    probe); dnsperf asks `dnsperf_port` when given."""
     proc = subprocess.Popen(["taskset", "-c", "0"] + argv, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -126,7 +128,7 @@ def measure(name, argv, port, qfile, seconds, cwd, warm_names=None, mode="udp"):
         if warm_names:
             warm(port, warm_names)
         before = cpu_seconds(proc.pid)
-        res = run_dnsperf(port, qfile, seconds, cwd, mode)
+        res = run_dnsperf(dnsperf_port or port, qfile, seconds, cwd, mode)
         after = cpu_seconds(proc.pid)
         res["cpu_us_per_query"] = (after - before) * 1e6 / max(res["completed"], 1)
         res["rss_mb"] = rss_mb(proc.pid)
@@ -291,6 +293,73 @@ forward-zone:
     forward-addr: 127.0.0.1@{upstream_port}
 """)
     return ["unbound", "-c", conf]
+
+
+def bench_cert(work):
+    """A self-signed certificate for 127.0.0.1 (dnsperf does not verify it)."""
+    key, pem = os.path.join(work, "bench.key"), os.path.join(work, "bench.pem")
+    if not os.path.exists(pem):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-out", pem, "-days", "2", "-subj", "/CN=bench",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=30)
+    return key, pem
+
+
+def skycore_transports(binary, work, port, dot_port, doh_port):
+    """whoami on UDP/TCP `port`, DoT on dot_port, DoH on doh_port."""
+    key, pem = bench_cert(work)
+    conf = os.path.join(work, "Corefile.transports")
+    with open(conf, "w") as f:
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n    whoami\n}}\n"
+                f"tls://.:{dot_port} {{\n    bind 127.0.0.1\n    tls {pem} {key}\n    whoami\n}}\n"
+                f"https://.:{doh_port} {{\n    bind 127.0.0.1\n    tls {pem} {key}\n    whoami\n}}\n")
+    return [binary, "-conf", conf, "-quiet"]
+
+
+def unbound_transports(work, port, dot_port, doh_port, tag="unbound-transports"):
+    """unbound answering whoami.example.org from local data on UDP/TCP,
+    DoT and DoH (its https-port, HTTP/2): the same answer from a peer."""
+    key, pem = bench_cert(work)
+    rundir = os.path.join(work, tag)
+    os.makedirs(rundir, exist_ok=True)
+    conf = os.path.join(rundir, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write(f"""server:
+    interface: 127.0.0.1@{port}
+    interface: 127.0.0.1@{dot_port}
+    interface: 127.0.0.1@{doh_port}
+    port: {port}
+    tls-port: {dot_port}
+    https-port: {doh_port}
+    tls-service-key: "{key}"
+    tls-service-pem: "{pem}"
+    http-endpoint: "/dns-query"
+    do-daemonize: no
+    use-syslog: no
+    username: ""
+    chroot: ""
+    directory: "{rundir}"
+    pidfile: ""
+    num-threads: 1
+    access-control: 127.0.0.0/8 allow
+    do-ip6: no
+    verbosity: 0
+    module-config: "iterator"
+    local-zone: "example.org." redirect
+    local-data: "example.org. 0 IN A 127.0.0.1"
+remote-control:
+    control-enable: no
+""")
+    return ["unbound", "-c", conf]
+
+
+def skycore_forward_to(binary, work, port, target, tag):
+    key, pem = bench_cert(work)
+    conf = os.path.join(work, f"Corefile.forward-{tag}")
+    with open(conf, "w") as f:
+        tls = f" {{\n        tls {pem}\n    }}" if target.startswith("https://") else ""
+        f.write(f".:{port} {{\n    bind 127.0.0.1\n    forward . {target}{tls}\n}}\n")
+    return [binary, "-conf", conf, "-quiet"]
 
 
 def warm(port, names):
@@ -611,7 +680,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--churn-seconds", type=int, default=30, help="kubernetes-churn: seconds of each window")
     ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry,defences")
-    # Also: tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes,
+    # Also: transports (DoT, DoH, forward over DoH), tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes,
     # kubernetes-churn, kubernetes-50k (adds 50,000 Services to kubernetes-sizes)
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
@@ -639,6 +708,46 @@ def main():
             rows.append(measure("knot static A", knot_static(work, port), port, qfile,
                                 args.seconds, work))
             print_table("authoritative answer built per query", rows)
+        if "transports" in cases:
+            # The same whoami answer over each transport skycore serves,
+            # against unbound serving it from local data over the same ones;
+            # then forwarding over UDP and over DoH to unbound (on CPU 1).
+            rows = []
+            for name, path in builds:
+                for mode in ("udp", "tcp", "dot", "doh"):
+                    port, dot_port, doh_port = free_port(), free_port(), free_port()
+                    target = {"udp": port, "tcp": port, "dot": dot_port, "doh": doh_port}[mode]
+                    rows.append(measure(f"{name} whoami over {mode}",
+                                        skycore_transports(path, work, port, dot_port, doh_port), port, qfile,
+                                        args.seconds, work, mode=mode, dnsperf_port=target))
+            if shutil.which("unbound"):
+                for mode in ("udp", "tcp", "dot", "doh"):
+                    port, dot_port, doh_port = free_port(), free_port(), free_port()
+                    target = {"udp": port, "tcp": port, "dot": dot_port, "doh": doh_port}[mode]
+                    rows.append(measure(f"unbound local data over {mode}",
+                                        unbound_transports(work, port, dot_port, doh_port, f"unbound-{mode}"), port,
+                                        qfile, args.seconds, work, mode=mode, dnsperf_port=target))
+            print_table("transports: one answer over UDP, TCP, DoT and DoH (ratio to the first row)", rows)
+            # Forwarding: skycore over UDP and over DoH to one unbound.
+            port, dot_port, doh_port = free_port(), free_port(), free_port()
+            up = subprocess.Popen(["taskset", "-c", "1"] + unbound_transports(work, port, dot_port, doh_port, "unbound-up"),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_answering(port)
+                dfile = os.path.join(work, "distinct-example-org.txt")
+                with open(dfile, "w") as f:
+                    f.writelines(f"n{i}.example.org A\n" for i in range(20000))
+                rows = []
+                for name, path in builds:
+                    for label, target in (("UDP", f"127.0.0.1:{port}"), ("DoH", f"https://127.0.0.1:{doh_port}")):
+                        sport = free_port()
+                        rows.append(measure(f"{name} forward over {label}",
+                                            skycore_forward_to(path, work, sport, target, label), sport, dfile,
+                                            args.seconds, work))
+            finally:
+                up.terminate()
+                up.wait(10)
+            print_table("forward to unbound over UDP and over DoH (20,000 distinct names)", rows)
         if "defences" in cases:
             # What acl and rrl cost per query, against whoami alone in the
             # same run: acl checks 4 rules (allowed by the last); rrl's

@@ -149,3 +149,16 @@ def test_https_needs_tls(tmp_path):
     (tmp_path / "Corefile").write_text(f"https://.:{free_port()} {{\n    whoami\n}}\n")
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert p.returncode == 1 and p.stderr.startswith("Corefile:1:") and "needs the `tls" in p.stderr, p.stderr
+
+
+def test_http2_body_longer_than_a_dns_message_resets_the_stream(start_server, pki):
+    srv, hport = start_doh(start_server, pki)
+    p = subprocess.run(["curl", "-sS", "--http2", "--cacert", str(pki.ca), "--resolve", f"{NAME}:{hport}:127.0.0.1",
+                        "--data-binary", "@-", "-o", "/dev/null", "-w", "%{http_code}",
+                        f"https://{NAME}:{hport}/dns-query"],
+                       input=b"\0" * 70000, capture_output=True, timeout=15)
+    # Reset (CANCEL, not REFUSED_STREAM: retrying would not help), no status.
+    assert p.returncode != 0 and p.stdout in (b"000", b""), (p.returncode, p.stdout, p.stderr)
+    assert b"tried 5 times" not in p.stderr, p.stderr
+    # The connection's other streams and the server are fine.
+    assert kdig(hport, pki, "after.example.org", "A").returncode == 0

@@ -5,7 +5,8 @@
 // Bounded as the TCP connection is: the handshake and a request's head
 // and body by the read timeout, a quiet connection by the idle timeout, a
 // client that stops reading by the write timeout; HTTP/2 streams at once
-// by max_inflight, a request head by 16 KiB and a body by 64 KiB.
+// by 100 and their bytes by max_queued_bytes, a request head by 16 KiB and
+// a body by 64 KiB.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>

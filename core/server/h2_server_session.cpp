@@ -6,8 +6,8 @@
 
 namespace skycore::server {
 
-H2ServerSession::H2ServerSession(size_t max_streams, size_t max_body, OnRequest on_request)
-    : max_body_(max_body), on_request_(std::move(on_request)) {
+H2ServerSession::H2ServerSession(size_t max_streams, size_t max_body, size_t max_held, OnRequest on_request)
+    : max_body_(max_body), max_held_(max_held), on_request_(std::move(on_request)) {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
@@ -47,6 +47,7 @@ void H2ServerSession::respond(int32_t stream, int status, std::vector<std::pair<
   auto it = streams_.find(stream);
   if (it == streams_.end()) return;  // reset by the client meanwhile
   Stream& s = it->second;
+  held_ += body.size();
   s.response = std::move(body);
   s.headers = std::move(headers);
   s.headers.insert(s.headers.begin(), {":status", std::to_string(status)});
@@ -84,13 +85,20 @@ int H2ServerSession::on_data(nghttp2_session* session, uint8_t, int32_t stream, 
   auto it = self->streams_.find(stream);
   if (it == self->streams_.end() || it->second.too_big) return 0;
   auto& body = it->second.req.body;
-  if (body.size() + len > self->max_body_) {  // no DNS message is this long
+  // No DNS message is this long; and the open streams together may not
+  // hold more than max_held.
+  // Over the budget is for now (REFUSED_STREAM: try again); over a DNS
+  // message's size, for good (CANCEL).
+  if (body.size() + len > self->max_body_ || self->held_ + len > self->max_held_) {
+    bool retry = body.size() + len <= self->max_body_;
     it->second.too_big = true;
+    self->held_ -= body.size();
     body.clear();
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream, NGHTTP2_REFUSED_STREAM);
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream, retry ? NGHTTP2_REFUSED_STREAM : NGHTTP2_CANCEL);
     return 0;
   }
   body.insert(body.end(), data, data + len);
+  self->held_ += len;
   return 0;
 }
 
@@ -106,7 +114,11 @@ int H2ServerSession::on_frame(nghttp2_session*, const nghttp2_frame* frame, void
 }
 
 int H2ServerSession::on_close(nghttp2_session*, int32_t stream, uint32_t, void* p) {
-  static_cast<H2ServerSession*>(p)->streams_.erase(stream);
+  auto* self = static_cast<H2ServerSession*>(p);
+  auto it = self->streams_.find(stream);
+  if (it == self->streams_.end()) return 0;
+  self->held_ -= it->second.req.body.size() + it->second.response.size();
+  self->streams_.erase(it);
   return 0;
 }
 

@@ -3,8 +3,8 @@
 // for the client come out of take_output(). Complete requests are handed
 // to the owner; the owner answers each one, now or later, with respond().
 // What a client can make it hold is bounded: request bodies up to
-// max_body (else the stream is reset), at most max_streams at once (the
-// SETTINGS it announces; nghttp2 refuses more).
+// max_body each and max_held together (else the stream is reset), at most
+// max_streams at once (the SETTINGS it announces; nghttp2 refuses more).
 #pragma once
 #include <nghttp2/nghttp2.h>
 
@@ -26,7 +26,7 @@ struct H2Request {
 class H2ServerSession {
  public:
   using OnRequest = std::function<void(H2Request&)>;
-  H2ServerSession(size_t max_streams, size_t max_body, OnRequest on_request);
+  H2ServerSession(size_t max_streams, size_t max_body, size_t max_held, OnRequest on_request);
   ~H2ServerSession();
   H2ServerSession(const H2ServerSession&) = delete;
   H2ServerSession& operator=(const H2ServerSession&) = delete;
@@ -58,7 +58,8 @@ class H2ServerSession {
   static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*, nghttp2_data_source*, void*);
 
   nghttp2_session* session_ = nullptr;
-  size_t max_body_;
+  size_t max_body_, max_held_;
+  size_t held_ = 0;  // request and response bytes of the open streams
   OnRequest on_request_;
   std::map<int32_t, Stream> streams_;
 };
