@@ -162,3 +162,51 @@ def test_http2_body_longer_than_a_dns_message_resets_the_stream(start_server, pk
     assert b"tried 5 times" not in p.stderr, p.stderr
     # The connection's other streams and the server are fine.
     assert kdig(hport, pki, "after.example.org", "A").returncode == 0
+
+
+def test_many_posts_on_one_http2_connection(start_server, pki, tmp_path):
+    """10,000 POSTs over one connection (dnsperf -m doh -c 1): each stream's
+    bytes leave the connection's budget when it closes, so the budget never
+    fills up and refuses later queries."""
+    srv, hport = start_doh(start_server, pki)
+    qfile = tmp_path / "queries.txt"
+    qfile.write_text("".join(f"n{i}.example.org A\n" for i in range(500)))
+    p = subprocess.run(["dnsperf", "-s", "127.0.0.1", "-p", str(hport), "-m", "doh", "-O", "doh-method=POST", "-c", "1", "-q", "20",
+                        "-n", "20", "-d", str(qfile)], capture_output=True, text=True, timeout=120)
+    assert "Queries completed:    10000" in p.stdout.replace("\t", " ") or " 10000 (100.00%)" in p.stdout, p.stdout
+    assert "Queries lost:         0" in p.stdout or " 0 (0.00%)" in p.stdout.split("Queries lost:")[1].splitlines()[0], p.stdout
+    assert "NOERROR 10000" in p.stdout, p.stdout
+
+
+def test_a_slow_answer_over_http1_is_waited_for(start_server, pki):
+    """The read timeout bounds the request, not the answer: a 1.5 s upstream
+    behind a 1 s read timeout (idle 10 s) still gets its reply on the connection."""
+    from helpers.upstream import Upstream
+    up = Upstream()
+    up.delay = 1.5
+    try:
+        hport = free_port()
+        srv = start_server(f".:@PORT@ {{\n    bind 127.0.0.1\n    whoami\n}}\n"
+                           f"https://.:{hport} {{\n    bind 127.0.0.1\n    tls {pki.server_cert} {pki.server_key}\n"
+                           f"    timeouts {{\n        read 1s\n    }}\n    forward . 127.0.0.1:{up.port} {{\n"
+                           f"        expire 30s\n    }}\n}}\n")
+        c = https(hport, pki)
+        q = query("slow.example.net", "A")
+        c.request("POST", "/dns-query", body=q.to_wire())
+        r = c.getresponse()
+        reply = dns.message.from_wire(r.read())
+        assert r.status == 200 and reply.id == q.id and reply.rcode() == dns.rcode.NOERROR
+        c.close()
+    finally:
+        up.close()
+
+
+def test_the_read_timeout_closes_a_half_sent_request_before_the_idle_timeout(start_server, pki):
+    srv, hport = start_doh(start_server, pki, extra="    timeouts {\n        read 1s\n        idle 30s\n    }\n")
+    ctx = ssl.create_default_context(cafile=str(pki.ca))
+    ctx.set_alpn_protocols(["http/1.1"])
+    with ctx.wrap_socket(socket.create_connection((HOST, hport), timeout=15), server_hostname=NAME) as s:
+        s.sendall(b"POST /dns-query HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        start = time.monotonic()
+        assert s.recv(1) == b""
+        assert time.monotonic() - start < 10  # the read timeout, not the 30 s idle one

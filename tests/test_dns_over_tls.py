@@ -149,3 +149,12 @@ def test_a_mismatched_key_is_refused(tmp_path, pki):
     (tmp_path / "Corefile").write_text(f"tls://.:{free_port()} {{\n    tls {pki.server_cert} {other.server_key}\n    whoami\n}}\n")
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert p.returncode == 1 and p.stderr.startswith("Corefile:2:") and "mismatch" in p.stderr, p.stderr
+
+
+def test_tls_in_a_dns_block_changes_nothing(start_server, pki):
+    """As in CoreDNS, `tls` in a dns:// block is accepted and unused: TCP
+    there stays plain DNS."""
+    srv = start_server(f".:@PORT@ {{\n    bind 127.0.0.1\n    tls {pki.server_cert} {pki.server_key}\n    whoami\n}}\n")
+    import dns.query
+    r = dns.query.tcp(query("plain.example.org"), HOST, port=srv.port, timeout=5)
+    assert r.rcode() == dns.rcode.NOERROR

@@ -119,3 +119,33 @@ def test_bad_https_targets_fail_validation(tmp_path, target):
     (tmp_path / "Corefile").write_text(f".:{free_port()} {{\n    forward . {target}\n}}\n")
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert p.returncode == 1 and p.stderr.startswith("Corefile:2:"), p.stderr
+
+
+def test_queries_waiting_for_a_connect_do_not_spin(start_server, tmp_path):
+    """An upstream that accepts TCP and never answers the TLS handshake:
+    queries that wait for the one connect in progress sleep until it ends
+    (a generous CPU bound: busy-waiting would burn the whole 2 s)."""
+    import socket
+    import threading
+    pki = make_pki(tmp_path / "pki", NAME)
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)  # accepted by the kernel, never read
+    try:
+        # The start-up probe's name is answered by whoami, not the dead upstream.
+        srv = start_server(f".:@PORT@ {{\n    bind 127.0.0.1\n    whoami\n}}\n"
+                           f"example.test:@PORT@ {{\n    bind 127.0.0.1\n    forward . https://127.0.0.1:{hole.getsockname()[1]} {{\n"
+                           f"        tls {pki.ca}\n        tls_servername {NAME}\n        max_fails 0\n    }}\n}}\n")
+
+        def cpu():
+            with open(f"/proc/{srv.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            rcodes = list(pool.map(lambda i: udp(query(f"h{i}.example.test"), srv.port, timeout=8).rcode(), range(8)))
+        assert rcodes == [dns.rcode.SERVFAIL] * 8
+        assert cpu() - before < 1.0
+    finally:
+        hole.close()

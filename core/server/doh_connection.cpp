@@ -44,6 +44,7 @@ DohConnection::DohConnection(asio::ip::tcp::socket sock, const ListenerSpec& spe
     : sock_(std::move(sock)),
       tls_(sock_, *spec.tls),
       idle_timer_(sock_.get_executor()),
+      read_resume_(sock_.get_executor(), asio::steady_timer::time_point::max()),
       spec_(spec),
       limits_(limits),
       worker_(worker),
@@ -58,6 +59,7 @@ void DohConnection::close() {
   sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   sock_.close(ec);
   idle_timer_.cancel();
+  read_resume_.cancel();
 }
 
 asio::awaitable<void> DohConnection::run() {
@@ -115,7 +117,10 @@ asio::awaitable<void> DohConnection::serve_http1() {
       if (buf.size() > kMaxHead) co_return;
       size_t n = co_await tls_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
-      partial_ = true;
+      if (!partial_) {
+        partial_ = true;
+        if (read_timeout_ < idle_timeout_) idle_timer_.cancel();  // the watchdog looks again
+      }
       touch();
       buf.append(chunk, n);
     }
@@ -140,6 +145,7 @@ asio::awaitable<void> DohConnection::serve_http1() {
       }
       body.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(want));
       buf.erase(0, want);
+      partial_ = false;  // the request is in: answering may take as long as the chain takes
       end = std::string::npos;
       close_after = !req.keep_alive;
       DohQuery q = parse_doh_request(req.method, req.target, body);
@@ -162,7 +168,9 @@ asio::awaitable<void> DohConnection::serve_http1() {
     if (end != std::string::npos) buf.clear();
     partial_ = false;
     std::string out = serialize_response(resp, false, close_after);
+    write_started_ = std::chrono::steady_clock::now();
     writing_ = true;
+    if (write_timeout_ < idle_timeout_) idle_timer_.cancel();
     co_await asio::async_write(tls_, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
     writing_ = false;
     touch();
@@ -184,6 +192,12 @@ asio::awaitable<void> DohConnection::serve_http2() {
   uint8_t chunk[16 * 1024];
   asio::error_code ec;
   while (sock_.is_open()) {
+    // Streams a client resets free their slots while their answers are
+    // still being worked out: reading pauses at that many in flight.
+    if (inflight_ >= kMaxStreams) {
+      co_await read_resume_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
     size_t n = co_await tls_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     touch();
@@ -193,7 +207,10 @@ asio::awaitable<void> DohConnection::serve_http2() {
     // Linux clears quick-ack mode by itself, hence after every read.
     int one = 1;
     ::setsockopt(sock_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-    if (!h2_->feed({chunk, n})) break;  // a protocol error: nghttp2 queued a GOAWAY
+    feeding_ = true;  // answers made inside feed() wait for the flush below
+    bool ok = h2_->feed({chunk, n});
+    feeding_ = false;
+    if (!ok) break;  // a protocol error: nghttp2 queued a GOAWAY
     co_await flush_h2();
     if (h2_->done()) break;
   }
@@ -212,6 +229,7 @@ asio::awaitable<void> DohConnection::answer_h2(H2Request r) {
     auto answer = co_await resolve(std::move(q.message));
     if (!h2_ || !sock_.is_open()) {
       --inflight_;
+      read_resume_.cancel_one();
       co_return;
     }
     if (answer.empty()) {
@@ -223,17 +241,22 @@ asio::awaitable<void> DohConnection::answer_h2(H2Request r) {
     }
   }
   --inflight_;
+  read_resume_.cancel_one();
   co_await flush_h2();
 }
 
 // One writer at a time; a flush asked for while one runs makes it go round again.
 asio::awaitable<void> DohConnection::flush_h2() {
   auto self = shared_from_this();
+  // Never from inside nghttp2's own callbacks (an answer ready at once runs
+  // within feed()): the read loop flushes right after feed() returns.
+  if (feeding_) co_return;
   if (writing_) {
     write_again_ = true;
     co_return;
   }
   writing_ = true;
+  if (write_timeout_ < idle_timeout_) idle_timer_.cancel();
   std::vector<uint8_t> out;
   asio::error_code ec;
   do {
@@ -242,12 +265,14 @@ asio::awaitable<void> DohConnection::flush_h2() {
       out.clear();
       if (h2_) h2_->take_output(out, 64 * 1024);
       if (out.empty() || !sock_.is_open()) break;
+      write_started_ = std::chrono::steady_clock::now();
       co_await asio::async_write(tls_, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         close();
         break;
       }
       touch();
+      write_started_ = std::chrono::steady_clock::now();
     }
   } while (write_again_ && sock_.is_open());
   writing_ = false;
@@ -258,7 +283,9 @@ asio::awaitable<void> DohConnection::idle_watchdog() {
   asio::error_code ec;
   while (sock_.is_open()) {
     const auto timeout = writing_ ? write_timeout_ : partial_ ? read_timeout_ : idle_timeout_;
-    auto deadline = last_activity_ + timeout;
+    // A write must progress within the write timeout, however busy the
+    // client keeps the read side (WINDOW_UPDATEs, PINGs).
+    auto deadline = (writing_ ? write_started_ : last_activity_) + timeout;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       if (idle() || writing_ || partial_) break;

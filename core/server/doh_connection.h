@@ -5,8 +5,9 @@
 // Bounded as the TCP connection is: the handshake and a request's head
 // and body by the read timeout, a quiet connection by the idle timeout, a
 // client that stops reading by the write timeout; HTTP/2 streams at once
-// by 100 and their bytes by max_queued_bytes, a request head by 16 KiB and
-// a body by 64 KiB.
+// by 100 (and answers in flight by 100, reset streams included), request
+// bodies together by max_queued_bytes, a request head by 16 KiB and a body
+// by 64 KiB.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -45,12 +46,15 @@ class DohConnection final : public ClientConnection, public std::enable_shared_f
   asio::ip::tcp::socket sock_;
   asio::ssl::stream<asio::ip::tcp::socket&> tls_;
   asio::steady_timer idle_timer_;
+  asio::steady_timer read_resume_;  // wakes a paused HTTP/2 reader when an answer finishes
   const ListenerSpec& spec_;
   const TcpLimits& limits_;
   uint16_t worker_;
   std::unique_ptr<H2ServerSession> h2_;
   size_t inflight_ = 0;
   bool writing_ = false, write_again_ = false;
+  bool feeding_ = false;  // inside h2_->feed(): nghttp2 must not be asked for output
+  std::chrono::steady_clock::time_point write_started_;  // the write in progress began (or last progressed)
   bool partial_ = false;  // a handshake or a request under way: the read timeout runs
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::milliseconds read_timeout_, write_timeout_, idle_timeout_;

@@ -92,12 +92,14 @@ int H2ServerSession::on_data(nghttp2_session* session, uint8_t, int32_t stream, 
   if (body.size() + len > self->max_body_ || self->held_ + len > self->max_held_) {
     bool retry = body.size() + len <= self->max_body_;
     it->second.too_big = true;
-    self->held_ -= body.size();
+    self->held_ -= it->second.body_held;
+    it->second.body_held = 0;
     body.clear();
     nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream, retry ? NGHTTP2_REFUSED_STREAM : NGHTTP2_CANCEL);
     return 0;
   }
   body.insert(body.end(), data, data + len);
+  it->second.body_held += len;
   self->held_ += len;
   return 0;
 }
@@ -117,7 +119,7 @@ int H2ServerSession::on_close(nghttp2_session*, int32_t stream, uint32_t, void* 
   auto* self = static_cast<H2ServerSession*>(p);
   auto it = self->streams_.find(stream);
   if (it == self->streams_.end()) return 0;
-  self->held_ -= it->second.req.body.size() + it->second.response.size();
+  self->held_ -= it->second.body_held + it->second.response.size();
   self->streams_.erase(it);
   return 0;
 }

@@ -47,6 +47,7 @@ class H2ServerSession {
     std::vector<uint8_t> response;
     size_t sent = 0;
     std::vector<std::pair<std::string, std::string>> headers;  // kept until sent
+    size_t body_held = 0;  // the body's bytes in held_ (the body itself is handed on)
     bool too_big = false;
   };
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);

@@ -72,7 +72,7 @@ ListenerSpec& listener_for(ServerPlan& plan, const std::string& addr, uint16_t p
   l.address = addr;
   l.port = port;
   l.transport = key.transport;
-  l.tls = rt.settings.tls;
+  if (key.transport != "dns") l.tls = rt.settings.tls;  // a dns:// key ignores `tls`, as in CoreDNS
   l.label = listener_label(addr, port, key.transport);
   return l;
 }

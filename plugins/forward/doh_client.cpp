@@ -46,7 +46,7 @@ DohClient::DohClient(asio::any_io_executor ex, const UpstreamAddress& upstream, 
       server_name_(server_name),
       path_(upstream.path),
       expire_(expire),
-      connected_(ex),
+      connected_(ex, Clock::time_point::max()),  // waited on, only ever cancelled
       ticker_(ex) {
   // :authority is the name the certificate is checked against, else the address.
   authority_ = !server_name.empty() ? server_name
@@ -93,9 +93,15 @@ asio::awaitable<std::shared_ptr<DohClient::Conn>> DohClient::connection(Clock::t
       conn_ = co_await connect(deadline);
       connecting_ = false;
       connected_.cancel();
+      if (closed_ && conn_) {  // closed while connecting
+        conn_->kill();
+        conn_.reset();
+      }
       co_return conn_;
     }
-    connected_.expires_at(deadline);  // another exchange is connecting: wait for it
+    // Another exchange is connecting, within its own deadline: wait for it.
+    // (Not expires_at here: that would cancel the other waiters' waits,
+    // and they ours, round and round.)
     co_await connected_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   co_return nullptr;
