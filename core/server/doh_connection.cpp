@@ -91,13 +91,7 @@ asio::awaitable<std::vector<uint8_t>> DohConnection::resolve(std::vector<uint8_t
   req.server = spec_.label;
   req.packet = query;
   req.response_storage = {out.data(), wire::kMaxMessage};
-  asio::error_code ec;
-  auto remote = sock_.remote_endpoint(ec);
-  auto local = sock_.local_endpoint(ec);
-  req.remote_addr = unmapped(remote.address());
-  req.remote_port = remote.port();
-  req.local_addr = unmapped(local.address());
-  req.local_port = local.port();
+  set_stream_endpoints(req, sock_);
   co_await handle_query(req, spec_.zones);
   std::vector<uint8_t> answer(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(req.response.size()));
   TcpBuffers::mine().give(std::move(out));

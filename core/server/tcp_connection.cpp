@@ -155,13 +155,7 @@ asio::awaitable<void> TcpConnection::answer(std::vector<uint8_t> query) {
   req.server = spec_.label;
   req.packet = query;
   req.response_storage = {out.data() + 2, wire::kMaxMessage};
-  asio::error_code ec;
-  auto remote = sock_.remote_endpoint(ec);
-  auto local = sock_.local_endpoint(ec);
-  req.remote_addr = unmapped(remote.address());
-  req.remote_port = remote.port();
-  req.local_addr = unmapped(local.address());
-  req.local_port = local.port();
+  set_stream_endpoints(req, sock_);
   Stream stream(*this);
   req.stream = &stream;
   co_await handle_query(req, spec_.zones);
