@@ -42,13 +42,6 @@ bool valid_label(const std::string& s) {
 
 // Takes as long wherever the strings first differ, so timing does not
 // reveal the secret a byte at a time.
-bool same_secret(const std::string& given, const std::string& secret) {
-  unsigned diff = given.size() == secret.size() ? 0 : 1;
-  for (size_t i = 0; i < secret.size(); ++i)
-    diff |= static_cast<unsigned char>(i < given.size() ? given[i] : 0) ^
-            static_cast<unsigned char>(secret[i]);
-  return diff == 0;
-}
 
 }  // namespace
 
@@ -89,7 +82,13 @@ constexpr Route kRoutes[] = {
 
 void HttpApi::Impl::dispatch(const std::string& method, const std::string& uri, const std::string& auth,
                              const std::string& body, Finish finish) {
-  if (!secret_.empty() && !same_secret(auth, secret_)) return finish(error(401, "unauthorized"));
+  // Who is asking: checked before anything of the request is looked at.
+  const ApiToken* token = auth_.find(auth);
+  const bool read = method == "GET" || method == "HEAD";
+  if (!token && (read ? auth_.reads_need_token() : auth_.enabled()))
+    return finish(error(401, auth.empty() ? "unauthorized: an Authorization token is needed" : "unauthorized: unknown token"));
+  if (!read && token && token->read_only)
+    return finish(error(403, "forbidden: token '" + token->name + "' is read-only"));
   Poco::URI parsed;
   std::string query;
   try {
@@ -122,14 +121,14 @@ void HttpApi::Impl::dispatch(const std::string& method, const std::string& uri, 
         asio::post(reader_, [this, serve = r.serve, uuid = lower(uuid), query, finish = std::move(finish)]() mutable {
           static const std::string kNoBody;
           try {
-            (this->*serve)(Call{uuid, query, kNoBody, WallClock::now()}, finish);
+            (this->*serve)(Call{uuid, query, kNoBody, WallClock::now(), nullptr}, finish);
           } catch (const std::exception&) {
             finish(error(500, "internal error"));
           }
         });
         return;
       }
-      return (this->*r.serve)(Call{lower(uuid), query, body, WallClock::now()}, std::move(finish));
+      return (this->*r.serve)(Call{lower(uuid), query, body, WallClock::now(), token}, std::move(finish));
     }
     allow += (allow.empty() ? "" : ", ") + std::string(r.method);
   }
@@ -149,9 +148,27 @@ Reply store_failure(std::exception_ptr failure) {
 }
 }  // namespace
 
-void HttpApi::Impl::upsert(Service s, WallClock::time_point now, bool replace, Finish finish) {
+std::optional<Reply> HttpApi::Impl::forbidden(const Call& c, const std::string& environment) const {
+  if (!auth_.enabled() || (c.token && c.token->may_change(environment))) return std::nullopt;
+  return error(403, "forbidden: token '" + (c.token ? c.token->name : std::string()) +
+                        "' may not change services of environment '" + environment + "'");
+}
+
+std::optional<Reply> HttpApi::Impl::forbidden_existing(const Call& c) const {
+  if (!auth_.enabled()) return std::nullopt;
+  auto old = reg_.get(c.uuid, c.now);
+  return old ? forbidden(c, old->environment) : std::nullopt;
+}
+
+// A token scoped to some environments may write only services in them,
+// both the one it sends and the one it would replace. (Two writers racing
+// on one UUID are checked against what each saw.)
+void HttpApi::Impl::upsert(Service s, const Call& c, bool replace, Finish finish) {
+  const WallClock::time_point now = c.now;
   // normalise() also reports a missing Host or Port.
   if (auto err = normalise(s)) return finish(error(400, *err));
+  if (auto no = forbidden(c, s.environment)) return finish(std::move(*no));
+  if (auto no = forbidden_existing(Call{s.uuid, c.query, c.body, c.now, c.token})) return finish(std::move(*no));
   std::string uuid = s.uuid;
   Upsert result;
   try {
@@ -173,14 +190,14 @@ void HttpApi::Impl::put_service(const Call& c, Finish finish) {
   Service s;
   if (auto err = from_json(c.body, s)) return finish(error(400, *err));
   s.uuid = c.uuid;  // the path names the service; a UUID in the body is ignored
-  upsert(std::move(s), c.now, false, std::move(finish));
+  upsert(std::move(s), c, false, std::move(finish));
 }
 
 void HttpApi::Impl::post_service(const Call& c, Finish finish) {
   Service s;
   if (auto err = from_json(c.body, s)) return finish(error(400, *err));
   s.uuid = c.uuid;
-  upsert(std::move(s), c.now, true, std::move(finish));
+  upsert(std::move(s), c, true, std::move(finish));
 }
 
 void HttpApi::Impl::post_service_in_body(const Call& c, Finish finish) {
@@ -190,12 +207,13 @@ void HttpApi::Impl::post_service_in_body(const Call& c, Finish finish) {
   if (!valid_label(s.uuid))
     return finish(error(400, "UUID must be a DNS label: letters, digits and '-', at most 63"));
   s.uuid = lower(s.uuid);
-  upsert(std::move(s), c.now, true, std::move(finish));
+  upsert(std::move(s), c, true, std::move(finish));
 }
 
 void HttpApi::Impl::patch_service(const Call& c, Finish finish) {
   uint32_t ttl = 0;
   if (auto err = ttl_from_json(c.body, ttl)) return finish(error(400, *err));
+  if (auto no = forbidden_existing(c)) return finish(std::move(*no));
   try {
     bool known = reg_.set_ttl(c.uuid, ttl, c.now, [this, uuid = c.uuid, now = c.now, finish](std::exception_ptr failure) {
       if (failure) return finish(store_failure(failure));
@@ -219,6 +237,7 @@ void HttpApi::Impl::delete_service(const Call& c, Finish finish) {
   Service gone;
   gone.uuid = c.uuid;
   Service shown = reg_.get(c.uuid, c.now).value_or(gone);
+  if (auto no = forbidden_existing(c)) return finish(std::move(*no));
   try {
     bool known = reg_.remove(c.uuid, [shown, now = c.now, finish](std::exception_ptr failure) {
       if (failure) return finish(store_failure(failure));
@@ -258,6 +277,7 @@ Reply HttpApi::Impl::callback(const Call& c) {
   CallbackTarget t;
   if (auto err = callback_from_json(c.body, t)) return error(400, *err);
   if (!reg_.get(c.uuid, c.now)) return error(404, "service not found");
+  if (auto no = forbidden_existing(c)) return std::move(*no);
   {
     std::lock_guard lock(callbacks_mu_);
     auto& list = callbacks_[c.uuid];

@@ -12,16 +12,18 @@
 #include <memory>
 #include <string>
 
+#include "plugins/skydns-registry/api_tokens.h"
 #include "plugins/skydns-registry/registry.h"
 
 namespace skycore::plugins::skydns_registry {
 
 class HttpApi {
  public:
-  // ADDR is HOST:PORT (empty host: all interfaces). With a non-empty SECRET
-  // every request must carry "Authorization: SECRET". The registry must
-  // outlive the API.
-  HttpApi(Registry& reg, std::string addr, std::string secret);
+  // ADDR is HOST:PORT (empty host: all interfaces). With tokens, writes
+  // need one that may change the service's environment (401 without one,
+  // 403 outside its scope), and reads need one unless `reads open`
+  // (api_tokens.h). The registry must outlive the API.
+  HttpApi(Registry& reg, std::string addr, ApiAuth auth);
   ~HttpApi();  // stop()s
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;

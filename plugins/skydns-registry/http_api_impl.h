@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,12 +28,12 @@ struct Call {
   std::string query;  // ?query=
   const std::string& body;
   WallClock::time_point now;
+  const ApiToken* token = nullptr;  // who is asking (null: no token, where none is needed)
 };
 
 class HttpApi::Impl {
  public:
-  Impl(Registry& reg, std::string addr, std::string secret)
-      : reg_(reg), addr_(std::move(addr)), secret_(std::move(secret)) {}
+  Impl(Registry& reg, std::string addr, ApiAuth auth) : reg_(reg), addr_(std::move(addr)), auth_(std::move(auth)) {}
 
   void dispatch(const std::string& method, const std::string& uri, const std::string& auth,
                 const std::string& body, Finish finish);
@@ -55,7 +56,7 @@ class HttpApi::Impl {
 
   Registry& reg_;
   const std::string addr_;
-  const std::string secret_;
+  const ApiAuth auth_;
   std::mutex callbacks_mu_;
   std::map<std::string, std::vector<CallbackTarget>> callbacks_;  // by service uuid
   CallbackSender sender_;
@@ -63,7 +64,11 @@ class HttpApi::Impl {
   std::unique_ptr<HttpServer> server_;
 
  private:
-  void upsert(Service s, WallClock::time_point now, bool replace, Finish finish);
+  void upsert(Service s, const Call& c, bool replace, Finish finish);
+  // Null if `c`'s token may change a service of `environment`, else the 403.
+  std::optional<Reply> forbidden(const Call& c, const std::string& environment) const;
+  // The same for the service registered as c.uuid, if there is one.
+  std::optional<Reply> forbidden_existing(const Call& c) const;
   Reply counts(const std::map<std::string, size_t>& by_name);
   Reply callback(const Call& c);
   static constexpr size_t kMaxCallbacksPerService = 32;

@@ -15,8 +15,8 @@
 
 namespace skycore::plugins::skydns_registry {
 
-HttpApi::HttpApi(Registry& reg, std::string addr, std::string secret)
-    : impl_(std::make_unique<Impl>(reg, std::move(addr), std::move(secret))) {}
+HttpApi::HttpApi(Registry& reg, std::string addr, ApiAuth auth)
+    : impl_(std::make_unique<Impl>(reg, std::move(addr), std::move(auth))) {}
 
 HttpApi::~HttpApi() { stop(); }
 

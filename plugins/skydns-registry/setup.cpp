@@ -22,6 +22,8 @@ struct Options {
   std::vector<wire::Name> zones;
   std::string api = "127.0.0.1:8053";  // SkyDNS used 8080; CoreDNS's health plugin has it now
   std::string secret;
+  std::vector<ApiToken> tokens;  // `token NAME SECRET { environments ...; read-only }`
+  bool reads_open = false;       // `reads open`: GET needs no token
   std::string store = "file";
   std::string path = "skydns-registry.journal";
   std::vector<EtcdEndpoint> etcd;
@@ -40,7 +42,7 @@ Options parse(SetupContext& ctx) {
     o.zones = zone_args(c, "skydns-registry", c.remaining_args());
     while (c.next_block()) {
       std::string prop = c.val();
-      static const char* kKnown[] = {"api", "secret", "store", "services"};
+      static const char* kKnown[] = {"api", "secret", "token", "reads", "store", "services"};
       if (std::find(std::begin(kKnown), std::end(kKnown), prop) == std::end(kKnown))
         throw c.unknown_property();  // before reading its arguments, so the name is right
       auto args = c.remaining_args();
@@ -50,6 +52,32 @@ Options parse(SetupContext& ctx) {
       } else if (prop == "secret") {
         if (args.size() != 1) throw c.arg_err();
         o.secret = args[0];
+      } else if (prop == "token") {
+        if (args.size() != 2) throw c.err("skydns-registry: token wants NAME SECRET");
+        ApiToken t{args[0], args[1], {}, false, true};
+        if (t.secret.size() < 16) throw c.err(fmt::format("skydns-registry: token '{}': a secret of 16 characters at least", t.name));
+        for (const auto& other : o.tokens)
+          if (other.name == t.name) throw c.err(fmt::format("skydns-registry: token '{}' given twice", t.name));
+        for (int n = c.nesting(); c.next_block(n);) {
+          if (c.val() == "read-only") {
+            if (c.next_arg()) throw c.arg_err();
+            t.read_only = true;
+          } else if (c.val() == "environments") {
+            auto envs = c.remaining_args();
+            if (envs.empty()) throw c.arg_err();
+            for (auto e : envs) {
+              for (auto& ch : e) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+              t.environments.push_back(e);
+            }
+          } else {
+            throw c.unknown_property();
+          }
+        }
+        o.tokens.push_back(std::move(t));
+      } else if (prop == "reads") {
+        if (args.size() != 1 || (args[0] != "open" && args[0] != "token"))
+          throw c.err("skydns-registry: reads wants open or token");
+        o.reads_open = args[0] == "open";
       } else if (prop == "store") {
         if (args.empty()) throw c.arg_err();
         o.store = args[0];
@@ -125,7 +153,12 @@ std::string identity_of(const Options& o) {
   std::string store = o.store == "file" ? "file " + std::filesystem::absolute(o.path).string() : o.store;
   for (const auto& e : o.etcd) store += fmt::format(" {}:{}", e.host, e.port);
   if (o.store == "etcd") store += " prefix " + o.prefix;
-  return fmt::format("{}|{}|{}|{}", store, o.api, o.secret, o.catalogue);
+  std::string tokens = o.reads_open ? "reads open" : "reads token";
+  for (const auto& t : o.tokens) {
+    tokens += fmt::format(" {}={}{}", t.name, t.secret, t.read_only ? " ro" : "");
+    for (const auto& e : t.environments) tokens += "," + e;
+  }
+  return fmt::format("{}|{}|{}|{}|{}", store, o.api, o.secret, o.catalogue, tokens);
 }
 
 std::shared_ptr<Core> make_core(const Options& o) {
@@ -143,7 +176,9 @@ std::shared_ptr<Core> make_core(const Options& o) {
     throw corefile::Error(o.file, o.line, fmt::format("skydns-registry: {}", e.what()));
   }
   if (!o.catalogue.empty()) core->registry->set_catalogue(read_catalogue(o.catalogue, WallClock::now()));
-  core->api = std::make_shared<HttpApi>(*core->registry, o.api, o.secret);
+  std::vector<ApiToken> tokens = o.tokens;
+  if (!o.secret.empty()) tokens.push_back({"secret", o.secret, {}, false, false});  // SkyDNS's one shared secret
+  core->api = std::make_shared<HttpApi>(*core->registry, o.api, ApiAuth(std::move(tokens), o.reads_open));
   core->registry->on_removed([weak = std::weak_ptr<HttpApi>(core->api)](const Service& s) {
     if (auto a = weak.lock()) a->notify_removed(s);
   });
@@ -153,7 +188,8 @@ std::shared_ptr<Core> make_core(const Options& o) {
 
 }  // namespace
 
-// Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN;
+// Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN; reads open|token;
+//   token NAME SECRET { environments ENV...; read-only };
 //   store memory | file PATH | etcd ENDPOINT... [prefix /skydns]; services FILE.toml }
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   Options o = parse(ctx);

@@ -1,0 +1,114 @@
+"""skydns-registry's scoped tokens: `token NAME SECRET { environments ...;
+read-only }` and `reads open|token`, over real HTTP. A token writes only
+services of its environments, both the one it sends and the one it would
+replace or remove; read-only tokens only read; 401 without a known token,
+403 outside a token's scope, each with a JSON reason; secrets never appear
+in the server's output; DNS answers need no token."""
+
+import json
+
+import pytest
+
+from helpers.dnsclient import query, udp
+from helpers.skycore import free_port, run_skycore
+from helpers.skydns import ZONE, Api, corefile, other_port, svc
+
+STAGING = "staging-secret-0123456789"
+READER = "reader-secret-0123456789"
+ADMIN = "admin-secret-0123456789ab"
+
+TOKENS = f"""store memory
+token ci-staging {STAGING} {{
+    environments Staging qa
+}}
+token dashboard {READER} {{
+    read-only
+}}
+token admin {ADMIN}"""
+
+
+def start(start_server, props):
+    api_port = free_port()
+    srv = start_server(corefile(api_port, props), port=other_port(api_port))
+    Api(api_port, secret=ADMIN).wait_ready()
+    return srv, api_port
+
+
+def reason(r):
+    body = json.loads(r.text)
+    assert set(body) == {"error"}, body
+    return body["error"]
+
+
+def test_a_token_writes_only_its_environments(start_server):
+    srv, port = start(start_server, TOKENS + "\nreads open")
+    staging, admin = Api(port, secret=STAGING), Api(port, secret=ADMIN)
+    assert staging.put("web1", svc(name="web", env="staging", host="10.9.0.1")).status == 201
+    assert staging.put("web2", svc(name="web", env="QA", host="10.9.0.2")).status == 201  # case aside
+    r = staging.put("db1", svc(env="production"))
+    assert r.status == 403 and "environment 'production'" in reason(r) and "ci-staging" in reason(r)
+    assert admin.put("db1", svc(env="production", host="10.9.0.3")).status == 201
+    # What it would replace or remove counts too.
+    r = staging.put("db1", svc(env="staging", host="10.9.0.4"))
+    assert r.status == 403, r
+    assert staging.call("DELETE", "/skydns/services/db1").status == 403
+    assert staging.patch("db1", 60).status == 403
+    assert staging.call("PUT", "/skydns/callbacks/db1", {"Reply": "127.0.0.1", "Port": 9}).status == 403
+    assert admin.get("db1").json["Host"] == "10.9.0.3"  # untouched
+    # Its own: refreshed, changed, removed.
+    assert staging.patch("web1", 60).status == 200
+    assert staging.call("DELETE", "/skydns/services/web1").status == 200
+    # Bearer works for named tokens.
+    r = Api(port).call("PUT", "/skydns/services/web3", svc(env="staging"), headers={"Authorization": f"Bearer {STAGING}"})
+    assert r.status == 201
+    # DNS needs no token.
+    r = udp(query(f"db.production.{ZONE}.", "A"), srv.port)
+    assert [rr.address for rrset in r.answer for rr in rrset] == ["10.9.0.3"]
+
+
+def test_read_only_and_missing_tokens(start_server):
+    srv, port = start(start_server, TOKENS + "\nreads open")
+    reader, anonymous = Api(port, secret=READER), Api(port)
+    assert Api(port, secret=ADMIN).put("db1", svc()).status == 201
+    assert reader.get("db1").status == 200
+    r = reader.put("db2", svc())
+    assert r.status == 403 and "read-only" in reason(r)
+    assert reader.call("DELETE", "/skydns/services/db1").status == 403
+    assert anonymous.get("db1").status == 200  # reads open
+    assert anonymous.call("GET", "/skydns/regions/").status == 200
+    r = anonymous.put("db2", svc())
+    assert r.status == 401 and "token is needed" in reason(r)
+    r = Api(port, secret="not-a-token-at-all-xx").put("db2", svc())
+    assert r.status == 401 and "unknown token" in reason(r)
+    assert srv.running()
+    out = srv.stdout() + srv.stderr()
+    for secret in (STAGING, READER, ADMIN, "not-a-token-at-all-xx"):
+        assert secret not in out
+
+
+def test_reads_need_a_token_unless_open(start_server):
+    srv, port = start(start_server, TOKENS)
+    assert Api(port).get("x").status == 401
+    assert Api(port).call("GET", "/skydns/services/").status == 401
+    assert Api(port, secret=READER).call("GET", "/skydns/services/").status == 200
+
+
+def test_the_old_secret_still_rules_everything(start_server):
+    srv, port = start(start_server, f"store memory\nsecret {ADMIN}")
+    assert Api(port, secret=ADMIN).put("db1", svc()).status == 201
+    assert Api(port).get("db1").status == 401
+
+
+@pytest.mark.parametrize("props,message", [
+    ("token a short", "16 characters"),
+    (f"token a {ADMIN}\ntoken a {STAGING}", "given twice"),
+    (f"token a {ADMIN} {{\n    colour red\n}}", "unknown property"),
+    (f"token a {ADMIN} {{\n    environments\n}}", "wrong argument count"),
+    ("reads sometimes", "reads wants open or token"),
+    ("token onlyname", "token wants NAME SECRET"),
+])
+def test_bad_token_configuration(tmp_path, props, message):
+    (tmp_path / "Corefile").write_text(corefile(free_port(), "store memory\n" + props).replace("@PORT@", str(free_port())))
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr.startswith("Corefile:") and message.lower() in p.stderr.lower(), p.stderr
+    assert ADMIN not in p.stderr and STAGING not in p.stderr
