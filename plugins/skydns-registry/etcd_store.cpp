@@ -3,6 +3,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -276,6 +277,15 @@ std::string etcd_value(const Service& s) {
   o.set("weight", 100);
   o.set("ttl", static_cast<int64_t>(s.ttl));
   extra.set("version", s.version);
+  if (s.details) {
+    // Beside the version, in the API's form; CoreDNS's etcd plugin ignores "skydns".
+    std::string text = "{\"v\":0";
+    append_details_json(text, *s.details);
+    text += '}';
+    auto d = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    for (const char* k : {"Ports", "Tags", "Checks"})
+      if (d->has(k)) extra.set(k, d->get(k));
+  }
   o.set("skydns", extra);
   std::ostringstream out;
   o.stringify(out);
@@ -320,6 +330,18 @@ std::optional<Service> service_from_etcd(const std::string& zone_path, const Key
     if (auto extra = v->getObject("skydns")) {
       std::string version = extra->optValue<std::string>("version", "");
       if (dashed(lower(version)) == parts[2]) s.version = version;  // the undashed original
+      std::string member[3];
+      const char* names[3] = {"Ports", "Tags", "Checks"};
+      for (int i = 0; i < 3; ++i)
+        if (extra->has(names[i]) && !extra->get(names[i]).isEmpty()) {
+          std::ostringstream text;
+          Poco::JSON::Stringifier::stringify(extra->get(names[i]), text);
+          member[i] = text.str();
+        }
+      if (auto err = details_from_json(member[0], member[1], member[2], s.details)) {
+        why = *err;
+        return std::nullopt;
+      }
     }
     // Only a lease makes a record expire; without one "ttl" is just what
     // the record would be served with, and the record stays until deleted.

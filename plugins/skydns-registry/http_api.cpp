@@ -250,11 +250,13 @@ void HttpApi::Impl::delete_service(const Call& c, Finish finish) {
 }
 
 void HttpApi::Impl::list_services(const Call& c, Finish finish) {
-  Poco::JSON::Array all;
-  for (const auto& s : reg_.query(c.query, c.now)) all.add(to_json(s, c.now));
-  std::ostringstream out;
-  all.stringify(out);
-  finish({200, out.str(), {}});
+  std::string out = "[";
+  for (const auto& s : reg_.query(c.query, c.now)) {
+    if (out.size() > 1) out += ',';
+    out += to_json_text(s, c.now);
+  }
+  out += ']';
+  finish({200, std::move(out), {}});
 }
 
 Reply HttpApi::Impl::counts(const std::map<std::string, size_t>& by_name) {

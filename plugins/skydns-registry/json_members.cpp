@@ -7,7 +7,7 @@
 namespace skycore::plugins::skydns_registry {
 namespace {
 
-// The members of the top-level object; nested values are checked and skipped.
+// The members of the top-level object; nested values are checked and kept as written.
 class Reader {
  public:
   explicit Reader(std::string_view t) : r_(t) {}
@@ -55,7 +55,10 @@ class Reader {
     }
     if (c == '{' || c == '[') {
       v.kind = JsonValue::nested;
-      return r_.skip_value(1);
+      size_t start = r_.pos();
+      if (!r_.skip_value(1)) return false;
+      v.text.assign(r_.text().substr(start, r_.pos() - start));
+      return true;
     }
     if (c == 't' || c == 'f') {
       v.kind = JsonValue::boolean;

@@ -1,7 +1,7 @@
 // A JSON object's members, read in one pass without building a document:
 // the registry reads a small flat object per write (and per journal line on
 // replay), and Poco's document cost more than the rest of the write. Nested
-// values are checked and skipped; strings are unescaped to UTF-8; numbers
+// values are checked and kept as written; strings are unescaped to UTF-8; numbers
 // keep their text, for the caller's own range rules.
 #pragma once
 #include <optional>
@@ -15,7 +15,9 @@ namespace skycore::plugins::skydns_registry {
 struct JsonValue {
   enum Kind { string, number, boolean, null, nested };
   Kind kind = null;
-  std::string text;  // string: unescaped; number: as written; boolean: "true"/"false"
+  // string: unescaped; number: as written; boolean: "true"/"false";
+  // nested: the object or array as written.
+  std::string text;
 };
 
 using JsonMembers = std::vector<std::pair<std::string, JsonValue>>;

@@ -19,10 +19,14 @@ IpBytes ip_of(bool v6, const std::array<uint8_t, 16>& addr) {
 bool wants_address(uint16_t qtype) { return qtype == wire::rrtype::A || qtype == wire::rrtype::AAAA; }
 
 // A registration as an entry: an IP host's SRV target is <uuid>.<zone>, with
-// its address; a named host is its own target.
-bool registration(const Entry& e, const wire::Name& zone, WallClock::time_point now, ServiceEntry& out) {
+// its address; a named host is its own target. The port is the named one
+// when the question names one (the pattern admitted only entries with it).
+bool registration(const Entry& e, const wire::Name& zone, WallClock::time_point now, ServiceEntry& out,
+                  std::string_view port_name = {}) {
   out.ttl = ttl_of(e.service, now);
   out.port = e.service.port;
+  if (!port_name.empty())
+    if (const NamedPort* np = e.service.details ? e.service.details->port(port_name) : nullptr) out.port = np->port;
   if (!e.ip) {
     out.target = e.host_name();
     return true;
@@ -33,42 +37,78 @@ bool registration(const Entry& e, const wire::Name& zone, WallClock::time_point 
   return out.target.prepend_label(e.label(kUuid));
 }
 
+// Weight units by health: a warning instance gets a tenth of a passing
+// one's share. Critical ones are answered only when every match is
+// critical, and then as equals.
+uint64_t weight_units(Health h) { return h == Health::warning ? 10 : 100; }
+
 // A named region is a preference: its services come first (priority 10),
 // the others follow (priority 20), each group sharing weight 100.
-size_t registrations(const ServiceQuery& q, const Pattern& p, const Snapshot& snap, WallClock::time_point now,
+//
+// Critical instances are left out while any match is not critical; when
+// all are, all are answered (a failing check is more often the check's
+// fault than every instance's, and an empty answer takes the service down
+// for certain).
+size_t registrations(const ServiceQuery& q, Pattern p, const Snapshot& snap, WallClock::time_point now,
                      std::vector<ServiceEntry>& out) {
   size_t matched = 0;
   if (q.qtype == wire::rrtype::SRV) {
     // Weights are shared among all of a priority's services, but only as
     // many entries as can fit are made: a name with 1,000 instances costs a
     // count, not 1,000 entries, over UDP.
-    size_t count[2] = {0, 0};
+    uint64_t units[2] = {0, 0};       // by priority, instances not critical
+    uint64_t all_units[2] = {0, 0};   // by priority, critical ones as equals
+    size_t healthy = 0;
     auto near = [&](const Entry& e) { return !p.region_named() || label_matches(p.at[kRegion], e.label(kRegion)); };
-    if (p.region_named()) snap.for_each_match(p, true, now, [&](const Entry& e) { ++count[near(e) ? 0 : 1]; });
-    else snap.for_each_match(p, true, now, [&](const Entry&) { ++count[0]; });
-    matched = count[0] + count[1];
+    snap.for_each_match(p, true, now, [&](const Entry& e) {
+      ++matched;
+      int prio = near(e) ? 0 : 1;
+      all_units[prio] += 100;
+      if (e.service.health != Health::critical) {
+        ++healthy;
+        units[prio] += weight_units(e.service.health);
+      }
+    });
+    p.skip_critical = healthy > 0;
+    const uint64_t* sums = healthy > 0 ? units : all_units;
     const size_t room = records_that_fit(q);
     snap.for_each_match(p, true, now, [&](const Entry& e) {
       if (out.size() >= room) return false;
       ServiceEntry s;
       bool is_near = near(e);
       s.priority = is_near ? 10 : 20;
-      s.weight = srv_weight(100, 100 * count[is_near ? 0 : 1]);
+      s.weight = srv_weight(healthy > 0 ? weight_units(e.service.health) : 100, sums[is_near ? 0 : 1]);
       s.weight_final = true;
-      if (registration(e, q.zone, now, s)) out.push_back(s);
+      if (registration(e, q.zone, now, s, p.port_name)) out.push_back(s);
       return true;
     });
     return matched;
   }
-  snap.for_each_match(p, false, now, [&](const Entry& e) {
-    ++matched;
-    if (!wants_address(q.qtype) || !e.ip) return;
+  size_t critical = 0;
+  auto add = [&](const Entry& e) {
     ServiceEntry s;
     s.ttl = ttl_of(e.service, now);
     s.addr = ip_of(e.v6, e.addr);
     s.use_addr = true;
     out.push_back(s);
+  };
+  snap.for_each_match(p, false, now, [&](const Entry& e) {
+    ++matched;
+    if (!wants_address(q.qtype) || !e.ip) return;
+    if (e.service.health == Health::critical) {
+      ++critical;  // answered only if nothing else is
+      return;
+    }
+    add(e);
   });
+  if (critical > 0 && out.empty()) {
+    bool any_healthy = false;  // a healthy match without an address still counts
+    snap.for_each_match(p, false, now, [&](const Entry& e) { any_healthy |= e.service.health != Health::critical; });
+    if (!any_healthy)
+      snap.for_each_match(p, false, now, [&](const Entry& e) {
+        if (e.ip) add(e);
+      });
+  }
   return matched;
 }
 

@@ -5,7 +5,7 @@
 namespace skycore::plugins::skydns_registry {
 
 PackedService::PackedService(const Service& s, std::initializer_list<std::string_view> extras)
-    : port(s.port), ttl(s.ttl), expires(s.expires), revision(s.revision), lease(s.lease) {
+    : port(s.port), ttl(s.ttl), expires(s.expires), revision(s.revision), lease(s.lease), details(s.details), health(s.health) {
   if (extras.size() > kMaxExtras) throw std::length_error("too many extra fields");
   const std::string_view fixed[] = {s.uuid, s.name, s.version, s.environment, s.region, s.host, s.key};
   size_t total = 0;
@@ -43,6 +43,8 @@ Service PackedService::unpack() const {
   s.expires = expires;
   s.revision = revision;
   s.lease = lease;
+  s.details = details;
+  s.health = health;
   return s;
 }
 

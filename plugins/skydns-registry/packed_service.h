@@ -35,13 +35,16 @@ class PackedService {
   WallClock::time_point expires{};
   int64_t revision = 0;
   int64_t lease = 0;
+  DetailsPtr details;
+  Health health = Health::passing;
 
   bool expired(WallClock::time_point now) const { return ttl > 0 && now >= expires; }
   uint32_t remaining(WallClock::time_point now) const;
   bool same_body(const Service& o) const {
     return name() == o.name && version() == o.version && environment() == o.environment &&
-           region() == o.region && host() == o.host && port == o.port;
+           region() == o.region && host() == o.host && port == o.port && same_details(details, o.details);
   }
+  bool has_checks() const { return details && !details->checks.empty(); }
   Service unpack() const;
   operator Service() const { return unpack(); }  // NOLINT: reads as the Service it packs
 

@@ -40,7 +40,7 @@ void Registry::replace_with_loaded(std::vector<Service> loaded, WallClock::time_
   for (auto& s : loaded) {
     if (s.expired(now)) continue;
     std::string key = s.uuid;  // the right side runs first: never key on a moved-from uuid
-    services_[key] = make_entry(std::move(s));
+    services_[key] = entry_with_health(std::move(s), nullptr);
   }
   for (const auto& [uuid, _] : services_) stage_locked(uuid, last_ticket_);
   for (const auto& [uuid, _] : catalogue_) stage_locked(uuid, last_ticket_);
@@ -142,7 +142,8 @@ std::optional<Service> Registry::apply_locked(const Change& c, uint64_t ticket) 
   }
   std::optional<Service> gone;
   if (c.kind == Change::put) {
-    services_[s.uuid] = make_entry(s);
+    EntryPtr& slot = services_[s.uuid];
+    slot = entry_with_health(s, slot);
     if (s.revision != 0) removed_at_.erase(s.uuid);
   } else {
     // A delete of another key (the old key of a moved registration) leaves
@@ -187,7 +188,7 @@ void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> reco
     std::map<std::string, EntryPtr> next;
     for (auto& s : all) {
       std::string key = s.uuid;
-      next[key] = make_entry(std::move(s));
+      next[key] = entry_with_health(std::move(s), registered_locked(key));
     }
     // Writes this server made after the listing are newer than it.
     for (const auto& [uuid, e] : services_) {
@@ -211,6 +212,55 @@ void Registry::replace_all(std::vector<Service> all, std::vector<RecordPtr> reco
   }
   if (on_removed_)
     for (const auto& s : gone) on_removed_(s);
+}
+
+EntryPtr Registry::entry_with_health(Service s, const EntryPtr& before) {
+  if (!s.has_checks()) s.health = Health::passing;
+  else if (before && same_details(before->service.details, s.details)) s.health = before->service.health;
+  else s.health = Health::critical;  // as Consul: not served as healthy before a check passed
+  return make_entry(std::move(s));
+}
+
+size_t Registry::set_health(const std::vector<HealthResult>& results) {
+  std::vector<Service> changed;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& r : results) {
+      auto it = services_.find(r.uuid);
+      if (it == services_.end() || !same_details(it->second->service.details, r.checked)) continue;
+      if (it->second->service.health == r.health) continue;
+      Service s = it->second->service.unpack();
+      s.health = r.health;
+      it->second = make_entry(s);
+      stage_locked(r.uuid, last_ticket_);  // after any write of it still in flight
+      changed.push_back(std::move(s));
+    }
+    if (!changed.empty()) publish_locked(settled_);  // one snapshot for the whole batch
+  }
+  if (on_health_)
+    for (const auto& s : changed) on_health_(s);
+  return changed.size();
+}
+
+void Registry::on_checks(ChecksWatch f) {
+  std::lock_guard lock(mu_);
+  on_checks_ = std::move(f);
+  checked_.clear();
+  if (!on_checks_) return;
+  // What is published already.
+  for (const auto& [uuid, e] : services_)
+    if (e->service.has_checks()) {
+      checked_.insert(uuid);
+      on_checks_(uuid, e);
+    }
+}
+
+std::map<Health, size_t> Registry::count_by_health(WallClock::time_point now) const {
+  std::map<Health, size_t> out{{Health::passing, 0}, {Health::warning, 0}, {Health::critical, 0}};
+  std::lock_guard lock(mu_);
+  for (const auto& [_, e] : services_)
+    if (e->service.has_checks() && !e->service.expired(now)) ++out[e->service.health];
+  return out;
 }
 
 std::optional<Service> Registry::get(const std::string& uuid, WallClock::time_point now) const {

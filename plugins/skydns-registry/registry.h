@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,6 +101,28 @@ class Registry final : private StoreEvents {
   // Called after every change with the service that went away (DELETE or expiry).
   void on_removed(std::function<void(const Service&)> f) { on_removed_ = std::move(f); }
 
+  // --- health (health_checker.h runs the checks) ---
+  // Check results: each `uuid` publishes with its `health` if its
+  // registration still has the checks that were run (`checked`). One
+  // snapshot for the batch; returns how many statuses changed. Health is
+  // not journaled: after a restart an instance is critical again until its
+  // checks run.
+  struct HealthResult {
+    std::string uuid;
+    DetailsPtr checked;
+    Health health;
+  };
+  size_t set_health(const std::vector<HealthResult>& results);
+  // Called, with the registry's lock held (so: only post work elsewhere),
+  // whenever a service with checks is published, changed or goes away
+  // (entry null): what the health checker follows.
+  using ChecksWatch = std::function<void(const std::string& uuid, const EntryPtr& entry)>;
+  void on_checks(ChecksWatch f);
+  // Called after a status change, outside the lock (callbacks, events).
+  void on_health(std::function<void(const Service&)> f) { on_health_ = std::move(f); }
+  // Live registrations with checks, counted by status.
+  std::map<Health, size_t> count_by_health(WallClock::time_point now) const;
+
   // For DNS workers: the current snapshot and its version.
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.current(); }
   uint64_t version() const { return snapshot_.version(); }
@@ -146,6 +169,9 @@ class Registry final : private StoreEvents {
   // store_->write(c), with mu_ (held in `lock`) released meanwhile if the
   // store's writes wait for the network.
   Written write(std::unique_lock<std::mutex>& lock, const Change& c);
+  // `s` as an entry, with the health it inherits from `before` (kept while
+  // the checks stay the same; critical until they have run otherwise).
+  static EntryPtr entry_with_health(Service s, const EntryPtr& before);
   // Stamps a change with what the store assigned to it and applies it.
   std::optional<Service> apply_written_locked(Change c, const Written& w);
 
@@ -171,6 +197,9 @@ class Registry final : private StoreEvents {
   SnapshotBuilder builder_;    // the published state's pieces
   SnapshotSource<Snapshot> snapshot_;
   std::function<void(const Service&)> on_removed_;
+  std::function<void(const Service&)> on_health_;
+  ChecksWatch on_checks_;
+  std::set<std::string> checked_;  // uuids on_checks_ was last told have checks
   std::thread committer_;  // last: starts once everything above exists
 };
 

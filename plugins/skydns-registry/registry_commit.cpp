@@ -15,7 +15,14 @@ namespace skycore::plugins::skydns_registry {
 void Registry::publish_locked(uint64_t settled) {
   while (!staged_.empty() && staged_.front().ticket <= settled) {
     Staged& st = staged_.front();
-    if (st.ticket == 0 || !store_->failed(st.ticket)) builder_.set(st.uuid, std::move(st.entry));
+    if (st.ticket == 0 || !store_->failed(st.ticket)) {
+      if (on_checks_) {
+        bool checks = st.entry && st.entry->service.has_checks();
+        if (checks) checked_.insert(st.uuid);
+        if (checks || checked_.erase(st.uuid)) on_checks_(st.uuid, checks ? st.entry : nullptr);
+      }
+      builder_.set(st.uuid, std::move(st.entry));
+    }
     staged_.pop_front();
   }
   // Writers whose group commit finished together publish once: the first

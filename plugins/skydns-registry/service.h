@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "plugins/skydns-registry/service_details.h"
+
 namespace skycore::plugins::skydns_registry {
 
 using WallClock = std::chrono::system_clock;  // expiry survives restarts, so wall time
@@ -25,12 +27,18 @@ struct Service {
   std::string key;
   int64_t revision = 0;
   int64_t lease = 0;
+  // "Ports", "Tags", "Checks": null for a SkyDNS 1 registration.
+  DetailsPtr details;
+  // What its checks last said (passing without checks). Not part of the
+  // body: the registry keeps it across refreshes of the same checks.
+  Health health = Health::passing;
 
   // The same registration (all fields but TTL/expiry): a refresh, not a conflict.
   bool same_body(const Service& o) const {
     return name == o.name && version == o.version && environment == o.environment &&
-           region == o.region && host == o.host && port == o.port;
+           region == o.region && host == o.host && port == o.port && same_details(details, o.details);
   }
+  bool has_checks() const { return details && !details->checks.empty(); }
   bool expired(WallClock::time_point now) const { return ttl > 0 && now >= expires; }
   // Seconds left (at least 1 while alive; `ttl` for never-expiring ones).
   uint32_t remaining(WallClock::time_point now) const;

@@ -1,5 +1,7 @@
 #include "plugins/skydns-registry/service_json.h"
 
+#include <Poco/JSON/Parser.h>
+
 #include <strings.h>
 #include <fmt/format.h>
 
@@ -114,17 +116,7 @@ Error journal_number(const Fields& f, const char* key, int64_t lo, int64_t hi, i
 }  // namespace
 
 Poco::JSON::Object::Ptr to_json(const Service& s, WallClock::time_point now) {
-  Object::Ptr obj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  obj->set("UUID", s.uuid);
-  obj->set("Name", s.name);
-  obj->set("Version", s.version);
-  obj->set("Environment", s.environment);
-  obj->set("Region", s.region);
-  obj->set("Host", s.host);
-  obj->set("Port", static_cast<unsigned>(s.port));
-  obj->set("TTL", s.remaining(now));
-  if (s.ttl > 0) obj->set("Expires", rfc3339(s.expires));
-  return obj;
+  return Poco::JSON::Parser().parse(to_json_text(s, now)).extract<Object::Ptr>();
 }
 
 // By hand, in to_json's order: the registry answers every write with it.
@@ -146,9 +138,35 @@ std::string to_json_text(const Service& s, WallClock::time_point now) {
     append_json_key(out, "Expires");
     append_json_string(out, rfc3339(s.expires));
   }
+  if (s.details) append_details_json(out, *s.details);
+  if (s.has_checks()) {
+    out += ",\"Health\":";
+    append_json_string(out, health_name(s.health));
+  }
   out += '}';
   return out;
 }
+
+namespace {
+// The raw text of a nested member (empty when absent or null); an error if
+// it is there but not an object or array.
+Error nested(const Fields& fields, const char* name, std::string_view& out) {
+  const JsonValue* v = fields.find(name);
+  if (!v) return std::nullopt;
+  if (v->kind != JsonValue::nested) return fmt::format("{} must be {}", name, name[0] == 'P' ? "an object" : "an array");
+  out = v->text;
+  return std::nullopt;
+}
+
+Error read_details(const Fields& fields, const char* ports, const char* tags, const char* checks, DetailsPtr& out) {
+  std::string_view p, t, c;
+  if (auto err = nested(fields, ports, p)) return err;
+  if (auto err = nested(fields, tags, t)) return err;
+  if (auto err = nested(fields, checks, c)) return err;
+  if (p.empty() && t.empty() && c.empty()) return std::nullopt;  // a SkyDNS 1 body: nothing to parse
+  return details_from_json(p, t, c, out);
+}
+}  // namespace
 
 std::optional<std::string> from_json(const std::string& body, Service& out) {
   Fields fields;
@@ -164,6 +182,7 @@ std::optional<std::string> from_json(const std::string& body, Service& out) {
     if (auto err = read_port(*v, s.port)) return err;
   if (const JsonValue* v = fields.find("TTL"))
     if (auto err = read_ttl(*v, s.ttl)) return err;
+  if (auto err = read_details(fields, "Ports", "Tags", "Checks", s.details)) return err;
   out = std::move(s);
   return std::nullopt;
 }
@@ -208,6 +227,7 @@ std::string journal_line(const Change& c) {
     int64_t expires = 0;
     if (s.ttl > 0) expires = std::chrono::ceil<std::chrono::seconds>(s.expires.time_since_epoch()).count();
     out += fmt::format(",\"port\":{},\"ttl\":{},\"expires\":{}", s.port, s.ttl, expires);
+    if (s.details) append_details_json(out, *s.details);  // the API's own form
   }
   out += "}\n";
   return out;
@@ -242,6 +262,7 @@ std::optional<std::string> parse_journal_line(std::string_view line, Change& out
     return err;
   // Bounded well inside what a nanosecond system_clock can hold (year 2262).
   if (auto err = journal_number(obj, "expires", 0, int64_t{1} << 33, expires)) return err;
+  if (auto err = read_details(obj, "Ports", "Tags", "Checks", s.details)) return err;
   s.port = static_cast<uint16_t>(port);
   s.ttl = static_cast<uint32_t>(ttl);
   if (s.ttl > 0) s.expires = WallClock::time_point(std::chrono::seconds(expires));

@@ -9,10 +9,12 @@
 #include "core/corefile/reverse_zone.h"
 #include "core/plugin/setup.h"
 #include "plugins/skydns-registry/etcd_store.h"
+#include "plugins/skydns-registry/health_checker.h"
 #include "plugins/skydns-registry/http_api.h"
 #include "plugins/skydns-registry/skydns_registry.h"
 #include "plugins/skydns-registry/upkeep.h"
 
+#include <map>
 #include <mutex>
 
 namespace skycore::plugins::skydns_registry {
@@ -133,16 +135,19 @@ struct Core {
   std::shared_ptr<Registry> registry;
   std::shared_ptr<HttpApi> api;
   std::unique_ptr<Upkeep> upkeep;
+  std::unique_ptr<HealthChecker> checker;
   std::once_flag started;
 
   void start() {
     std::call_once(started, [this] {
       registry->start_watching();
+      checker->start();
       api->start();
       upkeep->start();
     });
   }
   ~Core() {  // also for a Core whose making failed half-way
+    if (checker) checker->stop();
     if (upkeep) upkeep->stop();
     if (api) api->stop();
     if (registry) registry->stop_watching();
@@ -183,7 +188,47 @@ std::shared_ptr<Core> make_core(const Options& o) {
     if (auto a = weak.lock()) a->notify_removed(s);
   });
   core->upkeep = std::make_unique<Upkeep>(core->registry, o.catalogue);
+  core->checker = std::make_unique<HealthChecker>(core->registry);
   return core;
+}
+
+// The core outlives configurations, and so do its counters: one persistent
+// collector per API address reports whichever core serves it now (one per
+// generation would count the same checks again after every reload). The
+// collector runs under the metrics hub's lock, so it reads a slot of its own
+// rather than SharedServices' kept objects, whose lock is taken before the
+// hub's at reload.
+void publish_metrics(SetupContext& ctx, const std::string& api, const std::shared_ptr<Core>& core) {
+  struct Slot {
+    std::mutex mu;
+    std::weak_ptr<Core> core;
+  };
+  static std::mutex slots_mu;
+  static std::map<std::pair<const SharedServices*, std::string>, std::shared_ptr<Slot>> slots;
+  std::shared_ptr<Slot> slot;
+  bool created = false;
+  {
+    std::lock_guard lock(slots_mu);
+    auto& s = slots[{ctx.shared, api}];
+    if (!s) {
+      s = std::make_shared<Slot>();
+      created = true;
+    }
+    slot = s;
+  }
+  {
+    std::lock_guard lock(slot->mu);
+    slot->core = core;
+  }
+  if (created)
+    ctx.shared->metrics.add_persistent([slot](std::vector<prometheus::MetricFamily>& out) {
+      std::shared_ptr<Core> c;
+      {
+        std::lock_guard lock(slot->mu);
+        c = slot->core.lock();
+      }
+      if (c) c->checker->collect(out);
+    });
 }
 
 }  // namespace
@@ -209,12 +254,14 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
         throw corefile::Error(o.file, o.line,
                               fmt::format("skydns-registry: the journal {} is used by the API on {}; changing "
                                           "that needs a restart", o.path, owner->api_address));
-    core = ctx.shared->keep<Core>("skydns-registry api " + o.api, [&] { return make_core(o); });
+    const std::string core_key = "skydns-registry api " + o.api;
+    core = ctx.shared->keep<Core>(core_key, [&] { return make_core(o); });
     if (core->identity != identity_of(o))
       throw corefile::Error(o.file, o.line,
                             fmt::format("skydns-registry: the API on {} runs with another store, secret or "
                                         "services file; changing those needs a restart", o.api));
     if (!journal_key.empty()) ctx.shared->keep<Core>(journal_key, [&] { return core; });
+    publish_metrics(ctx, o.api, core);
   } else {
     core = make_core(o);
   }

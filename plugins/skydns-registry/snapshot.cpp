@@ -8,8 +8,20 @@
 namespace skycore::plugins::skydns_registry {
 
 bool make_pattern(std::span<const std::string_view> labels, Pattern& out) {
-  if (labels.size() > kPositions) return false;
   out = Pattern{};
+  // RFC 2782's `_<port>._<proto>.` in front names a port (the protocol is
+  // the port's business, not the registry's: either label is accepted).
+  if (labels.size() >= 3 && labels[0].size() > 1 && labels[0][0] == '_' &&
+      (labels[1] == "_tcp" || labels[1] == "_udp")) {
+    out.port_name = labels[0].substr(1);
+    labels = labels.subspan(2);
+  }
+  // `<tag>.tag.` selects by tag; "tag" as the second label is reserved.
+  if (labels.size() >= 3 && labels[1] == "tag") {
+    if (labels[0] != "*" && labels[0] != "any") out.tag = labels[0];
+    labels = labels.subspan(2);
+  }
+  if (labels.size() > kPositions) return false;
   size_t first = kPositions - labels.size();
   for (size_t i = 0; i < labels.size(); ++i) {
     std::string_view l = labels[i];

@@ -72,7 +72,17 @@ EntryPtr make_entry(Service s);
 // match anything. Fewer labels than positions leave the leftmost ones open.
 struct Pattern {
   std::array<std::string_view, kPositions> at{};  // empty = any
+  std::string_view port_name;  // `_<name>._tcp.<name>`: instances with that named port
+  std::string_view tag;        // `<tag>.tag.<name>`: instances with that tag
+  bool skip_critical = false;  // leave out instances whose checks fail
   bool region_named() const { return !at[kRegion].empty(); }
+  bool filters() const { return skip_critical || !port_name.empty() || !tag.empty(); }
+  bool admits(const Entry& e) const {
+    if (skip_critical && e.service.health == Health::critical) return false;
+    if (port_name.empty() && tag.empty()) return true;
+    const ServiceDetails* d = e.service.details.get();
+    return d && (port_name.empty() || d->port(port_name)) && (tag.empty() || d->has_tag(tag));
+  }
 };
 // Builds a pattern; false if there are more labels than positions.
 bool make_pattern(std::span<const std::string_view> labels, Pattern& out);
@@ -212,6 +222,7 @@ bool Snapshot::each_live(const Group& g, const Pattern& p, bool ignore_region, b
   for (const EntryPtr& ep : g) {
     const Entry& e = *ep;
     if (e.service.expired(now)) continue;  // gone at once, before the purge runs
+    if (p.filters() && !p.admits(e)) continue;
     bool ok = true;
     for (int i = 0; i < n && ok; ++i) ok = p.at[want[i]] == e.label(want[i]);
     if (!ok) continue;

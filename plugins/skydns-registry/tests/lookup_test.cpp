@@ -183,3 +183,82 @@ TEST_CASE("an SRV answer over registrations allocates nothing per query once war
   CHECK(counted(1000) < 50);
   CHECK(q.texts(Section::answer, rrtype::SRV).size() == 3);
 }
+
+namespace {
+Service with_details(Service s, const char* ports, const char* tags, const char* checks, Health h) {
+  DetailsPtr d;
+  REQUIRE_FALSE(details_from_json(ports, tags, checks, d));
+  s.details = d;
+  s.health = h;
+  return s;
+}
+const char* kCheck = R"([{"TCP":"127.0.0.1:9"}])";
+}  // namespace
+
+TEST_CASE("health: critical instances are left out of SRV and A; warning ones get a tenth of the weight") {
+  Snapshot snap(entries({with_details(svc("p1", "api", "east", "10.0.0.1"), "", "", kCheck, Health::passing),
+                         with_details(svc("w1", "api", "east", "10.0.0.2"), "", "", kCheck, Health::warning),
+                         with_details(svc("c1", "api", "east", "10.0.0.3"), "", "", kCheck, Health::critical),
+                         svc("n1", "api", "west", "10.0.0.4")}));  // no checks: passing
+  Asked srv(snap, "api.prod.skydns.local", rrtype::SRV, kNow);
+  auto answer = srv.texts(Section::answer, rrtype::SRV);
+  REQUIRE(answer.size() == 3);
+  // 100 + 10 + 100 units: 47, 4, 47.
+  CHECK(std::count(answer.begin(), answer.end(), "10 47 8080 p1.skydns.local.") == 1);
+  CHECK(std::count(answer.begin(), answer.end(), "10 4 8080 w1.skydns.local.") == 1);
+  CHECK(std::count(answer.begin(), answer.end(), "10 47 8080 n1.skydns.local.") == 1);
+  Asked a(snap, "api.prod.skydns.local", rrtype::A, kNow);
+  auto addrs = a.texts(Section::answer, rrtype::A);
+  CHECK(addrs.size() == 3);
+  CHECK(std::count(addrs.begin(), addrs.end(), "10.0.0.3") == 0);
+  // Asked by uuid, a critical instance still answers: the name is its own.
+  Asked one(snap, "c1.skydns.local", rrtype::A, kNow);
+  CHECK(one.texts(Section::answer, rrtype::A) == std::vector<std::string>{"10.0.0.3"});
+}
+
+TEST_CASE("health: when every instance is critical, all are answered as equals") {
+  Snapshot snap(entries({with_details(svc("c1", "api", "east", "10.0.0.1"), "", "", kCheck, Health::critical),
+                         with_details(svc("c2", "api", "east", "10.0.0.2"), "", "", kCheck, Health::critical)}));
+  Asked srv(snap, "api.prod.skydns.local", rrtype::SRV, kNow);
+  auto answer = srv.texts(Section::answer, rrtype::SRV);
+  REQUIRE(answer.size() == 2);
+  CHECK(answer[0].starts_with("10 50 8080 "));
+  Asked a(snap, "api.prod.skydns.local", rrtype::A, kNow);
+  CHECK(a.texts(Section::answer, rrtype::A).size() == 2);
+}
+
+TEST_CASE("named ports: _http._tcp.<name> answers SRV with that port, for the instances that have it") {
+  Snapshot snap(entries({with_details(svc("a1", "web", "east", "10.0.0.1"), R"({"http":80,"grpc":9090})", "", "",
+                                      Health::passing),
+                         with_details(svc("a2", "web", "west", "10.0.0.2"), R"({"grpc":9091})", "", "", Health::passing),
+                         svc("a3", "web", "east", "10.0.0.3")}));
+  Asked grpc(snap, "_grpc._tcp.web.prod.skydns.local", rrtype::SRV, kNow);
+  auto answer = grpc.texts(Section::answer, rrtype::SRV);
+  REQUIRE(answer.size() == 2);
+  CHECK(std::count(answer.begin(), answer.end(), "10 50 9090 a1.skydns.local.") == 1);
+  CHECK(std::count(answer.begin(), answer.end(), "10 50 9091 a2.skydns.local.") == 1);
+  // Region priority works as today under the prefix.
+  Asked east(snap, "_grpc._tcp.east.1.web.prod.skydns.local", rrtype::SRV, kNow);
+  auto ranked = east.texts(Section::answer, rrtype::SRV);
+  CHECK(std::count(ranked.begin(), ranked.end(), "10 100 9090 a1.skydns.local.") == 1);
+  CHECK(std::count(ranked.begin(), ranked.end(), "20 100 9091 a2.skydns.local.") == 1);
+  Asked http(snap, "_HTTP._tcp.web.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK(http.texts(Section::answer, rrtype::SRV) == std::vector<std::string>{"10 100 80 a1.skydns.local."});
+  Asked none(snap, "_ftp._tcp.web.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK(none.rcode == rcode::NXDOMAIN);
+}
+
+TEST_CASE("tags: <tag>.tag.<name> selects by tag, with wildcards as today") {
+  Snapshot snap(entries({with_details(svc("a1", "web", "east", "10.0.0.1"), "", R"(["Primary","v2"])", "",
+                                      Health::passing),
+                         with_details(svc("a2", "web", "west", "10.0.0.2"), "", R"(["v2"])", "", Health::passing),
+                         svc("a3", "web", "east", "10.0.0.3")}));
+  Asked primary(snap, "primary.tag.web.prod.skydns.local", rrtype::A, kNow);
+  CHECK(primary.texts(Section::answer, rrtype::A) == std::vector<std::string>{"10.0.0.1"});
+  Asked v2(snap, "v2.tag.*.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK(v2.texts(Section::answer, rrtype::SRV).size() == 2);
+  Asked any(snap, "*.tag.web.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK(any.texts(Section::answer, rrtype::SRV).size() == 3);
+  Asked missing(snap, "canary.tag.web.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK(missing.rcode == rcode::NXDOMAIN);
+}

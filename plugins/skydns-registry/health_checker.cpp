@@ -1,0 +1,162 @@
+#include "plugins/skydns-registry/health_checker.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+
+#include <algorithm>
+
+#include "core/plugin/metrics.h"
+#include "plugins/skydns-registry/check_probe.h"
+
+namespace skycore::plugins::skydns_registry {
+
+namespace {
+// Results wait this long for others before they go to the registry.
+constexpr auto kFlushDelay = std::chrono::milliseconds(50);
+}  // namespace
+
+HealthChecker::HealthChecker(std::shared_ptr<Registry> registry) : registry_(std::move(registry)) {}
+
+void HealthChecker::start() {
+  if (running_) return;
+  running_ = true;
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
+  // The registry calls this with its lock held: only post.
+  registry_->on_checks([this](const std::string& uuid, const EntryPtr& entry) {
+    asio::post(io_, [this, uuid, entry] { watch(uuid, entry); });
+  });
+}
+
+void HealthChecker::stop() {
+  if (!running_) return;
+  running_ = false;
+  registry_->on_checks(nullptr);  // returns once no call is under way
+  io_.stop();
+  thread_.join();
+}
+
+void HealthChecker::watch(const std::string& uuid, const EntryPtr& entry) {
+  if (!entry) {
+    instances_.erase(uuid);  // what is still scheduled for it finds nothing
+    return;
+  }
+  const DetailsPtr& details = entry->service.details;
+  auto it = instances_.find(uuid);
+  if (it != instances_.end() && same_details(it->second.details, details)) return;  // a refresh
+  Instance& in = instances_[uuid];
+  in.details = details;
+  in.generation = next_generation_++;
+  size_t n = details ? details->checks.size() : 0;
+  in.last.assign(n, Health::critical);
+  in.ran.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    auto first = std::min<Clock::duration>(details->checks[i].interval, std::chrono::seconds(1));
+    std::uniform_int_distribution<int64_t> spread(0, first.count());
+    schedule({Clock::now() + Clock::duration(spread(rng_)), uuid, in.generation, i});
+  }
+}
+
+void HealthChecker::schedule(Due d) {
+  bool earliest = due_.empty() || d.at < due_.top().at;
+  due_.push(std::move(d));
+  if (earliest) arm();
+}
+
+void HealthChecker::arm() {
+  if (due_.empty()) return;
+  timer_.expires_at(due_.top().at);
+  timer_.async_wait([this](std::error_code ec) {
+    if (!ec) run_due();
+  });
+}
+
+void HealthChecker::run_due() {
+  auto now = Clock::now();
+  while (!due_.empty() && due_.top().at <= now) {
+    Due d = due_.top();
+    due_.pop();
+    launch(std::move(d));
+  }
+  arm();
+}
+
+void HealthChecker::launch(Due d) {
+  auto it = instances_.find(d.uuid);
+  if (it == instances_.end() || it->second.generation != d.generation) return;  // gone or changed
+  if (in_flight_ >= kMaxInFlight) {
+    waiting_.push(std::move(d));
+    return;
+  }
+  ++in_flight_;
+  HealthCheck check = it->second.details->checks[d.check];
+  asio::co_spawn(io_, probe(std::move(d), std::move(check)), asio::detached);
+}
+
+asio::awaitable<void> HealthChecker::probe(Due d, HealthCheck check) {
+  Health h = Health::critical;
+  try {
+    h = co_await run_check(check);
+  } catch (const std::exception&) {  // out of sockets or memory: the check failed
+  }
+  --in_flight_;
+  finished(d, h);
+  while (in_flight_ < kMaxInFlight && !waiting_.empty()) {
+    Due next = std::move(waiting_.front());
+    waiting_.pop();
+    launch(std::move(next));
+  }
+}
+
+void HealthChecker::finished(const Due& d, Health h) {
+  counted_[static_cast<size_t>(h)].fetch_add(1, std::memory_order_relaxed);
+  auto it = instances_.find(d.uuid);
+  if (it == instances_.end() || it->second.generation != d.generation) return;
+  Instance& in = it->second;
+  in.last[d.check] = h;
+  in.ran[d.check] = true;
+  const HealthCheck& check = in.details->checks[d.check];
+  // Next run: the interval, ±10 %.
+  auto base = std::chrono::duration_cast<Clock::duration>(check.interval);
+  std::uniform_int_distribution<int64_t> jitter(-base.count() / 10, base.count() / 10);
+  schedule({Clock::now() + base + Clock::duration(jitter(rng_)), d.uuid, d.generation, d.check});
+  if (!std::all_of(in.ran.begin(), in.ran.end(), [](bool r) { return r; })) return;
+  Health worst = *std::max_element(in.last.begin(), in.last.end());
+  results_.push_back({d.uuid, in.details, worst});
+  if (!flush_armed_) {
+    flush_armed_ = true;
+    flush_timer_.expires_after(kFlushDelay);
+    flush_timer_.async_wait([this](std::error_code ec) {
+      flush_armed_ = false;
+      if (!ec) flush();
+    });
+  }
+}
+
+void HealthChecker::flush() {
+  std::vector<Registry::HealthResult> batch;
+  batch.swap(results_);
+  // The registry keeps only changes; repeated results for one uuid are
+  // applied in order, so the newest wins.
+  registry_->set_health(batch);
+}
+
+void HealthChecker::collect(std::vector<prometheus::MetricFamily>& out) const {
+  auto checks = counter_family("skycore_skydns_health_checks_total",
+                               "Health checks the registry ran, by result.");
+  for (Health h : {Health::passing, Health::warning, Health::critical})
+    add_value(checks, {{"result", std::string(health_name(h))}},
+              static_cast<double>(counted_[static_cast<size_t>(h)].load(std::memory_order_relaxed)));
+  out.push_back(std::move(checks));
+  auto instances = gauge_family("skycore_skydns_instances_by_health",
+                                "Live registrations that have health checks, by their status.");
+  for (const auto& [h, n] : registry_->count_by_health(WallClock::now()))
+    add_value(instances, {{"status", std::string(health_name(h))}}, static_cast<double>(n));
+  out.push_back(std::move(instances));
+}
+
+}  // namespace skycore::plugins::skydns_registry
