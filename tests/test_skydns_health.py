@@ -7,6 +7,7 @@ ports (`_http._tcp.<name>`) and tags (`<tag>.tag.<name>`) asked with
 dnspython."""
 
 import http.server
+import json
 import socket
 import threading
 import time
@@ -21,15 +22,26 @@ from helpers.skydns import ZONE, Api, corefile, other_port, svc
 
 class HealthEndpoint:
     """An HTTP server on 127.0.0.1 answering GET /health with `status`,
-    after `delay` seconds; counts the requests it gets."""
+    after `delay` seconds; counts the requests it gets. PUT and DELETE (the
+    registry's callbacks) are kept in `calls`."""
 
     def __init__(self):
         self.status = 200
         self.delay = 0.0
         self.hits = 0
+        self.calls = []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                outer.calls.append((self.command, self.path, json.loads(self.rfile.read(n) or b"null")))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_DELETE = do_PUT
+
             def do_GET(self):
                 outer.hits += 1
                 if outer.delay:
@@ -301,3 +313,20 @@ def test_details_survive_a_restart_of_the_file_store(start_server, tmp_path, end
     # Health is not journaled: checked again after the restart, and passing again.
     poll(lambda: health_of(api, "d1") == "passing", 5, what="d1 to pass after the restart")
     assert addresses(srv.port, "blue.tag.dur.production") == ["10.3.0.1"]
+
+
+def test_status_changes_reach_callbacks(start_server, endpoints):
+    _, api, _ = start(start_server)
+    check, receiver = endpoints(), endpoints()
+    assert api.put("cb", svc(name="cbk", host="10.2.0.1", Checks=[http_check(check.url)])).status == 201
+    poll(lambda: health_of(api, "cb") == "passing", 5, what="cb to pass")
+    r = api.call("PUT", "/skydns/callbacks/cb", {"Reply": "127.0.0.1", "Port": receiver.port})
+    assert r.status == 201, r
+    check.status = 503
+    poll(lambda: [b["Health"] for _, _, b in receiver.calls] == ["critical"], 5, what="a critical callback")
+    check.status = 200
+    poll(lambda: [b["Health"] for _, _, b in receiver.calls] == ["critical", "passing"], 5, what="a passing callback")
+    assert all(m == "PUT" and p == "/skydns/callbacks/cb" for m, p, _ in receiver.calls)
+    # The callback stays registered for the removal, which SkyDNS 1 sends as DELETE.
+    assert api.delete("cb").status == 200
+    poll(lambda: receiver.calls[-1][0] == "DELETE", 5, what="the removal callback")

@@ -1,5 +1,7 @@
 // Delivers SkyDNS 1 callbacks: when a service goes away, every host that
-// asked is sent DELETE http://Reply:Port/skydns/callbacks/UUID. Up to
+// asked is sent DELETE http://Reply:Port/skydns/callbacks/UUID; when its
+// health status changes, PUT to the same URL with the service as it is now
+// (Health included). Up to
 // kSenders deliveries run at once, each bounded by kTimeoutSeconds per
 // step (connect, send, answer), so one black-holed host delays only its
 // own callbacks. At shutdown what is queued gets kDrainSeconds to go out;
@@ -25,12 +27,14 @@
 
 namespace skycore::plugins::skydns_registry {
 
-// One notification for a removed service: DELETE http://Reply:Port/skydns/callbacks/UUID
-// with the service as the body, as SkyDNS 1 sent it.
+// One notification: DELETE http://Reply:Port/skydns/callbacks/UUID with the
+// removed service as the body, as SkyDNS 1 sent it, or PUT with a service
+// whose health status changed.
 struct Delivery {
   CallbackTarget target;
   std::string uuid;
   std::string body;
+  bool removed = true;  // DELETE; else PUT
 };
 
 class CallbackSender {
@@ -90,7 +94,8 @@ class CallbackSender {
       Poco::Net::HTTPClientSession session(d.target.reply, d.target.port);
       const Poco::Timespan limit(kTimeoutSeconds, 0);
       session.setTimeout(limit, limit, limit);
-      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_DELETE, "/skydns/callbacks/" + d.uuid,
+      Poco::Net::HTTPRequest req(d.removed ? Poco::Net::HTTPRequest::HTTP_DELETE : Poco::Net::HTTPRequest::HTTP_PUT,
+                                 "/skydns/callbacks/" + d.uuid,
                                  Poco::Net::HTTPMessage::HTTP_1_1);
       req.setContentType("application/json");
       req.setContentLength(static_cast<std::streamsize>(d.body.size()));

@@ -317,4 +317,16 @@ void HttpApi::Impl::notify_removed(const Service& s) {
   for (auto& t : targets) sender_.push(Delivery{std::move(t), s.uuid, body});
 }
 
+void HttpApi::Impl::notify_health(const Service& s) {
+  std::vector<CallbackTarget> targets;
+  {
+    std::lock_guard lock(callbacks_mu_);
+    auto it = callbacks_.find(s.uuid);
+    if (it == callbacks_.end()) return;
+    targets = it->second;  // kept: the service is still there
+  }
+  std::string body = to_json_text(s, WallClock::now());
+  for (auto& t : targets) sender_.push(Delivery{std::move(t), s.uuid, body, false});
+}
+
 }  // namespace skycore::plugins::skydns_registry

@@ -39,6 +39,8 @@ class HttpApi {
   // for the service and forgets them; never blocks and never calls the
   // registry, so it is safe under the registry's lock.
   void notify_removed(const Service& s);
+  // Its health status changed: PUT to the hosts that asked, who stay registered.
+  void notify_health(const Service& s);
 
   // One request without the transport, for the server and for tests.
   struct Reply {

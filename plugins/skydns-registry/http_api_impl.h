@@ -53,6 +53,7 @@ class HttpApi::Impl {
   void put_callback(const Call& c, Finish finish);
 
   void notify_removed(const Service& s);
+  void notify_health(const Service& s);
 
   Registry& reg_;
   const std::string addr_;

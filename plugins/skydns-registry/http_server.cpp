@@ -47,6 +47,7 @@ void HttpApi::stop() {
 }
 
 void HttpApi::notify_removed(const Service& s) { impl_->notify_removed(s); }
+void HttpApi::notify_health(const Service& s) { impl_->notify_health(s); }
 
 void HttpApi::handle(const std::string& method, const std::string& uri, const std::string& authorization,
                      const std::string& body, Finish finish) {

@@ -187,6 +187,9 @@ std::shared_ptr<Core> make_core(const Options& o) {
   core->registry->on_removed([weak = std::weak_ptr<HttpApi>(core->api)](const Service& s) {
     if (auto a = weak.lock()) a->notify_removed(s);
   });
+  core->registry->on_health([weak = std::weak_ptr<HttpApi>(core->api)](const Service& s) {
+    if (auto a = weak.lock()) a->notify_health(s);
+  });
   core->upkeep = std::make_unique<Upkeep>(core->registry, o.catalogue);
   core->checker = std::make_unique<HealthChecker>(core->registry);
   return core;
