@@ -21,6 +21,7 @@ BUILD_PACKAGES=(g++ cmake make libasio-dev libfmt-dev libtomlplusplus-dev libpoc
                 prometheus-cpp-dev doctest-dev libssl-dev libre2-dev libnghttp2-dev pkg-config)
 TEST_PACKAGES=(python3 python3-dnspython python3-pytest knot-dnsutils dnsperf unbound openssl etcd-server
                python3-prometheus-client prometheus curl
+               chromium chromium-driver python3-selenium  # tests/test_skydns_live_view.py: the page in a browser
                dpkg-dev lintian systemd man-db)  # tests/test_package.py: build, lint, verify the .deb
 
 # Configures and builds into $1 (default build/) with the Release type.

@@ -43,8 +43,10 @@ HttpResponse http_json_error(int status, std::string_view reason) {
 }
 
 std::string serialize_response(const HttpResponse& r, bool head_only, bool close) {
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
-                                reason_phrase(r.status), r.content_type, r.body.size());
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", r.status, reason_phrase(r.status),
+                                r.content_type);
+  if (r.stream) close = true;  // the body ends when the connection does
+  else out += fmt::format("Content-Length: {}\r\n", r.body.size());
   for (const auto& [k, v] : r.headers) out += fmt::format("{}: {}\r\n", k, v);
   if (close) out += "Connection: close\r\n";
   out += "\r\n";

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "core/plugin/http_probe.h"
+#include "core/plugin/http_stream.h"
 
 namespace skycore {
 namespace {
@@ -258,6 +259,45 @@ struct HttpServer::Impl {
     co_return std::move(*waiting->response);
   }
 
+  // Writes what the stream brings until it closes or the client goes. The
+  // connection waits in Phase::handling meanwhile: never evicted (the
+  // handler caps its streams), and a client that stops reading is cut off
+  // by the write timeout or the stream's own buffer cap.
+  asio::awaitable<void> stream(const std::shared_ptr<Conn>& cp, HttpStream& s) {
+    Conn& c = *cp;
+    auto wake = std::make_shared<asio::steady_timer>(io, Clock::time_point::max());
+    s.on_wake([gate = gate, weak = std::weak_ptr<asio::steady_timer>(wake)] {
+      std::lock_guard lock(gate->mu);
+      if (gate->io)
+        asio::post(*gate->io, [weak] {
+          if (auto w = weak.lock()) w->cancel();
+        });
+    });
+    // A client that goes is noticed by a read, since nothing else reads now.
+    auto gone = std::make_shared<bool>(false);
+    asio::co_spawn(io, [cp, gone, wake]() -> asio::awaitable<void> {
+      char sink[256];
+      asio::error_code ec;
+      while (!ec) co_await cp->sock.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      *gone = true;
+      wake->cancel();
+    }, asio::detached);
+    std::string chunk;
+    while (c.sock.is_open() && !*gone && s.take(chunk)) {
+      if (!chunk.empty()) {
+        co_await write(c, chunk);
+        c.enter(Phase::handling, std::chrono::milliseconds(0));
+        continue;
+      }
+      // A push from another thread posts the wake-up to this thread, so it
+      // lands on this wait even if it came before it started.
+      wake->expires_at(Clock::time_point::max());
+      asio::error_code ec;
+      co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    s.on_wake(nullptr);
+  }
+
   asio::awaitable<void> serve(std::shared_ptr<Conn> c) {
     std::string buf;
     bool first = true;
@@ -304,6 +344,11 @@ struct HttpServer::Impl {
       HttpResponse resp = co_await call(req);
       if (!c->sock.is_open()) break;
       co_await write(*c, serialize_response(resp, req.method == "HEAD", !req.keep_alive));
+      if (resp.stream) {
+        if (req.method != "HEAD") co_await stream(c, *resp.stream);
+        resp.stream->close();
+        break;
+      }
       if (!req.keep_alive) {
         c->close();
         break;

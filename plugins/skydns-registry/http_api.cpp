@@ -1,4 +1,5 @@
 #include "plugins/skydns-registry/http_api_impl.h"
+#include "plugins/skydns-registry/live_view.h"
 
 #include <Poco/Exception.h>
 #include <asio/post.hpp>
@@ -76,6 +77,7 @@ constexpr Route kRoutes[] = {
     {"regions", false, "GET", &I::count_regions, true},
     {"environments", false, "GET", &I::count_environments, true},
     {"callbacks", true, "PUT", &I::put_callback},
+    {"events", false, "GET", &I::follow_events},
 };
 
 }  // namespace
@@ -100,6 +102,11 @@ void HttpApi::Impl::dispatch(const std::string& method, const std::string& uri, 
   }
   // /skydns/<collection>[/] or /skydns/<collection>/<uuid>[/]
   std::string path = parsed.getPath();
+  if (path == "/") {  // the live view
+    if (!read) return finish(Reply{405, R"({"error":"method not allowed"})", "GET, HEAD"});
+    Reply page{200, std::string(live_view_html()), "", "text/html; charset=utf-8"};
+    return finish(std::move(page));
+  }
   constexpr std::string_view prefix = "/skydns/";
   if (!path.starts_with(prefix)) return finish(error(404, "not found"));
   std::string rest = path.substr(prefix.size());
@@ -315,6 +322,14 @@ void HttpApi::Impl::notify_removed(const Service& s) {
   }
   std::string body = to_json_text(s, WallClock::now());
   for (auto& t : targets) sender_.push(Delivery{std::move(t), s.uuid, body});
+}
+
+void HttpApi::Impl::follow_events(const Call&, Finish finish) {
+  auto stream = events_.subscribe();
+  if (!stream)
+    return finish(error(503, "too many event streams: at most " + std::to_string(EventStream::kMaxSubscribers)));
+  Reply r{200, "", "", "text/event-stream", std::move(stream)};
+  finish(std::move(r));
 }
 
 void HttpApi::Impl::notify_health(const Service& s) {

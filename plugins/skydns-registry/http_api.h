@@ -8,6 +8,7 @@
 // the registry's commit thread has made it durable. No exception leaves a
 // route.
 #pragma once
+#include "core/plugin/http_stream.h"
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,9 +45,14 @@ class HttpApi {
 
   // One request without the transport, for the server and for tests.
   struct Reply {
+    Reply(int st = 200, std::string b = {}, std::string a = {}, std::string type = "application/json",
+          std::shared_ptr<HttpStream> s = {})
+        : status(st), body(std::move(b)), allow(std::move(a)), content_type(std::move(type)), stream(std::move(s)) {}
     int status = 200;
-    std::string body;   // JSON
+    std::string body;   // JSON, unless content_type says otherwise
     std::string allow;  // the Allow header of a 405
+    std::string content_type = "application/json";
+    std::shared_ptr<HttpStream> stream;  // GET /skydns/events
   };
   // `finish` runs once, now or (for a write) from the registry's commit
   // thread once the change is durable.

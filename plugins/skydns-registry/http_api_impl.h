@@ -12,6 +12,7 @@
 
 #include "core/plugin/http_server.h"
 #include "plugins/skydns-registry/callback_sender.h"
+#include "plugins/skydns-registry/event_stream.h"
 #include "plugins/skydns-registry/http_api.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -51,6 +52,7 @@ class HttpApi::Impl {
   void count_regions(const Call& c, Finish finish);
   void count_environments(const Call& c, Finish finish);
   void put_callback(const Call& c, Finish finish);
+  void follow_events(const Call& c, Finish finish);
 
   void notify_removed(const Service& s);
   void notify_health(const Service& s);
@@ -61,6 +63,7 @@ class HttpApi::Impl {
   std::mutex callbacks_mu_;
   std::map<std::string, std::vector<CallbackTarget>> callbacks_;  // by service uuid
   CallbackSender sender_;
+  EventStream events_{reg_};
   asio::thread_pool reader_{1};  // routes that walk the whole registry
   std::unique_ptr<HttpServer> server_;
 

@@ -30,8 +30,9 @@ void HttpApi::start() {
         impl_->addr_, limits, [this](const HttpRequest& req, HttpServer::Respond respond) {
           handle(req.method, req.target, std::string(req.header("authorization")), req.body,
                  [respond = std::move(respond)](Reply r) {
-                   HttpResponse resp{r.status, "application/json", std::move(r.body), {}};
+                   HttpResponse resp{r.status, std::move(r.content_type), std::move(r.body), {}, std::move(r.stream)};
                    if (!r.allow.empty()) resp.headers.emplace_back("Allow", r.allow);
+                   if (resp.stream) resp.headers.emplace_back("Cache-Control", "no-cache");
                    respond(std::move(resp));
                  });
         });
@@ -39,9 +40,11 @@ void HttpApi::start() {
     throw std::runtime_error("skydns-registry: " + std::string(e.what()));
   }
   impl_->sender_.start();
+  impl_->events_.start();
 }
 
 void HttpApi::stop() {
+  impl_->events_.stop();  // ends the streams, so the server's close is quick
   impl_->server_.reset();
   impl_->sender_.stop();
 }

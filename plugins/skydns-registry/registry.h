@@ -118,6 +118,12 @@ class Registry final : private StoreEvents {
   // (entry null): what the health checker follows.
   using ChecksWatch = std::function<void(const std::string& uuid, const EntryPtr& entry)>;
   void on_checks(ChecksWatch f);
+  // Called, with the lock held, for every registration published (entry
+  // null: gone): the event stream follows the registry with it.
+  void on_publish(ChecksWatch f) {
+    std::lock_guard lock(mu_);
+    on_publish_ = std::move(f);
+  }
   // Called after a status change, outside the lock (callbacks, events).
   void on_health(std::function<void(const Service&)> f) { on_health_ = std::move(f); }
   // Live registrations with checks, counted by status.
@@ -199,6 +205,7 @@ class Registry final : private StoreEvents {
   std::function<void(const Service&)> on_removed_;
   std::function<void(const Service&)> on_health_;
   ChecksWatch on_checks_;
+  ChecksWatch on_publish_;
   std::set<std::string> checked_;  // uuids on_checks_ was last told have checks
   std::thread committer_;  // last: starts once everything above exists
 };

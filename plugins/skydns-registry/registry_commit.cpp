@@ -21,6 +21,7 @@ void Registry::publish_locked(uint64_t settled) {
         if (checks) checked_.insert(st.uuid);
         if (checks || checked_.erase(st.uuid)) on_checks_(st.uuid, checks ? st.entry : nullptr);
       }
+      if (on_publish_) on_publish_(st.uuid, st.entry);
       builder_.set(st.uuid, std::move(st.entry));
     }
     staged_.pop_front();

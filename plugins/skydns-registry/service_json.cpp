@@ -89,13 +89,6 @@ Error read_ttl(const JsonValue& v, uint32_t& out) {
   return std::nullopt;
 }
 
-std::string rfc3339(WallClock::time_point t) {
-  std::time_t secs = WallClock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 // Journal fields are written by us, so each one must be there with its type.
 Error journal_string(const Fields& f, const char* key, std::string& out) {
@@ -114,6 +107,14 @@ Error journal_number(const Fields& f, const char* key, int64_t lo, int64_t hi, i
 }
 
 }  // namespace
+
+std::string rfc3339(WallClock::time_point t) {
+  std::time_t secs = WallClock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
 
 Poco::JSON::Object::Ptr to_json(const Service& s, WallClock::time_point now) {
   return Poco::JSON::Parser().parse(to_json_text(s, now)).extract<Object::Ptr>();

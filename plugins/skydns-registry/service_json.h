@@ -18,6 +18,8 @@ namespace skycore::plugins::skydns_registry {
 // "Expires" (RFC 3339, UTC) appears only for services that expire.
 Poco::JSON::Object::Ptr to_json(const Service& s, WallClock::time_point now);
 std::string to_json_text(const Service& s, WallClock::time_point now);
+// "2026-12-04T02:10:27Z"
+std::string rfc3339(WallClock::time_point t);
 
 // Fills `out` from a PUT/POST body. Absent fields leave `out` as it was, so a
 // missing Port stays 0. Returns a message for the client if the body is not
