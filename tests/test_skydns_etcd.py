@@ -12,6 +12,7 @@ import pytest
 
 from helpers.dnsclient import query, udp
 from helpers.etcd import Etcd
+from helpers.health_endpoint import HealthEndpoint
 from helpers.skycore import free_port, poll
 from helpers.skydns import ZONE, Api, corefile, other_port, svc
 
@@ -276,3 +277,69 @@ def test_records_already_in_etcd_at_start_up_are_served(etcd, shared):
     finally:
         for k in ("legacy/x1", "legacy/x2", "db/1-0-2/east/10-0-0-1/u1"):
             etcd.kv_delete(f"/before/local/skydns/production/{k}")
+
+
+# --- health checks shared through etcd -----------------------------------------
+
+
+def health_reports(etcd, uuid):
+    """{server id: status} of the reports under /skydns-health for uuid."""
+    out = {}
+    for key, (value, lease) in etcd.kv_prefix(f"/skydns-health/local/skydns/{uuid}/").items():
+        assert lease, key  # every report is held by its server's lease
+        out[key.rsplit("/", 1)[1]] = json.loads(value)["status"]
+    return out
+
+
+def test_two_servers_agree_on_health_and_share_their_reports(etcd, shared):
+    (a, api_a), (b, api_b) = shared(etcd, prefix="/skydns")
+    check = HealthEndpoint()
+    try:
+        body = svc(name="hc", host="10.20.0.1", ttl=60,
+                   Checks=[{"HTTP": check.url, "Interval": "1s", "Timeout": "500ms"}])
+        assert api_a.put("h1", body).status == 201
+        for api in (api_a, api_b):
+            poll(lambda: api.get("h1").json.get("Health") == "passing", 10, what="both servers to see it passing")
+        poll(lambda: list(health_reports(etcd, "h1").values()) == ["passing", "passing"], 5,
+             what="a report from each server")
+        check.status = 503
+        for srv in (a, b):
+            poll(lambda: answers_a(srv, "hc.production") == ["10.20.0.1"] and
+                 api_a.get("h1").json["Health"] == "critical" == api_b.get("h1").json["Health"], 10,
+                 what="both to agree on critical")
+        assert api_a.delete("h1").status == 200
+        poll(lambda: health_reports(etcd, "h1") == {}, 5, what="the reports to go with the service")
+    finally:
+        check.close()
+
+
+def test_a_server_that_cannot_reach_an_instance_does_not_fight_one_that_can(etcd, shared):
+    """Two real servers here reach the same 127.0.0.1 endpoints, so the other
+    server's view is written as one would: a report under its own id and lease."""
+    ((a, api),) = shared(etcd, prefix="/skydns", n=1)
+    down = HealthEndpoint()
+    down.status = 503  # what this server sees
+    try:
+        body = svc(name="fight", host="10.21.0.1", ttl=60,
+                   Checks=[{"HTTP": down.url, "Interval": "1s", "Timeout": "500ms"}])
+        assert api.put("f1", body).status == 201
+        assert api.put("f2", svc(name="fight", host="10.21.0.2", ttl=60)).status == 201
+        poll(lambda: "critical" in health_reports(etcd, "f1").values(), 10, what="this server's critical report")
+        assert answers_a(a, "fight.production") == ["10.21.0.2"]
+        mine = next(iter(health_reports(etcd, "f1").values()))
+        fingerprint = json.loads(next(iter(etcd.kv_prefix("/skydns-health/local/skydns/f1/").values()))[0])["checks"]
+        lease = int(etcd.call("/v3/lease/grant", {"TTL": 30})["ID"])
+        etcd.kv_put("/skydns-health/local/skydns/f1/other-server", {"status": "passing", "checks": fingerprint}, lease)
+        # The best fresh report wins: back in the answer, though this server still fails it.
+        poll(lambda: answers_a(a, "fight.production") == ["10.21.0.1", "10.21.0.2"], 5, what="f1 back through the peer")
+        assert api.get("f1").json["Health"] == "passing" and mine == "critical"
+        # A report for other checks does not count.
+        etcd.kv_put("/skydns-health/local/skydns/f1/other-server", {"status": "passing", "checks": "0"}, lease)
+        poll(lambda: answers_a(a, "fight.production") == ["10.21.0.2"], 5, what="a stale report ignored")
+        etcd.kv_put("/skydns-health/local/skydns/f1/other-server", {"status": "passing", "checks": fingerprint}, lease)
+        poll(lambda: api.get("f1").json["Health"] == "passing", 5, what="the peer's report again")
+        # The peer goes (its lease ends): its view goes with it.
+        etcd.call("/v3/lease/revoke", {"ID": str(lease)})
+        poll(lambda: answers_a(a, "fight.production") == ["10.21.0.2"], 5, what="f1 out once the peer is gone")
+    finally:
+        down.close()

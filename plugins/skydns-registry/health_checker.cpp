@@ -17,7 +17,8 @@ namespace {
 constexpr auto kFlushDelay = std::chrono::milliseconds(50);
 }  // namespace
 
-HealthChecker::HealthChecker(std::shared_ptr<Registry> registry) : registry_(std::move(registry)) {}
+HealthChecker::HealthChecker(std::shared_ptr<Registry> registry, std::shared_ptr<HealthShare> share)
+    : registry_(std::move(registry)), share_(std::move(share)) {}
 
 void HealthChecker::start() {
   if (running_) return;
@@ -26,6 +27,8 @@ void HealthChecker::start() {
     auto guard = asio::make_work_guard(io_);
     io_.run();
   });
+  if (share_)
+    share_->start([this](const std::string& uuid) { asio::post(io_, [this, uuid] { remote_changed(uuid); }); });
   // The registry calls this with its lock held: only post.
   registry_->on_checks([this](const std::string& uuid, const EntryPtr& entry) {
     asio::post(io_, [this, uuid, entry] { watch(uuid, entry); });
@@ -36,6 +39,7 @@ void HealthChecker::stop() {
   if (!running_) return;
   running_ = false;
   registry_->on_checks(nullptr);  // returns once no call is under way
+  if (share_) share_->stop();
   io_.stop();
   thread_.join();
 }
@@ -43,6 +47,7 @@ void HealthChecker::stop() {
 void HealthChecker::watch(const std::string& uuid, const EntryPtr& entry) {
   if (!entry) {
     instances_.erase(uuid);  // what is still scheduled for it finds nothing
+    if (share_) share_->forget(uuid);
     return;
   }
   const DetailsPtr& details = entry->service.details;
@@ -54,6 +59,8 @@ void HealthChecker::watch(const std::string& uuid, const EntryPtr& entry) {
   size_t n = details ? details->checks.size() : 0;
   in.last.assign(n, Health::critical);
   in.ran.assign(n, false);
+  in.local.reset();
+  if (share_) publish(uuid, in);  // another server may know these checks already
   for (size_t i = 0; i < n; ++i) {
     auto first = std::min<Clock::duration>(details->checks[i].interval, std::chrono::seconds(1));
     std::uniform_int_distribution<int64_t> spread(0, first.count());
@@ -125,8 +132,20 @@ void HealthChecker::finished(const Due& d, Health h) {
   std::uniform_int_distribution<int64_t> jitter(-base.count() / 10, base.count() / 10);
   schedule({Clock::now() + base + Clock::duration(jitter(rng_)), d.uuid, d.generation, d.check});
   if (!std::all_of(in.ran.begin(), in.ran.end(), [](bool r) { return r; })) return;
-  Health worst = *std::max_element(in.last.begin(), in.last.end());
-  results_.push_back({d.uuid, in.details, worst});
+  in.local = *std::max_element(in.last.begin(), in.last.end());
+  if (share_) share_->report(d.uuid, *in.details, *in.local);
+  publish(d.uuid, in);
+}
+
+void HealthChecker::remote_changed(const std::string& uuid) {
+  auto it = instances_.find(uuid);
+  if (it != instances_.end()) publish(uuid, it->second);
+}
+
+void HealthChecker::publish(const std::string& uuid, const Instance& in) {
+  std::optional<Health> h = share_ ? share_->effective(uuid, *in.details, in.local) : in.local;
+  if (!h) return;  // nobody has a result yet: it stays as it is
+  results_.push_back({uuid, in.details, *h});
   if (!flush_armed_) {
     flush_armed_ = true;
     flush_timer_.expires_after(kFlushDelay);

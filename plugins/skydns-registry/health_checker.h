@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <random>
 #include <string>
@@ -25,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "plugins/skydns-registry/health_share.h"
 #include "plugins/skydns-registry/registry.h"
 
 namespace skycore::plugins::skydns_registry {
@@ -32,7 +34,9 @@ namespace skycore::plugins::skydns_registry {
 class HealthChecker {
  public:
   static constexpr size_t kMaxInFlight = 256;
-  explicit HealthChecker(std::shared_ptr<Registry> registry);
+  // With `share` (the etcd store), results are shared with the other
+  // servers and the best fresh one decides (health_share.h).
+  explicit HealthChecker(std::shared_ptr<Registry> registry, std::shared_ptr<HealthShare> share = nullptr);
   ~HealthChecker() { stop(); }
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -51,6 +55,7 @@ class HealthChecker {
     uint64_t generation = 0;
     std::vector<Health> last;  // per check
     std::vector<bool> ran;
+    std::optional<Health> local;  // the worst check, once each has run
   };
   struct Due {
     Clock::time_point at;
@@ -68,8 +73,11 @@ class HealthChecker {
   asio::awaitable<void> probe(Due d, HealthCheck check);
   void finished(const Due& d, Health h);
   void flush();
+  void remote_changed(const std::string& uuid);
+  void publish(const std::string& uuid, const Instance& in);
 
   std::shared_ptr<Registry> registry_;
+  std::shared_ptr<HealthShare> share_;
   asio::io_context io_;
   asio::steady_timer timer_{io_};
   asio::steady_timer flush_timer_{io_};

@@ -191,7 +191,9 @@ std::shared_ptr<Core> make_core(const Options& o) {
     if (auto a = weak.lock()) a->notify_health(s);
   });
   core->upkeep = std::make_unique<Upkeep>(core->registry, o.catalogue);
-  core->checker = std::make_unique<HealthChecker>(core->registry);
+  std::shared_ptr<HealthShare> share;  // servers sharing etcd share check results too
+  if (o.store == "etcd") share = std::make_shared<HealthShare>(o.etcd, etcd_zone_path(o.prefix + "-health", o.zones.front()));
+  core->checker = std::make_unique<HealthChecker>(core->registry, std::move(share));
   return core;
 }
 
