@@ -455,6 +455,75 @@ def print_registry_rates(rows, first=10000, more=20000):
               f"{r['hb_cpu_us']:.1f} | {r['rss_mb']:.1f} |")
 
 
+def registry_health(binary, work, seconds, instances=10000, per_name=5, idle=20):
+    """10,000 instances in 2,000 names, registered over one keep-alive
+    connection, with or without a TCP check every 10 s (one instance in
+    five checks a closed port: critical, left out of the answers). -> rows
+    for SRV answers, and {label: % of one core while idle}."""
+    import http.client
+    import json as json_mod
+    import socket as socket_mod
+    import threading
+
+    listener = socket_mod.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4096)
+
+    def accept():
+        while True:
+            try:
+                c, _ = listener.accept()
+            except OSError:
+                return
+            c.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    closed = socket_mod.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    srv_file = os.path.join(work, "srv-health.txt")
+    with open(srv_file, "w") as f:
+        f.writelines(f"h{i}.production.skydns.local SRV\n" for i in range(instances // per_name))
+    rows, idle_cpu = [], {}
+    try:
+        for label, checked in (("SRV, no checks (today)", False), ("SRV, checked, 1 in 5 critical", True)):
+            regdir = os.path.join(work, f"registry-health-{int(checked)}")
+            conf, api, port = registry_conf(regdir, "store memory")
+            proc = subprocess.Popen(["taskset", "-c", "0", binary, "-conf", conf, "-quiet"], cwd=regdir,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_api(api)
+                conn = http.client.HTTPConnection("127.0.0.1", api, timeout=10)
+                for i in range(instances):
+                    body = {"Name": f"h{i // per_name}", "Version": "1", "Environment": "production", "Region": "east",
+                            "Host": f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", "Port": 8080, "TTL": 3600}
+                    if checked:
+                        target = closed_port if i % per_name == 0 else listener.getsockname()[1]
+                        body["Checks"] = [{"TCP": f"127.0.0.1:{target}", "Interval": "10s", "Timeout": "1s"}]
+                    conn.request("PUT", f"/skydns/services/u{i}", json_mod.dumps(body))
+                    r = conn.getresponse()
+                    r.read()
+                    assert r.status == 201, r.status
+                conn.close()
+                time.sleep(12)  # every check has run at least once
+                before = cpu_seconds(proc.pid)
+                time.sleep(idle)
+                idle_cpu[label] = (cpu_seconds(proc.pid) - before) / idle * 100
+                before = cpu_seconds(proc.pid)
+                res = run_dnsperf(port, srv_file, seconds, work)
+                res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
+                res["rss_mb"] = rss_mb(proc.pid)
+                res["name"] = f"skycore {label}"
+                rows.append(res)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+    finally:
+        listener.close()
+    return rows, idle_cpu
+
+
 def kube_fixture(path, services=10000, per_service=5, namespaces=100):
     """A cluster of `services` ClusterIP Services (one named port) across
     `namespaces`, each with one EndpointSlice of `per_service` ready endpoints."""
@@ -680,7 +749,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--churn-seconds", type=int, default=30, help="kubernetes-churn: seconds of each window")
     ap.add_argument("--cases", default="floor,whoami,forward,cache,metrics,rewrite,autopath,registry,defences")
-    # Also: transports (DoT, DoH, forward over DoH), tcp, cache-big, registry-100k, registry-sizes, registry-etcd, kubernetes, kubernetes-sizes,
+    # Also: transports (DoT, DoH, forward over DoH), tcp, cache-big, registry-100k, registry-sizes, registry-etcd, registry-health, kubernetes, kubernetes-sizes,
     # kubernetes-churn, kubernetes-50k (adds 50,000 Services to kubernetes-sizes)
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=BINARY",
                     help="also measure another skycore build (e.g. before a change)")
@@ -987,6 +1056,14 @@ def main():
             print(f"- restart: the API answers {replay:.2f} s after exec (journal replayed); "
                   f"RSS then {rss_replayed:.1f} MB")
             print_table("SRV over UDP: 5 instances against 1,000", rows)
+        if "registry-health" in cases:
+            rows, idle_cpu = registry_health(binary, work, args.seconds)
+            print_table("skydns-registry: health-filtered SRV (10,000 instances, 5 per name) against today's", rows)
+            print("\n### skydns-registry: CPU with 10,000 instances, a TCP check each every 10 s (idle DNS)\n")
+            print("| registry | skycore CPU, % of one core |")
+            print("|---|---:|")
+            for label, pct in idle_cpu.items():
+                print(f"| {label.replace('SRV, ', '')} | {pct:.2f} |")
         if "registry-etcd" in cases:
             # The same writes through the etcd store, against Debian's etcd
             # started here (on CPU 1 with the clients).
