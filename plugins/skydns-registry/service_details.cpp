@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 
+#include "core/corefile/duration.h"
 #include "core/plugin/json_text.h"
 #include "plugins/skydns-registry/service.h"
 
@@ -134,14 +134,14 @@ Error read_check(const Poco::JSON::Object& o, HealthCheck& c) {
     if (auto err = read_host_port(tcp, c)) return err;
   }
   if (!interval.empty()) {
-    auto d = parse_go_duration(interval);
+    auto d = corefile::parse_duration(interval);
     if (!d || *d < std::chrono::seconds(1) || *d > std::chrono::hours(24))
       return fmt::format("a check's Interval '{}' must be a duration from 1s to 24h", interval);
     c.interval = *d;
   }
   c.timeout = std::min<milliseconds>(std::chrono::seconds(10), c.interval);
   if (!timeout.empty()) {
-    auto d = parse_go_duration(timeout);
+    auto d = corefile::parse_duration(timeout);
     if (!d || *d < milliseconds(10) || *d > c.interval)
       return fmt::format("a check's Timeout '{}' must be a duration from 10ms to its Interval", timeout);
     c.timeout = *d;
@@ -167,10 +167,6 @@ Error read_checks(std::string_view text, ServiceDetails& d) {
   return std::nullopt;
 }
 
-std::string duration_text(milliseconds d) {
-  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
-  return fmt::format("{}ms", d.count());
-}
 
 }  // namespace
 
@@ -242,29 +238,10 @@ void append_details_json(std::string& out, const ServiceDetails& d) {
       if (i) out += ',';
       out += c.kind == HealthCheck::http ? "{\"HTTP\":" : "{\"TCP\":";
       append_json_string(out, c.target());
-      out += fmt::format(",\"Interval\":\"{}\",\"Timeout\":\"{}\"}}", duration_text(c.interval), duration_text(c.timeout));
+      out += fmt::format(",\"Interval\":\"{}\",\"Timeout\":\"{}\"}}", corefile::format_duration(c.interval), corefile::format_duration(c.timeout));
     }
     out += ']';
   }
-}
-
-std::optional<milliseconds> parse_go_duration(std::string_view text) {
-  // One number and one unit: what checks are written with.
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0 || i > 12) return std::nullopt;
-  double n = 0;
-  auto [end, err] = std::from_chars(text.data(), text.data() + i, n);
-  if (err != std::errc() || end != text.data() + i || !std::isfinite(n)) return std::nullopt;
-  std::string_view unit = text.substr(i);
-  double ms = 0;
-  if (unit == "ms") ms = n;
-  else if (unit == "s") ms = n * 1e3;
-  else if (unit == "m") ms = n * 6e4;
-  else if (unit == "h") ms = n * 3.6e6;
-  else return std::nullopt;
-  if (ms > 1e12) return std::nullopt;
-  return milliseconds(static_cast<int64_t>(std::llround(ms)));
 }
 
 }  // namespace skycore::plugins::skydns_registry

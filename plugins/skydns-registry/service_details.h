@@ -62,8 +62,4 @@ std::optional<std::string> details_from_json(std::string_view ports, std::string
 // the form details_from_json reads.
 void append_details_json(std::string& out, const ServiceDetails& d);
 
-// A Go duration of the forms checks use ("10s", "1.5s", "500ms", "1m");
-// nullopt if it is not one.
-std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text);
-
 }  // namespace skycore::plugins::skydns_registry

@@ -119,15 +119,14 @@ TEST_CASE("check replies: 2xx passing, 429 warning, anything else critical") {
   CHECK(health_of_status_line("") == Health::critical);
 }
 
-TEST_CASE("go durations as checks write them") {
-  CHECK(parse_go_duration("10s") == 10s);
-  CHECK(parse_go_duration("1.5s") == 1500ms);
-  CHECK(parse_go_duration("250ms") == 250ms);
-  CHECK(parse_go_duration("2m") == 120s);
-  CHECK(parse_go_duration("1h") == 1h);
-  CHECK_FALSE(parse_go_duration("10"));
-  CHECK_FALSE(parse_go_duration("s"));
-  CHECK_FALSE(parse_go_duration("-1s"));
-  CHECK_FALSE(parse_go_duration("1e400s"));
-  CHECK_FALSE(parse_go_duration("99999999999999999s"));
+TEST_CASE("check durations are the Corefile's spellings") {
+  DetailsPtr d;
+  REQUIRE_FALSE(details_from_json("", "", R"([{"TCP":"127.0.0.1:1","Interval":"1m30s","Timeout":"1.5s"}])", d));
+  CHECK(d->checks[0].interval == 90s);
+  CHECK(d->checks[0].timeout == 1500ms);
+  std::string json;
+  append_details_json(json, *d);
+  CHECK(json.find(R"("Interval":"1m30s","Timeout":"1.5s")") != std::string::npos);
+  CHECK(details_error("", "", R"([{"TCP":"127.0.0.1:1","Interval":"10"}])").find("Interval") != std::string::npos);
+  CHECK(details_error("", "", R"([{"TCP":"127.0.0.1:1","Interval":"-1s"}])").find("Interval") != std::string::npos);
 }
