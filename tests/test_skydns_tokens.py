@@ -112,3 +112,52 @@ def test_bad_token_configuration(tmp_path, props, message):
     p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
     assert p.returncode == 1 and p.stderr.startswith("Corefile:") and message.lower() in p.stderr.lower(), p.stderr
     assert ADMIN not in p.stderr and STAGING not in p.stderr
+
+
+def test_tokens_from_a_file(start_server, tmp_path):
+    """`tokens FILE` gives the same scopes as the Corefile's `token`, and
+    both forms together."""
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"# one token per line\n\nci-staging {STAGING} environments staging\n"
+                      f"dashboard {READER} read-only   # reads only\n")
+    tokens.chmod(0o600)
+    srv, port = start(start_server, f"store memory\ntoken admin {ADMIN}\ntokens {tokens}")
+    staging, reader = Api(port, secret=STAGING), Api(port, secret=READER)
+    assert staging.put("web1", svc(name="web", env="staging", host="10.9.1.1")).status == 201
+    r = staging.put("db1", svc(env="production"))
+    assert r.status == 403 and "environment 'production'" in reason(r)
+    assert reader.get("web1").json["Host"] == "10.9.1.1"
+    r = reader.put("web2", svc(env="staging"))
+    assert r.status == 403 and "read-only" in reason(r)
+    assert Api(port).get("web1").status == 401  # reads need a token: not open
+    assert Api(port, secret=ADMIN).put("db1", svc(env="production")).status == 201
+    out = srv.stdout() + srv.stderr()
+    for secret in (STAGING, READER, ADMIN):
+        assert secret not in out
+
+
+@pytest.mark.parametrize("text,message", [
+    (f"ok {STAGING}\nci short\n", ":2: token 'ci': a secret of 16 characters at least"),
+    (f"ci {STAGING}\n# again\nci {READER}\n", ":3: token 'ci' given twice"),
+    (f"ci {STAGING} admin\n", ":1: unknown word 'admin'"),
+    (f"ci {STAGING} environments read-only\n", ":1: environments wants at least one environment"),
+    (f"admin {STAGING}\n", "token 'admin' given twice"),  # clashes with the Corefile's token
+])
+def test_bad_tokens_file(tmp_path, text, message):
+    tokens = tmp_path / "tokens"
+    tokens.write_text(text)
+    props = f"store memory\ntoken admin {ADMIN}\ntokens {tokens}"
+    (tmp_path / "Corefile").write_text(corefile(free_port(), props).replace("@PORT@", str(free_port())))
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr.startswith("Corefile:"), p.stderr
+    assert message in p.stderr, p.stderr
+    if message.startswith(":"):
+        assert f"{tokens}{message}" in p.stderr  # the file's own line, next to the Corefile's
+    assert STAGING not in p.stderr and READER not in p.stderr and ADMIN not in p.stderr
+
+
+def test_a_missing_tokens_file(tmp_path):
+    props = f"store memory\ntokens {tmp_path / 'nowhere'}"
+    (tmp_path / "Corefile").write_text(corefile(free_port(), props).replace("@PORT@", str(free_port())))
+    p = run_skycore(["-conf", "Corefile", "-validate"], cwd=tmp_path)
+    assert p.returncode == 1 and "nowhere: cannot be read" in p.stderr, p.stderr

@@ -12,6 +12,7 @@
 #include "plugins/skydns-registry/health_checker.h"
 #include "plugins/skydns-registry/http_api.h"
 #include "plugins/skydns-registry/skydns_registry.h"
+#include "plugins/skydns-registry/token_file.h"
 #include "plugins/skydns-registry/upkeep.h"
 
 #include <map>
@@ -44,7 +45,7 @@ Options parse(SetupContext& ctx) {
     o.zones = zone_args(c, "skydns-registry", c.remaining_args());
     while (c.next_block()) {
       std::string prop = c.val();
-      static const char* kKnown[] = {"api", "secret", "token", "reads", "store", "services"};
+      static const char* kKnown[] = {"api", "secret", "token", "tokens", "reads", "store", "services"};
       if (std::find(std::begin(kKnown), std::end(kKnown), prop) == std::end(kKnown))
         throw c.unknown_property();  // before reading its arguments, so the name is right
       auto args = c.remaining_args();
@@ -76,6 +77,19 @@ Options parse(SetupContext& ctx) {
           }
         }
         o.tokens.push_back(std::move(t));
+      } else if (prop == "tokens") {
+        if (args.size() != 1) throw c.err("skydns-registry: tokens wants one FILE");
+        std::vector<ApiToken> read;
+        try {  // read now, so -validate reports a bad line with both places
+          read = read_token_file(args[0]);
+        } catch (const std::exception& e) {
+          throw c.err(fmt::format("skydns-registry: tokens: {}", e.what()));
+        }
+        for (auto& t : read) {
+          for (const auto& other : o.tokens)
+            if (other.name == t.name) throw c.err(fmt::format("skydns-registry: token '{}' given twice", t.name));
+          o.tokens.push_back(std::move(t));
+        }
       } else if (prop == "reads") {
         if (args.size() != 1 || (args[0] != "open" && args[0] != "token"))
           throw c.err("skydns-registry: reads wants open or token");
@@ -239,7 +253,7 @@ void publish_metrics(SetupContext& ctx, const std::string& api, const std::share
 }  // namespace
 
 // Syntax: skydns-registry [ZONES...] { api ADDR; secret TOKEN; reads open|token;
-//   token NAME SECRET { environments ENV...; read-only };
+//   token NAME SECRET { environments ENV...; read-only }; tokens FILE;
 //   store memory | file PATH | etcd ENDPOINT... [prefix /skydns]; services FILE.toml }
 std::unique_ptr<Plugin> setup(SetupContext& ctx) {
   Options o = parse(ctx);
@@ -263,7 +277,7 @@ std::unique_ptr<Plugin> setup(SetupContext& ctx) {
     core = ctx.shared->keep<Core>(core_key, [&] { return make_core(o); });
     if (core->identity != identity_of(o))
       throw corefile::Error(o.file, o.line,
-                            fmt::format("skydns-registry: the API on {} runs with another store, secret or "
+                            fmt::format("skydns-registry: the API on {} runs with another store, secret, tokens or "
                                         "services file; changing those needs a restart", o.api));
     if (!journal_key.empty()) ctx.shared->keep<Core>(journal_key, [&] { return core; });
     publish_metrics(ctx, o.api, core);
