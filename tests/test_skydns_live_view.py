@@ -149,11 +149,16 @@ def test_the_page_in_chromium(start_server, tmp_path):
         driver.set_page_load_timeout(10)
         driver.get(f"http://127.0.0.1:{api.port}/")
 
+        # Read in one script each: the page replaces rows as events come, so
+        # an element found by one WebDriver call can be gone by the next.
         def uuids():
-            return [tr.get_attribute("data-uuid") for tr in driver.find_elements(By.CSS_SELECTOR, "tr[data-uuid]")]
+            return driver.execute_script(
+                "return Array.from(document.querySelectorAll('tr[data-uuid]'), tr => tr.dataset.uuid)")
 
         def cells(uuid):
-            return [td.text for td in driver.find_elements(By.CSS_SELECTOR, f'tr[data-uuid="{uuid}"] td')]
+            return driver.execute_script(
+                "return Array.from(document.querySelectorAll(`tr[data-uuid=\"${arguments[0]}\"] td`), td => td.innerText)",
+                uuid)
 
         poll(lambda: uuids() == ["db1"], 10, interval=0.1, what="the registered service on the page")
         assert driver.find_element(By.ID, "status").text == "live"

@@ -5,6 +5,7 @@ SKYCORE_SOURCE the source tree (default: the parent of tests/).
 """
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,18 +21,43 @@ START_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
 
 
+def _ephemeral_low():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_EPHEMERAL_LOW = _ephemeral_low()
+_given = set()
+
+
 def free_port():
-    """A port that is free for both UDP and TCP on 127.0.0.1 right now."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind((HOST, 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind((HOST, port))
-                except OSError:
-                    continue
-                return port
+    """A port that is free for both UDP and TCP on 127.0.0.1 right now.
+
+    Chosen below the kernel's ephemeral range: a port the kernel handed out
+    (bind to 0) and we closed is the kind it hands out next as the source
+    port of some other test's connection, which then takes it before the
+    server binds it (seen in CI: "Address already in use")."""
+    low, high = 10000, _EPHEMERAL_LOW - 1
+    for _ in range(200):
+        if high - low > 1000:
+            port = random.randint(low, high)
+            if port in _given:
+                continue
+        else:  # an unusual range: let the kernel choose
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.bind((HOST, 0))
+                port = u.getsockname()[1]
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                u.bind((HOST, port))
+                t.bind((HOST, port))
+        except OSError:
+            continue
+        _given.add(port)
+        return port
     raise RuntimeError("no port free for both UDP and TCP")
 
 
