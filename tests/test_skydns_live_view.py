@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import socket
+import threading
 import time
 
 import pytest
@@ -116,7 +117,7 @@ def test_a_stream_that_is_never_read_is_cut_off(start_server):
     # The server dropped it rather than keep its events (at the latest when
     # a write has waited 10 s): the socket ends short of everything.
     stuck.settimeout(30)
-    total = 0
+    got = bytearray()
     while True:
         try:
             chunk = stuck.recv(65536)
@@ -124,10 +125,95 @@ def test_a_stream_that_is_never_read_is_cut_off(start_server):
             break
         if not chunk:
             break
-        total += len(chunk)
-    assert total < sent
+        got += chunk
+    assert len(got) < sent
+    assert b'{"UUID":"u1999"}' not in got  # the last event never came
     stuck.close()
     assert Events(api.port).next()[0] == "snapshot"  # others are served as before
+    assert srv.running()
+
+
+def rss_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_streams_that_never_read_share_a_few_snapshots(start_server):
+    # 40 clients that ask for the stream and never read, over a listing of
+    # about 5 MB: each with a snapshot of its own would hold 200 MB. They
+    # share at most 4 buffers, and a reader that comes after them is
+    # served once one has been written out (at the latest when a stuck
+    # client's write has waited 10 s).
+    srv, api = start(start_server)
+    tags = [f"t{i}-" + "a" * 55 for i in range(16)]
+    for i in range(4000):
+        assert api.put(f"s{i}", svc(name=f"big{i % 50}", host=f"10.3.{i // 250}.{i % 250}", Tags=tags)).status == 201
+    reader = Events(api.port)
+    reader.sock.settimeout(30)
+    assert reader.next()[0] == "snapshot"
+    reader.close()
+    before = rss_mb(srv.pid)
+    stuck = []
+    for _ in range(40):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", api.port))
+        s.sendall(b"GET /skydns/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        stuck.append(s)
+    peak = [before]
+    done = []
+
+    def sample():
+        while not done:
+            peak[0] = max(peak[0], rss_mb(srv.pid))
+            time.sleep(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        late = Events(api.port)
+        late.sock.settimeout(60)
+        kind, data = late.next()
+        assert kind == "snapshot" and len(data) == 4000
+        late.close()
+        peak[0] = max(peak[0], rss_mb(srv.pid))  # what the 40 hold is built by now
+    finally:
+        done.append(True)
+        t.join()
+        for s in stuck:
+            s.close()
+    print(f"RSS {before:.1f} MB before the 40 streams, {peak[0]:.1f} MB at most with them")
+    assert peak[0] - before < 60, (before, peak[0])
+    assert srv.running()
+
+
+def test_a_joiner_past_the_snapshot_buffers_waits_for_one(start_server):
+    # Each round: a client that never reads, then one that reads its
+    # snapshot (so the round is over). The stuck ones keep their rounds'
+    # buffers until their write times out (10 s); the fifth round finds all
+    # 4 in use and waits for one, then is served.
+    srv, api = start(start_server)
+    tags = [f"t{i}-" + "a" * 55 for i in range(16)]
+    for i in range(4000):
+        assert api.put(f"s{i}", svc(name=f"big{i % 50}", host=f"10.3.{i // 250}.{i % 250}", Tags=tags)).status == 201
+    stuck = []
+    try:
+        for _ in range(5):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", api.port))
+            s.sendall(b"GET /skydns/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            stuck.append(s)
+            reader = Events(api.port)
+            reader.sock.settimeout(40)
+            kind, data = reader.next()
+            assert kind == "snapshot" and len(data) == 4000
+            reader.close()
+    finally:
+        for s in stuck:
+            s.close()
     assert srv.running()
 
 

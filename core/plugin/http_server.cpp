@@ -152,10 +152,11 @@ struct HttpServer::Impl {
     co_return true;
   }
 
-  asio::awaitable<void> write(Conn& c, const std::string& bytes) {
+  asio::awaitable<void> write(Conn& c, std::string_view bytes) {
     c.enter(Phase::writing, limits.write_timeout);
     asio::error_code ec;
-    co_await asio::async_write(c.sock, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(c.sock, asio::buffer(bytes.data(), bytes.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) c.close();
   }
 
@@ -283,7 +284,19 @@ struct HttpServer::Impl {
       wake->cancel();
     }, asio::detached);
     std::string chunk;
-    while (c.sock.is_open() && !*gone && s.take(chunk)) {
+    std::shared_ptr<const std::string> head;
+    while (c.sock.is_open() && !*gone && s.take(head, chunk)) {
+      if (head) {
+        // In pieces: a slow reader that keeps reading gets all of it, each
+        // piece within the write timeout.
+        constexpr size_t kPiece = 64 * 1024;
+        std::string_view all(*head);
+        for (size_t at = 0; at < all.size() && c.sock.is_open() && !*gone; at += kPiece)
+          co_await write(c, all.substr(at, kPiece));
+        head.reset();  // the last stream to write it frees it
+        c.enter(Phase::handling, std::chrono::milliseconds(0));
+        if (chunk.empty()) continue;  // take again: a push may have come meanwhile
+      }
       if (!chunk.empty()) {
         co_await write(c, chunk);
         c.enter(Phase::handling, std::chrono::milliseconds(0));

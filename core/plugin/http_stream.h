@@ -3,9 +3,15 @@
 // as they come, each write bounded by its write timeout. A client that does
 // not read cannot grow memory: once more than `max_buffered` bytes wait,
 // push() fails, the stream is closed and the connection with it.
+//
+// A stream may start with one shared head (a snapshot as big as a listing,
+// the same for every stream that joined together): it is held once however
+// many streams carry it, is not counted against max_buffered, and the
+// server writes it in pieces, each bounded by the write timeout.
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -16,16 +22,16 @@ class HttpStream {
   explicit HttpStream(size_t max_buffered = 256 * 1024) : max_(max_buffered) {}
 
   // Queues `chunk`; false (and closed) if the client fell too far behind,
-  // false if closed already. `whole` takes the chunk whatever its size (a
-  // first snapshot, as big as a listing would be); later pushes still count it.
-  bool push(std::string_view chunk, bool whole = false) {
+  // false if closed already.
+  bool push(std::string_view chunk) {
     std::function<void()> wake;
     {
       std::lock_guard lock(mu_);
       if (closed_) return false;
-      if (!whole && pending_.size() + chunk.size() > max_) {
+      if (pending_.size() + chunk.size() > max_) {
         closed_ = true;
         pending_.clear();
+        head_.reset();
       } else {
         pending_.append(chunk);
       }
@@ -33,6 +39,19 @@ class HttpStream {
     }
     if (wake) wake();
     return !is_closed();
+  }
+  // Sets the shared head, written before anything pushed; once per stream,
+  // before its first push.
+  bool push_head(std::shared_ptr<const std::string> head) {
+    std::function<void()> wake;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return false;
+      head_ = std::move(head);
+      wake = wake_;
+    }
+    if (wake) wake();
+    return true;
   }
   // Ends the stream (the server closes the connection once it has written
   // what is queued); also what the server calls when the client goes.
@@ -56,16 +75,20 @@ class HttpStream {
     std::lock_guard lock(mu_);
     wake_ = std::move(f);
   }
-  // Moves what is queued into `out`; false once closed and drained.
-  bool take(std::string& out) {
+  // Moves the head (if one is set) into `head` and what is queued into
+  // `out`; false once closed and drained.
+  bool take(std::shared_ptr<const std::string>& head, std::string& out) {
     std::lock_guard lock(mu_);
+    head = std::move(head_);
+    head_.reset();
     out.swap(pending_);
     pending_.clear();
-    return !(closed_ && out.empty());
+    return !(closed_ && out.empty() && !head);
   }
 
  private:
   mutable std::mutex mu_;
+  std::shared_ptr<const std::string> head_;
   std::string pending_;
   bool closed_ = false;
   size_t max_;

@@ -22,6 +22,7 @@ void EventStream::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  running_ = true;
   reg_.on_publish([this](const std::string& uuid, const EntryPtr& entry) {
     std::lock_guard l(mu_);
     if (subscribers_.empty() && joining_.empty()) return;  // nobody follows: nothing to keep
@@ -37,13 +38,18 @@ void EventStream::stop() {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) return;
     stopping_ = true;
+    running_ = false;  // HTTP threads may still ask: they get null from now on
   }
   cv_.notify_all();
   thread_.join();
-  for (auto& s : subscribers_) s->close();
-  for (auto& s : joining_) s->close();
-  subscribers_.clear();
-  joining_.clear();
+  std::vector<std::shared_ptr<HttpStream>> subscribers, joining;
+  {
+    std::lock_guard lock(mu_);
+    subscribers.swap(subscribers_);
+    joining.swap(joining_);
+  }
+  for (auto& s : subscribers) s->close();
+  for (auto& s : joining) s->close();
 }
 
 std::shared_ptr<HttpStream> EventStream::subscribe() {
@@ -52,7 +58,8 @@ std::shared_ptr<HttpStream> EventStream::subscribe() {
     std::lock_guard lock(mu_);
     // Streams whose client went are counted out first.
     std::erase_if(subscribers_, [](const auto& x) { return x->is_closed(); });
-    if (!thread_.joinable() || subscribers_.size() + joining_.size() >= kMaxSubscribers) return nullptr;
+    std::erase_if(joining_, [](const auto& x) { return x->is_closed(); });
+    if (!running_ || subscribers_.size() + joining_.size() >= kMaxSubscribers) return nullptr;
     joining_.push_back(s);
   }
   cv_.notify_all();
@@ -68,29 +75,45 @@ std::string EventStream::format(const std::string& uuid, const EntryPtr& entry, 
   return "event: put\ndata: " + event_json(entry->service.unpack(), now) + "\n\n";
 }
 
+bool EventStream::snapshot_room() {
+  std::erase_if(snapshots_, [](const auto& w) { return w.expired(); });
+  return snapshots_.size() < kMaxSnapshots;
+}
+
 void EventStream::run() {
+  using Steady = std::chrono::steady_clock;
   std::unique_lock lock(mu_);
+  auto keep_alive = Steady::now() + std::chrono::seconds(15);
   while (!stopping_) {
-    bool woke = cv_.wait_for(lock, std::chrono::seconds(15),
-                             [this] { return stopping_ || (!changes_.empty() && !subscribers_.empty()) || !joining_.empty(); });
+    auto ready = [this] {
+      return stopping_ || (!changes_.empty() && !subscribers_.empty()) || (!joining_.empty() && snapshot_room());
+    };
+    // Joiners kept waiting for a snapshot buffer look again soon: the
+    // buffer is freed by whichever server thread writes it last.
+    auto until = joining_.empty() ? keep_alive : std::min(keep_alive, Steady::now() + std::chrono::milliseconds(100));
+    bool woke = cv_.wait_until(lock, until, ready);
     if (stopping_) return;
-    if (!woke) {
+    if (Steady::now() >= keep_alive) {
       for (auto& s : subscribers_) s->push(": keep-alive\n\n");
       std::erase_if(subscribers_, [](const auto& x) { return x->is_closed(); });
-      continue;
+      keep_alive = Steady::now() + std::chrono::seconds(15);
     }
+    if (!woke) continue;
     auto changes = std::move(changes_);
     changes_.clear();
-    auto joining = std::move(joining_);
-    joining_.clear();
+    std::vector<std::shared_ptr<HttpStream>> joining;
+    if (snapshot_room()) {
+      joining = std::move(joining_);
+      joining_.clear();
+    }
     lock.unlock();
     // Formatted once for every subscriber, outside the lock.
     auto now = WallClock::now();
     std::string batch;
     for (const auto& [uuid, entry] : changes) batch += format(uuid, entry, now);
     if (!joining.empty()) {
-      // Read after the changes were taken: whatever the snapshot lacks
-      // follows in `batch` or in a later round.
+      // Read after the changes were taken, so it holds all of `batch`
+      // already (joiners get no batch); what it lacks comes in a later round.
       std::string snapshot = "event: snapshot\ndata: [";
       bool first = true;
       for (const auto& s : reg_.query("", now)) {
@@ -99,7 +122,11 @@ void EventStream::run() {
         snapshot += event_json(s, now);
       }
       snapshot += "]\n\n";
-      for (auto& s : joining) s->push(snapshot + batch, /*whole=*/true);
+      auto shared = std::make_shared<const std::string>(std::move(snapshot));
+      for (auto& s : joining) s->push_head(shared);
+      lock.lock();
+      snapshots_.push_back(shared);  // counted until the last stream has written it
+      lock.unlock();
     }
     lock.lock();
     if (!batch.empty())

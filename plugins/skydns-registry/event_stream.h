@@ -11,7 +11,11 @@
 // lock); one thread of this stream's own formats each change once and
 // hands it to every subscriber. At most kMaxSubscribers streams (503
 // beyond); a subscriber that stops reading is dropped once its buffer is
-// full, so it holds no more than that.
+// full, so it holds no more than that. The snapshot is one buffer shared
+// by every stream that joined in the same round, and at most
+// kMaxSnapshots such buffers are alive at once (joiners wait for one to be
+// written out), so slow or never-reading clients hold at most that many
+// listings, however often they reconnect.
 #pragma once
 #include <condition_variable>
 #include <deque>
@@ -29,6 +33,7 @@ namespace skycore::plugins::skydns_registry {
 class EventStream {
  public:
   static constexpr size_t kMaxSubscribers = 64;
+  static constexpr size_t kMaxSnapshots = 4;
   explicit EventStream(Registry& reg) : reg_(reg) {}
   ~EventStream() { stop(); }
   void start();
@@ -44,8 +49,11 @@ class EventStream {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<std::string, EntryPtr>> changes_;
+  bool snapshot_room();  // with mu_ held
   std::vector<std::shared_ptr<HttpStream>> subscribers_, joining_;
+  std::vector<std::weak_ptr<const std::string>> snapshots_;  // still being written somewhere
   bool stopping_ = false;
+  bool running_ = false;  // subscribe() admits streams
   std::thread thread_;
 };
 
