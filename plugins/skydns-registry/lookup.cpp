@@ -38,9 +38,17 @@ bool registration(const Entry& e, const wire::Name& zone, WallClock::time_point 
 }
 
 // Weight units by health: a warning instance gets a tenth of a passing
-// one's share. Critical ones are answered only when every match is
-// critical, and then as equals.
+// one's. Critical ones are answered only when every match is critical, and
+// then as equals.
 uint64_t weight_units(Health h) { return h == Health::warning ? 10 : 100; }
+
+// SkyDNS 1 shares 100 among a priority's instances (100/n, at least 1).
+// That scale cannot hold a tenth past ten instances, so a priority with a
+// warning instance in it answers the units themselves (100 and 10): SRV
+// weights are relative within a priority, and the ratio holds at any size.
+uint16_t weight_of(Health h, bool raw_units, uint64_t sum_of_priority) {
+  return raw_units ? static_cast<uint16_t>(weight_units(h)) : srv_weight(weight_units(h), sum_of_priority);
+}
 
 // A named region is a preference: its services come first (priority 10),
 // the others follow (priority 20), each group sharing weight 100.
@@ -58,6 +66,7 @@ size_t registrations(const ServiceQuery& q, Pattern p, const Snapshot& snap, Wal
     // count, not 1,000 entries, over UDP.
     uint64_t units[2] = {0, 0};       // by priority, instances not critical
     uint64_t all_units[2] = {0, 0};   // by priority, critical ones as equals
+    bool warned[2] = {false, false};  // by priority, a warning instance in it
     size_t healthy = 0;
     auto near = [&](const Entry& e) { return !p.region_named() || label_matches(p.at[kRegion], e.label(kRegion)); };
     snap.for_each_match(p, true, now, [&](const Entry& e) {
@@ -67,6 +76,7 @@ size_t registrations(const ServiceQuery& q, Pattern p, const Snapshot& snap, Wal
       if (e.service.health != Health::critical) {
         ++healthy;
         units[prio] += weight_units(e.service.health);
+        warned[prio] |= e.service.health == Health::warning;
       }
     });
     p.skip_critical = healthy > 0;
@@ -77,7 +87,8 @@ size_t registrations(const ServiceQuery& q, Pattern p, const Snapshot& snap, Wal
       ServiceEntry s;
       bool is_near = near(e);
       s.priority = is_near ? 10 : 20;
-      s.weight = srv_weight(healthy > 0 ? weight_units(e.service.health) : 100, sums[is_near ? 0 : 1]);
+      int prio = is_near ? 0 : 1;
+      s.weight = healthy > 0 ? weight_of(e.service.health, warned[prio], sums[prio]) : srv_weight(100, sums[prio]);
       s.weight_final = true;
       if (registration(e, q.zone, now, s, p.port_name)) out.push_back(s);
       return true;
@@ -188,6 +199,22 @@ size_t records(const ServiceQuery& q, const Snapshot& snap, std::vector<ServiceE
   return matched;
 }
 
+// `_tcp.<name>` (or `_udp`) and `tag.<name>` exist when <name> has live
+// instances: the names `_<port>._tcp.<name>` and `<tag>.tag.<name>` are
+// below them. NXDOMAIN there would tell a resolver that follows RFC 8020
+// (Unbound's harden-below-nxdomain) that nothing below exists either.
+bool empty_non_terminal(std::span<const std::string_view> labels, const Snapshot& snap, WallClock::time_point now) {
+  if (labels.size() < 2 || (labels[0] != "_tcp" && labels[0] != "_udp" && labels[0] != "tag")) return false;
+  Pattern rest;
+  if (!make_pattern(labels.subspan(1), rest)) return false;
+  bool any = false;
+  snap.for_each_match(rest, false, now, [&](const Entry&) {
+    any = true;
+    return false;
+  });
+  return any;
+}
+
 }  // namespace
 
 Lookup lookup(const ServiceQuery& q, const Snapshot& snap, WallClock::time_point now, std::vector<ServiceEntry>& out) {
@@ -210,6 +237,7 @@ Lookup lookup(const ServiceQuery& q, const Snapshot& snap, WallClock::time_point
   Pattern p;
   size_t matched = make_pattern(q.labels, p) ? registrations(q, p, snap, now, out) : 0;
   matched += records(q, snap, out);
+  if (!matched && empty_non_terminal(q.labels, snap, now)) return Lookup::found;  // NODATA
   return matched ? Lookup::found : Lookup::nxdomain;
 }
 

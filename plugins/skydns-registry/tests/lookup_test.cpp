@@ -203,10 +203,10 @@ TEST_CASE("health: critical instances are left out of SRV and A; warning ones ge
   Asked srv(snap, "api.prod.skydns.local", rrtype::SRV, kNow);
   auto answer = srv.texts(Section::answer, rrtype::SRV);
   REQUIRE(answer.size() == 3);
-  // 100 + 10 + 100 units: 47, 4, 47.
-  CHECK(std::count(answer.begin(), answer.end(), "10 47 8080 p1.skydns.local.") == 1);
-  CHECK(std::count(answer.begin(), answer.end(), "10 4 8080 w1.skydns.local.") == 1);
-  CHECK(std::count(answer.begin(), answer.end(), "10 47 8080 n1.skydns.local.") == 1);
+  // A priority with a warning instance answers the units: 100, 10, 100.
+  CHECK(std::count(answer.begin(), answer.end(), "10 100 8080 p1.skydns.local.") == 1);
+  CHECK(std::count(answer.begin(), answer.end(), "10 10 8080 w1.skydns.local.") == 1);
+  CHECK(std::count(answer.begin(), answer.end(), "10 100 8080 n1.skydns.local.") == 1);
   Asked a(snap, "api.prod.skydns.local", rrtype::A, kNow);
   auto addrs = a.texts(Section::answer, rrtype::A);
   CHECK(addrs.size() == 3);
@@ -214,6 +214,22 @@ TEST_CASE("health: critical instances are left out of SRV and A; warning ones ge
   // Asked by uuid, a critical instance still answers: the name is its own.
   Asked one(snap, "c1.skydns.local", rrtype::A, kNow);
   CHECK(one.texts(Section::answer, rrtype::A) == std::vector<std::string>{"10.0.0.3"});
+}
+
+TEST_CASE("health: a warning instance keeps a tenth of the weight among 60 passing ones") {
+  // On SkyDNS's 100/n scale 60 passing instances get weight 1 each, and a
+  // tenth of that cannot be said.
+  std::vector<Service> many;
+  for (int i = 0; i < 60; ++i)
+    many.push_back(with_details(svc(("p" + std::to_string(i)).c_str(), "big", "east", "10.1.0.1"), "", "", kCheck,
+                                Health::passing));
+  many.push_back(with_details(svc("w", "big", "east", "10.1.0.2"), "", "", kCheck, Health::warning));
+  Snapshot snap(entries(std::move(many)));
+  Asked srv(snap, "big.prod.skydns.local", rrtype::SRV, kNow, /*big=*/true);
+  auto answer = srv.texts(Section::answer, rrtype::SRV);
+  REQUIRE(answer.size() == 61);
+  CHECK(std::count_if(answer.begin(), answer.end(), [](auto& a) { return a.starts_with("10 100 8080 p"); }) == 60);
+  CHECK(std::count(answer.begin(), answer.end(), "10 10 8080 w.skydns.local.") == 1);
 }
 
 TEST_CASE("health: when every instance is critical, all are answered as equals") {
@@ -246,6 +262,15 @@ TEST_CASE("named ports: _http._tcp.<name> answers SRV with that port, for the in
   CHECK(http.texts(Section::answer, rrtype::SRV) == std::vector<std::string>{"10 100 80 a1.skydns.local."});
   Asked none(snap, "_ftp._tcp.web.prod.skydns.local", rrtype::SRV, kNow);
   CHECK(none.rcode == rcode::NXDOMAIN);
+  // `_tcp.<name>` has names below it: NODATA, not NXDOMAIN (RFC 8020).
+  for (const char* ent : {"_tcp.web.prod.skydns.local", "_udp.east.1.web.prod.skydns.local"}) {
+    Asked between(snap, ent, rrtype::SRV, kNow);
+    CHECK(between.rcode == rcode::NOERROR);
+    CHECK(between.texts(Section::answer, rrtype::SRV).empty());
+    CHECK(between.texts(Section::authority, rrtype::SOA).size() == 1);
+  }
+  Asked nothing_below(snap, "_tcp.mail.prod.skydns.local", rrtype::SRV, kNow);
+  CHECK(nothing_below.rcode == rcode::NXDOMAIN);
 }
 
 TEST_CASE("tags: <tag>.tag.<name> selects by tag, with wildcards as today") {
@@ -261,4 +286,9 @@ TEST_CASE("tags: <tag>.tag.<name> selects by tag, with wildcards as today") {
   CHECK(any.texts(Section::answer, rrtype::SRV).size() == 3);
   Asked missing(snap, "canary.tag.web.prod.skydns.local", rrtype::SRV, kNow);
   CHECK(missing.rcode == rcode::NXDOMAIN);
+  Asked between(snap, "tag.web.prod.skydns.local", rrtype::A, kNow);
+  CHECK(between.rcode == rcode::NOERROR);
+  CHECK(between.texts(Section::answer, rrtype::A).empty());
+  Asked nothing_below(snap, "tag.mail.prod.skydns.local", rrtype::A, kNow);
+  CHECK(nothing_below.rcode == rcode::NXDOMAIN);
 }
