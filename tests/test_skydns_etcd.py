@@ -298,13 +298,17 @@ def test_two_servers_agree_on_health_and_share_their_reports(etcd, shared):
         body = svc(name="hc", host="10.20.0.1", ttl=60,
                    Checks=[{"HTTP": check.url, "Interval": "1s", "Timeout": "500ms"}])
         assert api_a.put("h1", body).status == 201
+        # Unchecked, so always passing: with it, a critical h1 leaves the answers.
+        assert api_a.put("h2", svc(name="hc", host="10.20.0.2", ttl=60)).status == 201
         for api in (api_a, api_b):
             poll(lambda: api.get("h1").json.get("Health") == "passing", 10, what="both servers to see it passing")
+        for srv in (a, b):
+            poll(lambda: answers_a(srv, "hc.production") == ["10.20.0.1", "10.20.0.2"], 5, what="both answered")
         poll(lambda: list(health_reports(etcd, "h1").values()) == ["passing", "passing"], 5,
              what="a report from each server")
         check.status = 503
         for srv in (a, b):
-            poll(lambda: answers_a(srv, "hc.production") == ["10.20.0.1"] and
+            poll(lambda: answers_a(srv, "hc.production") == ["10.20.0.2"] and
                  api_a.get("h1").json["Health"] == "critical" == api_b.get("h1").json["Health"], 10,
                  what="both to agree on critical")
         assert api_a.delete("h1").status == 200

@@ -119,10 +119,10 @@ def test_failing_warning_and_recovering_http_checks(start_server, endpoints):
     assert health_of(api, "b") == "critical"
     assert [t for *_, t in srv_records(srv.port, "web.production")] == [f"a.{ZONE}.", f"c.{ZONE}."]
 
-    b.status = 429  # warning: back, with a tenth of the weight (100 + 10 + 100 units)
+    b.status = 429  # warning: back, with a tenth of the weight (the units: 100, 10, 100)
     poll(lambda: health_of(api, "b") == "warning", 5, what="b to warn")
     assert srv_records(srv.port, "web.production") == [
-        (10, 4, 5432, f"b.{ZONE}."), (10, 47, 5432, f"a.{ZONE}."), (10, 47, 5432, f"c.{ZONE}.")]
+        (10, 10, 5432, f"b.{ZONE}."), (10, 100, 5432, f"a.{ZONE}."), (10, 100, 5432, f"c.{ZONE}.")]
 
     b.status = 200  # recovered: equal again
     poll(lambda: health_of(api, "b") == "passing", 5, what="b to recover")
@@ -130,8 +130,13 @@ def test_failing_warning_and_recovering_http_checks(start_server, endpoints):
     assert a.hits >= 3 and b.hits >= 3  # each check kept running on its interval
 
 
+def critical_runs(metrics_port):
+    e = Exposition(scrape(metrics_port))
+    return sum(s.value for s in e.select("skycore_skydns_health_checks_total") if s.labels["result"] == "critical")
+
+
 def test_slow_closed_and_non_http_endpoints_are_critical(start_server, endpoints):
-    srv, api, _ = start(start_server)
+    srv, api, metrics_port = start(start_server)
     slow = endpoints()
     slow.delay = 3.0  # far past the 300 ms timeout
     listening = endpoints("tcp")
@@ -148,8 +153,9 @@ def test_slow_closed_and_non_http_endpoints_are_critical(start_server, endpoints
     for uuid, body in bodies.items():
         assert api.put(uuid, body).status == 201, uuid
     poll(lambda: health_of(api, "tcp-open") == "passing", 5, what="the TCP check to pass")
-    # The others stay critical: new checks start critical, so wait until each has run.
-    poll(lambda: slow.hits >= 2, 6, what="the slow endpoint to be asked twice")
+    # The others stay critical: new checks start critical, so wait until each
+    # failing one (slow, closed, not HTTP, half's closed) has run twice.
+    poll(lambda: slow.hits >= 2 and critical_runs(metrics_port) >= 8, 6, what="each failing check to run twice")
     for uuid in ("slow", "tcp-closed", "not-http", "half"):
         assert health_of(api, uuid) == "critical", uuid
     assert addresses(srv.port, "mix.production") == ["10.8.0.2"]
@@ -284,3 +290,60 @@ def test_status_changes_reach_callbacks(start_server, endpoints):
     # The callback stays registered for the removal, which SkyDNS 1 sends as DELETE.
     assert api.delete("cb").status == 200
     poll(lambda: receiver.calls[-1][0] == "DELETE", 5, what="the removal callback")
+
+
+class EndWatcher:
+    """A TCP socket that accepts and reads each connection to its end,
+    noting how the checker ended it: "reset" or "close"."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.ends = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.settimeout(5)
+            try:
+                while c.recv(4096):
+                    pass
+                self.ends.append("close")
+            except ConnectionResetError:
+                self.ends.append("reset")
+            except OSError:
+                self.ends.append("timeout")
+            c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def time_wait_to(port):
+    """Sockets in TIME_WAIT (state 06) whose remote end is 127.0.0.1:port."""
+    remote = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as f:
+        return sum(1 for line in f.readlines()[1:] if line.split()[2] == remote and line.split()[3] == "06")
+
+
+def test_checks_end_their_connections_with_a_reset(start_server):
+    # An orderly close would leave the registry's end in TIME_WAIT for a
+    # minute per check; at 1,000 checks a second that is 60,000 sockets, and
+    # connect() slows as it searches past them (docs/benchmarks.md).
+    srv, api, _ = start(start_server)
+    watcher = EndWatcher()
+    waiting_before = time_wait_to(watcher.port)  # another test's, to a port once numbered the same
+    try:
+        assert api.put("rst", svc(name="rst", host="10.9.0.1", Checks=[tcp_check(watcher.port)])).status == 201
+        poll(lambda: len(watcher.ends) >= 3, 8, what="three TCP checks to end")
+        assert health_of(api, "rst") == "passing"
+        assert set(watcher.ends) == {"reset"}, watcher.ends
+        assert time_wait_to(watcher.port) <= waiting_before
+    finally:
+        watcher.close()

@@ -6,6 +6,7 @@
 #include <asio/post.hpp>
 
 #include <algorithm>
+#include <future>
 
 #include "core/plugin/metrics.h"
 #include "plugins/skydns-registry/check_probe.h"
@@ -45,18 +46,23 @@ void HealthChecker::stop() {
 }
 
 void HealthChecker::watch(const std::string& uuid, const EntryPtr& entry) {
+  auto it = instances_.find(uuid);
   if (!entry) {
-    instances_.erase(uuid);  // what is still scheduled for it finds nothing
+    if (it == instances_.end()) return;
+    live_checks_ -= it->second.last.size();
+    instances_.erase(it);  // what is still scheduled for it finds nothing
     if (share_) share_->forget(uuid);
+    maybe_compact();
     return;
   }
   const DetailsPtr& details = entry->service.details;
-  auto it = instances_.find(uuid);
   if (it != instances_.end() && same_details(it->second.details, details)) return;  // a refresh
+  if (it != instances_.end()) live_checks_ -= it->second.last.size();
   Instance& in = instances_[uuid];
   in.details = details;
   in.generation = next_generation_++;
   size_t n = details ? details->checks.size() : 0;
+  live_checks_ += n;
   in.last.assign(n, Health::critical);
   in.ran.assign(n, false);
   in.local.reset();
@@ -72,6 +78,36 @@ void HealthChecker::schedule(Due d) {
   bool earliest = due_.empty() || d.at < due_.top().at;
   due_.push(std::move(d));
   if (earliest) arm();
+  maybe_compact();
+}
+
+void HealthChecker::maybe_compact() {
+  // Runs of removed or changed checks stay in the heap until their time
+  // (up to a day); a writer changing checks in a loop would grow it
+  // without bound. Dropped once they outnumber the live ones.
+  if (due_.size() > 2 * live_checks_ + 1024) compact();
+}
+
+bool HealthChecker::current(const Due& d) const {
+  auto it = instances_.find(d.uuid);
+  return it != instances_.end() && it->second.generation == d.generation;
+}
+
+void HealthChecker::compact() {
+  std::vector<Due> keep;
+  keep.reserve(live_checks_);
+  while (!due_.empty()) {
+    if (current(due_.top())) keep.push_back(due_.top());
+    due_.pop();
+  }
+  due_ = decltype(due_)(std::greater<>{}, std::move(keep));
+  arm();
+}
+
+size_t HealthChecker::scheduled() {
+  std::promise<size_t> n;
+  asio::post(io_, [&] { n.set_value(due_.size() + waiting_.size()); });
+  return n.get_future().get();
 }
 
 void HealthChecker::arm() {

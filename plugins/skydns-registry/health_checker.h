@@ -47,6 +47,9 @@ class HealthChecker {
   void stop();
   // skycore_skydns_health_checks_total{result} and instances by status.
   void collect(std::vector<prometheus::MetricFamily>& out) const;
+  // How many runs are scheduled (live ones and not yet dropped stale
+  // ones), read on the checker's thread: for tests of its bound.
+  size_t scheduled();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -67,6 +70,9 @@ class HealthChecker {
   // On the checker's thread from here on.
   void watch(const std::string& uuid, const EntryPtr& entry);
   void schedule(Due d);
+  bool current(const Due& d) const;
+  void maybe_compact();
+  void compact();
   void arm();
   void run_due();
   void launch(Due d);
@@ -86,6 +92,7 @@ class HealthChecker {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
   std::queue<Due> waiting_;  // due, but kMaxInFlight are running
   size_t in_flight_ = 0;
+  size_t live_checks_ = 0;  // of instances_, each with one run due or running
   uint64_t next_generation_ = 1;
   std::vector<Registry::HealthResult> results_;
   std::minstd_rand rng_{std::random_device{}()};

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "core/plugin/fnv1a.h"
 #include "core/plugin/plugin_log.h"
 #include "plugins/skydns-registry/json_members.h"
 
@@ -33,7 +34,8 @@ std::string HealthShare::fingerprint(const ServiceDetails& checks) {
   ServiceDetails only;
   only.checks = checks.checks;  // ports and tags do not change what a check says
   append_details_json(text, only);
-  return fmt::format("{:016x}", std::hash<std::string>{}(text));
+  // FNV-1a, not std::hash: servers built by other compilers must agree.
+  return fmt::format("{:016x}", Fnv1a{}.text(text).h);
 }
 
 void HealthShare::start(std::function<void(const std::string&)> changed) {

@@ -149,11 +149,11 @@ std::string to_json_text(const Service& s, WallClock::time_point now) {
 }
 
 namespace {
-// The raw text of a nested member (empty when absent or null); an error if
-// it is there but not an object or array.
+// The raw text of a nested member (empty when absent or null: Go encodes a
+// nil slice or map as null); an error if it is something else.
 Error nested(const Fields& fields, const char* name, std::string_view& out) {
   const JsonValue* v = fields.find(name);
-  if (!v) return std::nullopt;
+  if (!v || v->kind == JsonValue::null) return std::nullopt;
   if (v->kind != JsonValue::nested) return fmt::format("{} must be {}", name, name[0] == 'P' ? "an object" : "an array");
   out = v->text;
   return std::nullopt;

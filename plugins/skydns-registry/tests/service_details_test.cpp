@@ -5,6 +5,7 @@
 #include <string>
 
 #include "plugins/skydns-registry/check_probe.h"
+#include "plugins/skydns-registry/health_share.h"
 #include "plugins/skydns-registry/service_json.h"
 #include "plugins/skydns-registry/store.h"
 
@@ -101,6 +102,11 @@ TEST_CASE("details: a registration body carries them, GET shows them with the he
   CHECK(plain.details == nullptr);
   CHECK(to_json_text(plain, WallClock::now()).find("Health") == std::string::npos);
   CHECK_FALSE(plain.same_body(s));
+  // null is absent (Go encodes nil slices and maps so).
+  Service nulls;
+  REQUIRE_FALSE(from_json(R"({"name":"web","host":"10.0.0.1","port":80,"Ports":null,"Tags":null,"Checks":null})",
+                          nulls));
+  CHECK(nulls.details == nullptr);
   // A bad nested value is refused with its reason.
   Service bad;
   auto err = from_json(R"({"name":"web","host":"10.0.0.1","port":80,"ports":{"x":70000}})", bad);
@@ -129,4 +135,15 @@ TEST_CASE("check durations are the Corefile's spellings") {
   CHECK(json.find(R"("Interval":"1m30s","Timeout":"1.5s")") != std::string::npos);
   CHECK(details_error("", "", R"([{"TCP":"127.0.0.1:1","Interval":"10"}])").find("Interval") != std::string::npos);
   CHECK(details_error("", "", R"([{"TCP":"127.0.0.1:1","Interval":"-1s"}])").find("Interval") != std::string::npos);
+}
+
+TEST_CASE("the checks' fingerprint shared through etcd is the same on every build") {
+  // Servers built by other compilers or for other word sizes read each
+  // other's reports: the fingerprint is FNV-1a of the checks' JSON, pinned.
+  DetailsPtr d;
+  REQUIRE_FALSE(details_from_json(R"({"http":80})", R"(["blue"])",
+                                  R"([{"TCP":"10.0.0.1:80","Interval":"2s","Timeout":"1s"}])", d));
+  // FNV-1a 64 of `,"Checks":[{"TCP":"10.0.0.1:80","Interval":"2s","Timeout":"1s"}]`
+  // (worked out apart from this code, in Python).
+  CHECK(HealthShare::fingerprint(*d) == "27f5c9dc280d6fcc");
 }
