@@ -139,7 +139,9 @@ def test_tokens_from_a_file(start_server, tmp_path):
 @pytest.mark.parametrize("text,message", [
     (f"ok {STAGING}\nci short\n", ":2: token 'ci': a secret of 16 characters at least"),
     (f"ci {STAGING}\n# again\nci {READER}\n", ":3: token 'ci' given twice"),
-    (f"ci {STAGING} admin\n", ":1: unknown word 'admin'"),
+    (f"ci {STAGING} admin\n", ":1: word 3 is neither read-only nor environments"),
+    (f"ci {STAGING} {READER}\n", ":1: word 3 is neither"),  # a second secret is not echoed
+    (f"ci {ADMIN}\n", "tokens 'admin' and 'ci' have the same secret"),
     (f"ci {STAGING} environments read-only\n", ":1: environments wants at least one environment"),
     (f"admin {STAGING}\n", "token 'admin' given twice"),  # clashes with the Corefile's token
 ])

@@ -136,6 +136,16 @@ Options parse(SetupContext& ctx) {
       }
     }
   }
+  // One secret, one scope: with two tokens sharing it, which one a request
+  // is would depend on their order.
+  std::vector<std::pair<std::string_view, std::string_view>> secrets;  // name, secret
+  for (const auto& t : o.tokens) secrets.emplace_back(t.name, t.secret);
+  if (!o.secret.empty()) secrets.emplace_back("secret", o.secret);
+  for (size_t i = 0; i < secrets.size(); ++i)
+    for (size_t j = i + 1; j < secrets.size(); ++j)
+      if (secrets[i].second == secrets[j].second)
+        throw c.err(fmt::format("skydns-registry: tokens '{}' and '{}' have the same secret: each wants its own",
+                                secrets[i].first, secrets[j].first));
   if (o.zones.empty()) o.zones = block_zones(ctx);
   return o;
 }

@@ -39,7 +39,8 @@ std::vector<ApiToken> read_token_file(const std::string& path) {
         if (t.environments.empty()) throw fail("environments wants at least one environment");
         --i;
       } else {
-        throw fail(fmt::format("unknown word '{}' (read-only or environments)", w[i].substr(0, 40)));
+        // By position, not text: a word here may be a second secret.
+        throw fail(fmt::format("word {} is neither read-only nor environments", i + 1));
       }
     }
     out.push_back(std::move(t));

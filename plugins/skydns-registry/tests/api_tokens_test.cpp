@@ -84,7 +84,7 @@ TEST_CASE("tokens FILE: one token per line, the Corefile's rules, FILE:LINE erro
   CHECK(file_error("ci short\n") == ":1: token 'ci': a secret of 16 characters at least");
   CHECK(file_error("\nci 0123456789abcdef\nci 0123456789abcdef\n") == ":3: token 'ci' given twice");
   CHECK(file_error("ci\n") == ":1: a token wants NAME SECRET [read-only] [environments ENV...]");
-  CHECK(file_error("ci 0123456789abcdef admin\n") == ":1: unknown word 'admin' (read-only or environments)");
+  CHECK(file_error("ci 0123456789abcdef admin\n") == ":1: word 3 is neither read-only nor environments");
   CHECK(file_error("ci 0123456789abcdef environments\n") == ":1: environments wants at least one environment");
   CHECK_THROWS_AS(read_token_file("/nonexistent/tokens"), std::runtime_error);
 }
