@@ -334,8 +334,7 @@ def time_wait_to(port):
 
 def test_checks_end_their_connections_with_a_reset(start_server):
     # An orderly close would leave the registry's end in TIME_WAIT for a
-    # minute per check; at 1,000 checks a second that is 60,000 sockets, and
-    # connect() slows as it searches past them (docs/benchmarks.md).
+    # minute per check, each holding a local port (docs/benchmarks.md).
     srv, api, _ = start(start_server)
     watcher = EndWatcher()
     waiting_before = time_wait_to(watcher.port)  # another test's, to a port once numbered the same

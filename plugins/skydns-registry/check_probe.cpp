@@ -63,10 +63,11 @@ asio::awaitable<Health> run_check(const HealthCheck& check) {
   if (ec) co_return Health::critical;
   co_await at->socket.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return Health::critical;
-  // Close with a reset, as HAProxy's checks do: an orderly close would leave
-  // this end in TIME_WAIT for a minute per check (1,000 checks a second keep
-  // 60,000 such sockets, and each connect() then searches the port space
-  // past them). A check wants no data delivered after its verdict.
+  // Close with a reset, as HAProxy's checks do: an orderly close leaves this
+  // end in TIME_WAIT for a minute per check, each holding a local port (at
+  // 1,000 checks a second, 13,700 of them 32 s in, docs/benchmarks.md;
+  // checks of one shared address would run out of the ~28,000 ports). A
+  // check wants no data delivered after its verdict.
   at->socket.set_option(asio::socket_base::linger(true, 0), ec);
   if (check.kind == HealthCheck::tcp) co_return Health::passing;
 
