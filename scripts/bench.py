@@ -459,25 +459,55 @@ def registry_health(binary, work, seconds, instances=10000, per_name=5, idle=20)
     """10,000 instances in 2,000 names, registered over one keep-alive
     connection, with or without a TCP check every 10 s (one instance in
     five checks a closed port: critical, left out of the answers). -> rows
-    for SRV answers, and {label: % of one core while idle}."""
+    for SRV answers, and {label: (% of one core while idle, TIME_WAIT sockets towards the listener)}."""
     import http.client
     import json as json_mod
     import socket as socket_mod
     import threading
 
+    import selectors
     listener = socket_mod.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4096)
+    listener.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ)
 
-    def accept():
+    def serve():
+        # As a real server: keeps each connection until the client ends it
+        # (the checker closes first, so any TIME_WAIT is on its side).
         while True:
             try:
-                c, _ = listener.accept()
-            except OSError:
+                ready = sel.select(1)
+            except (OSError, ValueError):
                 return
-            c.close()
+            for key, _ in ready:
+                if key.fileobj is listener:
+                    try:
+                        c, _ = listener.accept()
+                    except OSError:
+                        if listener.fileno() < 0:
+                            return
+                        continue
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ)
+                    continue
+                c = key.fileobj
+                try:
+                    data = c.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(c)
+                    c.close()
 
-    threading.Thread(target=accept, daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
+
+    def time_wait_to_listener():
+        remote = f":{listener.getsockname()[1]:04X}"
+        with open("/proc/net/tcp") as f:
+            return sum(1 for line in f.readlines()[1:]
+                       if line.split()[3] == "06" and line.split()[2].endswith(remote))
     closed = socket_mod.socket()
     closed.bind(("127.0.0.1", 0))
     closed_port = closed.getsockname()[1]
@@ -509,7 +539,7 @@ def registry_health(binary, work, seconds, instances=10000, per_name=5, idle=20)
                 time.sleep(12)  # every check has run at least once
                 before = cpu_seconds(proc.pid)
                 time.sleep(idle)
-                idle_cpu[label] = (cpu_seconds(proc.pid) - before) / idle * 100
+                idle_cpu[label] = ((cpu_seconds(proc.pid) - before) / idle * 100, time_wait_to_listener())
                 before = cpu_seconds(proc.pid)
                 res = run_dnsperf(port, srv_file, seconds, work)
                 res["cpu_us_per_query"] = (cpu_seconds(proc.pid) - before) * 1e6 / max(res["completed"], 1)
@@ -1060,10 +1090,10 @@ def main():
             rows, idle_cpu = registry_health(binary, work, args.seconds)
             print_table("skydns-registry: health-filtered SRV (10,000 instances, 5 per name) against today's", rows)
             print("\n### skydns-registry: CPU with 10,000 instances, a TCP check each every 10 s (idle DNS)\n")
-            print("| registry | skycore CPU, % of one core |")
-            print("|---|---:|")
-            for label, pct in idle_cpu.items():
-                print(f"| {label.replace('SRV, ', '')} | {pct:.2f} |")
+            print("| registry | skycore CPU, % of one core | sockets in TIME_WAIT towards the checked listener |")
+            print("|---|---:|---:|")
+            for label, (pct, tw) in idle_cpu.items():
+                print(f"| {label.replace('SRV, ', '')} | {pct:.2f} | {tw} |")
         if "registry-etcd" in cases:
             # The same writes through the etcd store, against Debian's etcd
             # started here (on CPU 1 with the clients).
