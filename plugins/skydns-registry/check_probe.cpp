@@ -65,7 +65,7 @@ asio::awaitable<Health> run_check(const HealthCheck& check) {
   if (ec) co_return Health::critical;
   // Close with a reset, as HAProxy's checks do: an orderly close leaves this
   // end in TIME_WAIT for a minute per check, each holding a local port (at
-  // 1,000 checks a second, 13,700 of them 32 s in, docs/benchmarks.md;
+  // 1,000 checks a second, about 13,000 of them 32 s in, docs/benchmarks.md;
   // checks of one shared address would run out of the ~28,000 ports). A
   // check wants no data delivered after its verdict.
   at->socket.set_option(asio::socket_base::linger(true, 0), ec);
