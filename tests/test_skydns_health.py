@@ -292,6 +292,30 @@ def test_status_changes_reach_callbacks(start_server, endpoints):
     poll(lambda: receiver.calls[-1][0] == "DELETE", 5, what="the removal callback")
 
 
+def test_callbacks_for_one_uuid_arrive_in_order(start_server, endpoints):
+    # The receiver holds the first callback (critical) for 2 s; meanwhile
+    # the instance recovers and is removed. Sent side by side, the passing
+    # PUT and the DELETE would land before the critical one, leaving the
+    # receiver with a service "critical" after its removal.
+    _, api, _ = start(start_server)
+    check, receiver = endpoints(), endpoints()
+    receiver.hold_first = 2.0
+    assert api.put("ord", svc(name="ord", host="10.2.0.2", Checks=[http_check(check.url)])).status == 201
+    poll(lambda: health_of(api, "ord") == "passing", 5, what="ord to pass")
+    assert api.call("PUT", "/skydns/callbacks/ord", {"Reply": "127.0.0.1", "Port": receiver.port}).status == 201
+    check.status = 503
+    poll(lambda: health_of(api, "ord") == "critical", 5, what="ord to fail")
+    check.status = 200
+    poll(lambda: health_of(api, "ord") == "passing", 5, what="ord to recover")
+    assert api.delete("ord").status == 200
+    poll(lambda: any(m == "DELETE" for m, _, _ in receiver.calls) and
+         any(m == "PUT" for m, _, _ in receiver.calls), 10, what="the held callback and the removal")
+    methods = [m for m, _, _ in receiver.calls]
+    assert methods[-1] == "DELETE" and methods.count("DELETE") == 1, receiver.calls
+    puts = [b["Health"] for m, _, b in receiver.calls if m == "PUT"]
+    assert puts[0] == "critical" and puts in (["critical"], ["critical", "passing"]), receiver.calls
+
+
 class EndWatcher:
     """A TCP socket that accepts and reads each connection to its end,
     noting how the checker ended it: "reset" or "close"."""

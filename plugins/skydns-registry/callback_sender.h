@@ -4,7 +4,11 @@
 // (Health included). Up to
 // kSenders deliveries run at once, each bounded by kTimeoutSeconds per
 // step (connect, send, answer), so one black-holed host delays only its
-// own callbacks. At shutdown what is queued gets kDrainSeconds to go out;
+// own callbacks. One host's callbacks for one UUID go one at a time, in
+// order (a status never overtakes a newer one, nothing follows the
+// DELETE); a status change queued behind a slow delivery replaces the one
+// waiting there, and a DELETE drops the waiting ones, so a flapping check
+// holds one slot, not the queue. At shutdown what is queued gets kDrainSeconds to go out;
 // whatever is left then is dropped and logged (SkyDNS 1 kept callbacks in
 // memory only as well).
 #pragma once
@@ -13,10 +17,12 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +41,8 @@ struct Delivery {
   std::string uuid;
   std::string body;
   bool removed = true;  // DELETE; else PUT
+  // What is delivered in order: one UUID to one host.
+  std::string key() const { return uuid + ' ' + target.reply + ':' + std::to_string(target.port); }
 };
 
 class CallbackSender {
@@ -63,6 +71,17 @@ class CallbackSender {
   void push(Delivery d) {
     {
       std::lock_guard lock(mu_);
+      std::string key = d.key();
+      if (!d.removed) {
+        // The newest status replaces one still waiting for this host.
+        for (auto& q : queue_)
+          if (!q.removed && q.key() == key) {
+            q.body = std::move(d.body);
+            return;
+          }
+      } else {
+        std::erase_if(queue_, [&](const Delivery& q) { return !q.removed && q.key() == key; });
+      }
       if (queue_.size() >= kMaxQueued) {
         plugin_log("skydns-registry", LogLevel::warning, "callback queue full, dropping callback for {}", d.uuid);
         return;
@@ -76,15 +95,25 @@ class CallbackSender {
   void run() {
     std::unique_lock lock(mu_);
     while (true) {
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // The first waiting delivery whose UUID and host have none under way.
+      auto next = queue_.end();
+      cv_.wait(lock, [&] {
+        if (stopping_) return true;
+        next = std::find_if(queue_.begin(), queue_.end(), [&](const Delivery& q) { return !sending_.count(q.key()); });
+        return next != queue_.end();
+      });
       if (stopping_) return;
-      Delivery d = std::move(queue_.front());
-      queue_.pop_front();
+      Delivery d = std::move(*next);
+      queue_.erase(next);
+      std::string key = d.key();
+      sending_.insert(key);
       ++busy_;
       lock.unlock();
       deliver(d);
       lock.lock();
+      sending_.erase(key);
       --busy_;
+      cv_.notify_all();  // one waiting behind this one may go now
       if (queue_.empty() && busy_ == 0) drained_.notify_all();
     }
   }
@@ -119,6 +148,7 @@ class CallbackSender {
   std::mutex mu_;
   std::condition_variable cv_, drained_;
   std::deque<Delivery> queue_;
+  std::set<std::string> sending_;  // keys of the deliveries under way
   size_t busy_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -9,19 +9,28 @@ import time
 class HealthEndpoint:
     """An HTTP server on 127.0.0.1 answering GET /health with `status`,
     after `delay` seconds; counts the requests it gets. PUT and DELETE (the
-    registry's callbacks) are kept in `calls`."""
+    registry's callbacks) are kept in `calls`, the first of them only after
+    `hold_first` seconds (a slow receiver, for ordering)."""
 
     def __init__(self):
         self.status = 200
         self.delay = 0.0
         self.hits = 0
         self.calls = []
+        self.hold_first = 0.0
+        self.held = False
+        lock = threading.Lock()
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_PUT(self):
                 n = int(self.headers.get("Content-Length") or 0)
-                outer.calls.append((self.command, self.path, json.loads(self.rfile.read(n) or b"null")))
+                body = json.loads(self.rfile.read(n) or b"null")
+                with lock:
+                    first, outer.held = not outer.held, True
+                if first and outer.hold_first:
+                    time.sleep(outer.hold_first)
+                outer.calls.append((self.command, self.path, body))
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
