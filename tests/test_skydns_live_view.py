@@ -193,7 +193,9 @@ def test_a_joiner_past_the_snapshot_buffers_waits_for_one(start_server):
     # Each round: a client that never reads, then one that reads its
     # snapshot (so the round is over). The stuck ones keep their rounds'
     # buffers until their write times out (10 s); the fifth round finds all
-    # 4 in use and waits for one, then is served.
+    # 4 in use and waits for one, then is served. What this asserts is that
+    # the wait ends (the bound itself is the test above's): a joiner that
+    # was never looked at again would fail it.
     srv, api = start(start_server)
     tags = [f"t{i}-" + "a" * 55 for i in range(16)]
     for i in range(4000):

@@ -152,8 +152,9 @@ struct HttpServer::Impl {
     co_return true;
   }
 
-  asio::awaitable<void> write(Conn& c, std::string_view bytes) {
-    c.enter(Phase::writing, limits.write_timeout);
+  asio::awaitable<void> write(Conn& c, std::string_view bytes) { co_await write(c, bytes, limits.write_timeout); }
+  asio::awaitable<void> write(Conn& c, std::string_view bytes, std::chrono::milliseconds timeout) {
+    c.enter(Phase::writing, timeout);
     asio::error_code ec;
     co_await asio::async_write(c.sock, asio::buffer(bytes.data(), bytes.size()),
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -285,14 +286,24 @@ struct HttpServer::Impl {
     }, asio::detached);
     std::string chunk;
     std::shared_ptr<const std::string> head;
+    // The head's write left its deadline behind; a stream may wait long
+    // for its first chunk (a joiner waiting for a snapshot buffer).
+    c.enter(Phase::handling, std::chrono::milliseconds(0));
     while (c.sock.is_open() && !*gone && s.take(head, chunk)) {
       if (head) {
-        // In pieces: a slow reader that keeps reading gets all of it, each
-        // piece within the write timeout.
+        // In pieces, each within the write timeout, all within
+        // kHeadSeconds; stopped at once when the stream was cut off.
         constexpr size_t kPiece = 64 * 1024;
         std::string_view all(*head);
-        for (size_t at = 0; at < all.size() && c.sock.is_open() && !*gone; at += kPiece)
-          co_await write(c, all.substr(at, kPiece));
+        auto until = Clock::now() + std::chrono::seconds(HttpStream::kHeadSeconds);
+        for (size_t at = 0; at < all.size() && c.sock.is_open() && !*gone && !s.is_closed(); at += kPiece) {
+          auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+          if (left <= std::chrono::milliseconds(0)) {
+            c.close();
+            break;
+          }
+          co_await write(c, all.substr(at, kPiece), std::min(left, limits.write_timeout));
+        }
         head.reset();  // the last stream to write it frees it
         c.enter(Phase::handling, std::chrono::milliseconds(0));
         if (chunk.empty()) continue;  // take again: a push may have come meanwhile
@@ -360,6 +371,7 @@ struct HttpServer::Impl {
       if (resp.stream) {
         if (req.method != "HEAD") co_await stream(c, *resp.stream);
         resp.stream->close();
+        resp.stream->drop();  // the handler may keep the stream a while yet
         break;
       }
       if (!req.keep_alive) {

@@ -7,7 +7,9 @@
 // A stream may start with one shared head (a snapshot as big as a listing,
 // the same for every stream that joined together): it is held once however
 // many streams carry it, is not counted against max_buffered, and the
-// server writes it in pieces, each bounded by the write timeout.
+// server writes it in pieces, each bounded by the write timeout, all of it
+// within kHeadSeconds (so a client that reads slowly cannot keep a shared
+// buffer alive for long).
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -19,6 +21,7 @@ namespace skycore {
 
 class HttpStream {
  public:
+  static constexpr int kHeadSeconds = 30;
   explicit HttpStream(size_t max_buffered = 256 * 1024) : max_(max_buffered) {}
 
   // Queues `chunk`; false (and closed) if the client fell too far behind,
@@ -74,6 +77,14 @@ class HttpStream {
   void on_wake(std::function<void()> f) {
     std::lock_guard lock(mu_);
     wake_ = std::move(f);
+  }
+  // Lets go of whatever is still queued, the head included: once the
+  // server has stopped writing the stream, nothing should keep it alive.
+  void drop() {
+    std::lock_guard lock(mu_);
+    head_.reset();
+    pending_.clear();
+    pending_.shrink_to_fit();
   }
   // Moves the head (if one is set) into `head` and what is queued into
   // `out`; false once closed and drained.

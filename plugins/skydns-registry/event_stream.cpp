@@ -25,7 +25,10 @@ void EventStream::start() {
   running_ = true;
   reg_.on_publish([this](const std::string& uuid, const EntryPtr& entry) {
     std::lock_guard l(mu_);
-    if (subscribers_.empty() && joining_.empty()) return;  // nobody follows: nothing to keep
+    // Kept for subscribers and for the joiners of a round under way (their
+    // snapshot may have been read before this); joiners still waiting get
+    // a snapshot that holds it, so for nobody else is it worth keeping.
+    if (subscribers_.empty() && in_round_ == 0) return;
     changes_.emplace_back(uuid, entry);
     cv_.notify_one();
   });
@@ -59,7 +62,7 @@ std::shared_ptr<HttpStream> EventStream::subscribe() {
     // Streams whose client went are counted out first.
     std::erase_if(subscribers_, [](const auto& x) { return x->is_closed(); });
     std::erase_if(joining_, [](const auto& x) { return x->is_closed(); });
-    if (!running_ || subscribers_.size() + joining_.size() >= kMaxSubscribers) return nullptr;
+    if (!running_ || subscribers_.size() + joining_.size() + in_round_ >= kMaxSubscribers) return nullptr;
     joining_.push_back(s);
   }
   cv_.notify_all();
@@ -89,9 +92,12 @@ void EventStream::run() {
       return stopping_ || (!changes_.empty() && !subscribers_.empty()) || (!joining_.empty() && snapshot_room());
     };
     // Joiners kept waiting for a snapshot buffer look again soon: the
-    // buffer is freed by whichever server thread writes it last.
+    // buffer is freed by whichever server thread writes it last. One wait
+    // per turn (no predicate loop), so a joiner arriving during a long
+    // wait shortens the next one.
     auto until = joining_.empty() ? keep_alive : std::min(keep_alive, Steady::now() + std::chrono::milliseconds(100));
-    bool woke = cv_.wait_until(lock, until, ready);
+    if (!ready()) cv_.wait_until(lock, until);
+    bool woke = ready();
     if (stopping_) return;
     if (Steady::now() >= keep_alive) {
       for (auto& s : subscribers_) s->push(": keep-alive\n\n");
@@ -105,6 +111,7 @@ void EventStream::run() {
     if (snapshot_room()) {
       joining = std::move(joining_);
       joining_.clear();
+      in_round_ = joining.size();
     }
     lock.unlock();
     // Formatted once for every subscriber, outside the lock.
@@ -112,8 +119,10 @@ void EventStream::run() {
     std::string batch;
     for (const auto& [uuid, entry] : changes) batch += format(uuid, entry, now);
     if (!joining.empty()) {
-      // Read after the changes were taken, so it holds all of `batch`
-      // already (joiners get no batch); what it lacks comes in a later round.
+      // Read after the changes were taken, and the registry tells of a
+      // change only once its snapshot is published: this holds all of
+      // `batch` already (joiners get no batch). What it lacks comes in a
+      // later round, kept for them meanwhile (in_round_).
       std::string snapshot = "event: snapshot\ndata: [";
       bool first = true;
       for (const auto& s : reg_.query("", now)) {
@@ -132,6 +141,7 @@ void EventStream::run() {
     if (!batch.empty())
       for (auto& s : subscribers_) s->push(batch);
     for (auto& s : joining) subscribers_.push_back(std::move(s));
+    in_round_ = 0;
     std::erase_if(subscribers_, [](const auto& x) { return x->is_closed(); });
   }
 }

@@ -54,6 +54,7 @@ class EventStream {
   std::vector<std::weak_ptr<const std::string>> snapshots_;  // still being written somewhere
   bool stopping_ = false;
   bool running_ = false;  // subscribe() admits streams
+  size_t in_round_ = 0;   // joiners taken by the round under way
   std::thread thread_;
 };
 

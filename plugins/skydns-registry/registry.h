@@ -119,7 +119,8 @@ class Registry final : private StoreEvents {
   using ChecksWatch = std::function<void(const std::string& uuid, const EntryPtr& entry)>;
   void on_checks(ChecksWatch f);
   // Called, with the lock held, for every registration published (entry
-  // null: gone): the event stream follows the registry with it.
+  // null: gone), once the snapshot holding it is published: the event
+  // stream follows the registry with it.
   void on_publish(ChecksWatch f) {
     std::lock_guard lock(mu_);
     on_publish_ = std::move(f);
@@ -206,6 +207,7 @@ class Registry final : private StoreEvents {
   std::function<void(const Service&)> on_health_;
   ChecksWatch on_checks_;
   ChecksWatch on_publish_;
+  std::vector<std::pair<std::string, EntryPtr>> announced_;  // publish_locked's, for on_publish_ after the snapshot
   std::set<std::string> checked_;  // uuids on_checks_ was last told have checks
   std::thread committer_;  // last: starts once everything above exists
 };

@@ -21,7 +21,7 @@ void Registry::publish_locked(uint64_t settled) {
         if (checks) checked_.insert(st.uuid);
         if (checks || checked_.erase(st.uuid)) on_checks_(st.uuid, checks ? st.entry : nullptr);
       }
-      if (on_publish_) on_publish_(st.uuid, st.entry);
+      if (on_publish_) announced_.emplace_back(st.uuid, st.entry);
       builder_.set(st.uuid, std::move(st.entry));
     }
     staged_.pop_front();
@@ -29,6 +29,10 @@ void Registry::publish_locked(uint64_t settled) {
   // Writers whose group commit finished together publish once: the first
   // takes everything settled, the others find nothing left to do.
   if (builder_.changed()) snapshot_.publish(builder_.build());
+  // Told only now, so a follower that reads the snapshot on this notice
+  // finds the change in it (the event stream's new subscribers rely on it).
+  for (const auto& [uuid, entry] : announced_) on_publish_(uuid, entry);
+  announced_.clear();
 }
 
 void Registry::finish(std::unique_lock<std::mutex>& lock, Pending p) {
