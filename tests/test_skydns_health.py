@@ -38,12 +38,15 @@ class Listener:
                 c, _ = self.sock.accept()
             except OSError:
                 return
-            self.conns.append(c)
-            if self.greeting:
-                try:
-                    c.sendall(self.greeting)
-                except OSError:
-                    pass
+            self.handle(c)
+
+    def handle(self, c):
+        self.conns.append(c)
+        if self.greeting:
+            try:
+                c.sendall(self.greeting)
+            except OSError:
+                pass
 
     def close(self):
         self.sock.close()
@@ -318,37 +321,25 @@ def test_callbacks_for_one_uuid_arrive_in_order(start_server, endpoints):
     assert puts[0] == "critical" and puts in (["critical"], ["critical", "passing"]), receiver.calls
 
 
-class EndWatcher:
-    """A TCP socket that accepts and reads each connection to its end,
-    noting how the checker ended it: "reset" or "close"."""
+class EndWatcher(Listener):
+    """A Listener that reads each connection to its end, noting how the
+    checker ended it: "reset" or "close"."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
         self.ends = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            c.settimeout(5)
-            try:
-                while c.recv(4096):
-                    pass
-                self.ends.append("close")
-            except ConnectionResetError:
-                self.ends.append("reset")
-            except OSError:
-                self.ends.append("timeout")
-            c.close()
-
-    def close(self):
-        self.sock.close()
+    def handle(self, c):
+        c.settimeout(5)
+        try:
+            while c.recv(4096):
+                pass
+            self.ends.append("close")
+        except ConnectionResetError:
+            self.ends.append("reset")
+        except OSError:
+            self.ends.append("timeout")
+        c.close()
 
 
 def time_wait_to(port):

@@ -140,6 +140,22 @@ def rss_mb(pid):
     raise AssertionError("no VmRSS")
 
 
+def register_big_listing(api):
+    """4,000 services with 16 long tags each: a listing of about 5.8 MB."""
+    tags = [f"t{i}-" + "a" * 55 for i in range(16)]
+    for i in range(4000):
+        assert api.put(f"s{i}", svc(name=f"big{i % 50}", host=f"10.3.{i // 250}.{i % 250}", Tags=tags)).status == 201
+
+
+def never_reading_stream(port):
+    """A socket that asks for the event stream and never reads it."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET /skydns/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    return s
+
+
 def test_streams_that_never_read_share_a_few_snapshots(start_server):
     # 40 clients that ask for the stream and never read, over a listing of
     # about 5 MB: each with a snapshot of its own would hold 200 MB. They
@@ -147,9 +163,7 @@ def test_streams_that_never_read_share_a_few_snapshots(start_server):
     # served once one has been written out (at the latest when a stuck
     # client's write has waited 10 s).
     srv, api = start(start_server)
-    tags = [f"t{i}-" + "a" * 55 for i in range(16)]
-    for i in range(4000):
-        assert api.put(f"s{i}", svc(name=f"big{i % 50}", host=f"10.3.{i // 250}.{i % 250}", Tags=tags)).status == 201
+    register_big_listing(api)
     reader = Events(api.port)
     reader.sock.settimeout(30)
     assert reader.next()[0] == "snapshot"
@@ -157,11 +171,7 @@ def test_streams_that_never_read_share_a_few_snapshots(start_server):
     before = rss_mb(srv.pid)
     stuck = []
     for _ in range(40):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.connect(("127.0.0.1", api.port))
-        s.sendall(b"GET /skydns/events HTTP/1.1\r\nHost: x\r\n\r\n")
-        stuck.append(s)
+        stuck.append(never_reading_stream(api.port))
     peak = [before]
     done = []
 
@@ -197,17 +207,11 @@ def test_a_joiner_past_the_snapshot_buffers_waits_for_one(start_server):
     # the wait ends (the bound itself is the test above's): a joiner that
     # was never looked at again would fail it.
     srv, api = start(start_server)
-    tags = [f"t{i}-" + "a" * 55 for i in range(16)]
-    for i in range(4000):
-        assert api.put(f"s{i}", svc(name=f"big{i % 50}", host=f"10.3.{i // 250}.{i % 250}", Tags=tags)).status == 201
+    register_big_listing(api)
     stuck = []
     try:
         for _ in range(5):
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.connect(("127.0.0.1", api.port))
-            s.sendall(b"GET /skydns/events HTTP/1.1\r\nHost: x\r\n\r\n")
-            stuck.append(s)
+            stuck.append(never_reading_stream(api.port))
             reader = Events(api.port)
             reader.sock.settimeout(40)
             kind, data = reader.next()
