@@ -108,6 +108,8 @@ void EventStream::run() {
     auto changes = std::move(changes_);
     changes_.clear();
     std::vector<std::shared_ptr<HttpStream>> joining;
+    // Gone before their snapshot (a HEAD, a client that left): none is made for them.
+    std::erase_if(joining_, [](const auto& x) { return x->is_closed(); });
     if (snapshot_room()) {
       joining = std::move(joining_);
       joining_.clear();
