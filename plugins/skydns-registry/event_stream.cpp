@@ -19,10 +19,17 @@ std::string event_json(const Service& s, WallClock::time_point now) {
 }
 
 void EventStream::start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  running_ = true;
+  {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    running_ = true;
+    thread_ = std::thread([this] { run(); });
+  }
+  // Set outside mu_: the registry calls the hook with its own lock held and
+  // the hook takes mu_, so taking the registry's lock under mu_ here could
+  // deadlock with a publish (an etcd watch event at start-up; TSan saw the
+  // inversion).
   reg_.on_publish([this](const std::string& uuid, const EntryPtr& entry) {
     std::lock_guard l(mu_);
     // Kept for subscribers and for the joiners of a round under way (their
@@ -32,7 +39,6 @@ void EventStream::start() {
     changes_.emplace_back(uuid, entry);
     cv_.notify_one();
   });
-  thread_ = std::thread([this] { run(); });
 }
 
 void EventStream::stop() {
