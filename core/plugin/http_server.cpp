@@ -1,4 +1,5 @@
 #include "core/plugin/http_server.h"
+#include "core/plugin/http_server_impl.h"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -24,365 +25,239 @@
 #include "core/plugin/http_stream.h"
 
 namespace skycore {
+
 namespace {
-
-using Clock = std::chrono::steady_clock;
-using asio::ip::tcp;
-
-enum class Phase { idle, head, body, handling, writing };
-
+using tcp = asio::ip::tcp;
+using Phase = HttpServer::Impl::Phase;
+using Clock = HttpServer::Impl::Clock;
 }  // namespace
 
-struct HttpServer::Impl {
-  struct Conn {
-    explicit Conn(tcp::socket s) : sock(std::move(s)), timer(sock.get_executor()) {}
-    tcp::socket sock;
-    asio::steady_timer timer;
-    Clock::time_point deadline = Clock::time_point::max();
-    Phase phase = Phase::idle;
-    Clock::time_point since = Clock::now();
-    bool listed = true;
-    std::list<std::shared_ptr<Conn>>::iterator pos;
+void HttpServer::Impl::unlist(Conn& c) {
+  if (!c.listed) return;
+  c.listed = false;
+  conns.erase(c.pos);
+}
 
-    void enter(Phase p, std::chrono::milliseconds limit) {
-      phase = p;
-      since = Clock::now();
-      deadline = limit.count() > 0 ? since + limit : Clock::time_point::max();
-      timer.expires_at(deadline);  // wakes the watchdog to look again
-    }
-    void close() {
-      asio::error_code ec;
-      sock.shutdown(tcp::socket::shutdown_both, ec);
-      sock.close(ec);
-      timer.cancel();
-    }
-  };
-
-  Impl(HttpLimits l, AsyncHandler h) : limits(l), handler(std::move(h)), acceptor(io) {
-    if (limits.handler_threads > 0) pool = std::make_unique<asio::thread_pool>(limits.handler_threads);
+bool HttpServer::Impl::evict_one() {
+  Conn* victim = nullptr;
+  for (Phase p : {Phase::idle, Phase::head}) {
+    for (auto& c : conns)
+      if (c->phase == p && (!victim || c->since < victim->since)) victim = c.get();
+    if (victim) break;
   }
+  if (!victim) return false;
+  victim->close();
+  unlist(*victim);
+  return true;
+}
 
-  // What a Respond posts to: cleared when the server goes, so that a late
-  // answer from another thread never touches a destroyed io_context.
-  struct Gate {
-    std::mutex mu;
-    asio::io_context* io = nullptr;
-  };
-  // One request's answer, filled in on the I/O thread; `wake` is cancelled
-  // to resume the connection waiting for it. Only the waiting coroutine
-  // owns it (a Respond held elsewhere must not keep a timer of this
-  // io_context alive past it).
-  struct Waiting {
-    explicit Waiting(asio::io_context& io) : wake(io, Clock::time_point::max()) {}
-    asio::steady_timer wake;
-    std::optional<HttpResponse> response;
-  };
-
-  HttpLimits limits;
-  AsyncHandler handler;
-  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
-  asio::io_context io{1};
-  tcp::acceptor acceptor;
-  std::unique_ptr<asio::thread_pool> pool;
-  std::list<std::shared_ptr<Conn>> conns;  // I/O thread only
-  std::thread thread;
-
-  void unlist(Conn& c) {
-    if (!c.listed) return;
-    c.listed = false;
-    conns.erase(c.pos);
-  }
-
-  // At the cap: the connection idle longest goes first, then the one that has
-  // spent longest sending its head (a slow or dripping client). Connections
-  // whose request is being answered are never cut off.
-  bool evict_one() {
-    Conn* victim = nullptr;
-    for (Phase p : {Phase::idle, Phase::head}) {
-      for (auto& c : conns)
-        if (c->phase == p && (!victim || c->since < victim->since)) victim = c.get();
-      if (victim) break;
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  while (acceptor.is_open()) {
+    asio::error_code ec;
+    tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor.is_open()) co_return;
+      // EMFILE and friends: wait a little rather than spin.
+      asio::steady_timer t(io, std::chrono::milliseconds(50));
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
     }
-    if (!victim) return false;
-    victim->close();
-    unlist(*victim);
-    return true;
+    if (conns.size() >= limits.max_connections && !evict_one()) {
+      s.close(ec);  // every slot is answering a request: refuse this one
+      continue;
+    }
+    s.set_option(tcp::no_delay(true), ec);
+    auto c = std::make_shared<Conn>(std::move(s));
+    conns.push_back(c);
+    c->pos = std::prev(conns.end());
+    asio::co_spawn(io, watchdog(c), asio::detached);
+    asio::co_spawn(io, serve(c), asio::detached);
   }
+}
 
-  asio::awaitable<void> accept_loop() {
-    while (acceptor.is_open()) {
-      asio::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!acceptor.is_open()) co_return;
-        // EMFILE and friends: wait a little rather than spin.
-        asio::steady_timer t(io, std::chrono::milliseconds(50));
-        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        continue;
+asio::awaitable<void> HttpServer::Impl::watchdog(std::shared_ptr<Conn> c) {
+  asio::error_code ec;
+  while (c->sock.is_open()) {
+    c->timer.expires_at(c->deadline);
+    co_await c->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (c->sock.is_open() && Clock::now() >= c->deadline) c->close();
+  }
+}
+
+asio::awaitable<bool> HttpServer::Impl::read_more(Conn& c, std::string& buf) {
+  char chunk[4096];
+  asio::error_code ec;
+  size_t n = co_await c.sock.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec || n == 0) co_return false;
+  buf.append(chunk, n);
+  co_return true;
+}
+
+asio::awaitable<void> HttpServer::Impl::write(Conn& c, std::string_view bytes) { co_await write(c, bytes, limits.write_timeout); }
+
+asio::awaitable<void> HttpServer::Impl::write(Conn& c, std::string_view bytes, std::chrono::milliseconds timeout) {
+  c.enter(Phase::writing, timeout);
+  asio::error_code ec;
+  co_await asio::async_write(c.sock, asio::buffer(bytes.data(), bytes.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) c.close();
+}
+
+asio::awaitable<void> HttpServer::Impl::refuse(Conn& c, const HttpResponse& r) {
+  co_await write(c, serialize_response(r, false, true));
+  if (!c.sock.is_open()) co_return;
+  asio::error_code ec;
+  c.sock.shutdown(tcp::socket::shutdown_send, ec);
+  c.enter(Phase::writing, std::chrono::milliseconds(1000));
+  std::string sink;
+  for (size_t drained = 0; drained < 256 * 1024 && co_await read_more(c, sink); sink.clear()) drained += sink.size();
+  c.close();
+}
+
+asio::awaitable<std::optional<HttpError>> HttpServer::Impl::read_body(Conn& c, HttpRequest& req, std::string& buf) {
+  c.enter(Phase::body, limits.body_timeout);
+  if (req.content_length) {
+    size_t want = *req.content_length;
+    while (buf.size() < want)
+      if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+    req.body = buf.substr(0, want);
+    buf.erase(0, want);
+    co_return std::nullopt;
+  }
+  // chunked: size [;ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF
+  size_t pos = 0;
+  while (true) {
+    size_t eol;
+    while ((eol = buf.find("\r\n", pos)) == std::string::npos) {
+      if (buf.size() - pos > 1024) co_return HttpError{400, "malformed chunk"};
+      if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+    }
+    std::string_view line(buf.data() + pos, eol - pos);
+    line = line.substr(0, line.find(';'));
+    size_t size = 0;
+    auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
+    if (ec != std::errc() || p != line.data() + line.size() || line.empty())
+      co_return ec == std::errc::result_out_of_range ? HttpError{413, body_too_large(limits.max_body)}
+                                                     : HttpError{400, "malformed chunk"};
+    pos = eol + 2;
+    if (size == 0) {  // trailers, ignored, up to the blank line
+      while (true) {
+        while ((eol = buf.find("\r\n", pos)) == std::string::npos) {
+          if (buf.size() - pos > limits.max_head) co_return HttpError{431, "trailers too large"};
+          if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+        }
+        bool blank = eol == pos;
+        pos = eol + 2;
+        if (blank) break;
       }
-      if (conns.size() >= limits.max_connections && !evict_one()) {
-        s.close(ec);  // every slot is answering a request: refuse this one
-        continue;
-      }
-      s.set_option(tcp::no_delay(true), ec);
-      auto c = std::make_shared<Conn>(std::move(s));
-      conns.push_back(c);
-      c->pos = std::prev(conns.end());
-      asio::co_spawn(io, watchdog(c), asio::detached);
-      asio::co_spawn(io, serve(c), asio::detached);
-    }
-  }
-
-  static asio::awaitable<void> watchdog(std::shared_ptr<Conn> c) {
-    asio::error_code ec;
-    while (c->sock.is_open()) {
-      c->timer.expires_at(c->deadline);
-      co_await c->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (c->sock.is_open() && Clock::now() >= c->deadline) c->close();
-    }
-  }
-
-  // Reads more bytes into buf; false when the connection is gone.
-  static asio::awaitable<bool> read_more(Conn& c, std::string& buf) {
-    char chunk[4096];
-    asio::error_code ec;
-    size_t n = co_await c.sock.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || n == 0) co_return false;
-    buf.append(chunk, n);
-    co_return true;
-  }
-
-  asio::awaitable<void> write(Conn& c, std::string_view bytes) { co_await write(c, bytes, limits.write_timeout); }
-  asio::awaitable<void> write(Conn& c, std::string_view bytes, std::chrono::milliseconds timeout) {
-    c.enter(Phase::writing, timeout);
-    asio::error_code ec;
-    co_await asio::async_write(c.sock, asio::buffer(bytes.data(), bytes.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) c.close();
-  }
-
-  // Answers an error and closes. The unread rest of the request is drained
-  // briefly first, so the close does not reset the connection before the
-  // client has read why.
-  asio::awaitable<void> refuse(Conn& c, const HttpResponse& r) {
-    co_await write(c, serialize_response(r, false, true));
-    if (!c.sock.is_open()) co_return;
-    asio::error_code ec;
-    c.sock.shutdown(tcp::socket::shutdown_send, ec);
-    c.enter(Phase::writing, std::chrono::milliseconds(1000));
-    std::string sink;
-    for (size_t drained = 0; drained < 256 * 1024 && co_await read_more(c, sink); sink.clear()) drained += sink.size();
-    c.close();
-  }
-
-  // The body after the head, by Content-Length or chunked; buf holds what
-  // was read past the head and keeps what follows the body (pipelining).
-  asio::awaitable<std::optional<HttpError>> read_body(Conn& c, HttpRequest& req, std::string& buf) {
-    c.enter(Phase::body, limits.body_timeout);
-    if (req.content_length) {
-      size_t want = *req.content_length;
-      while (buf.size() < want)
-        if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
-      req.body = buf.substr(0, want);
-      buf.erase(0, want);
+      buf.erase(0, pos);
       co_return std::nullopt;
     }
-    // chunked: size [;ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF
-    size_t pos = 0;
-    while (true) {
-      size_t eol;
-      while ((eol = buf.find("\r\n", pos)) == std::string::npos) {
-        if (buf.size() - pos > 1024) co_return HttpError{400, "malformed chunk"};
-        if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
-      }
-      std::string_view line(buf.data() + pos, eol - pos);
-      line = line.substr(0, line.find(';'));
-      size_t size = 0;
-      auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
-      if (ec != std::errc() || p != line.data() + line.size() || line.empty())
-        co_return ec == std::errc::result_out_of_range ? HttpError{413, body_too_large(limits.max_body)}
-                                                       : HttpError{400, "malformed chunk"};
-      pos = eol + 2;
-      if (size == 0) {  // trailers, ignored, up to the blank line
-        while (true) {
-          while ((eol = buf.find("\r\n", pos)) == std::string::npos) {
-            if (buf.size() - pos > limits.max_head) co_return HttpError{431, "trailers too large"};
-            if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
-          }
-          bool blank = eol == pos;
-          pos = eol + 2;
-          if (blank) break;
-        }
-        buf.erase(0, pos);
-        co_return std::nullopt;
-      }
-      if (size > limits.max_body - req.body.size()) co_return HttpError{413, body_too_large(limits.max_body)};
-      while (buf.size() < pos + size + 2)
-        if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
-      if (buf.compare(pos + size, 2, "\r\n") != 0) co_return HttpError{400, "malformed chunk"};
-      req.body.append(buf, pos, size);
-      pos += size + 2;
-    }
+    if (size > limits.max_body - req.body.size()) co_return HttpError{413, body_too_large(limits.max_body)};
+    while (buf.size() < pos + size + 2)
+      if (!co_await read_more(c, buf)) co_return HttpError{0, ""};
+    if (buf.compare(pos + size, 2, "\r\n") != 0) co_return HttpError{400, "malformed chunk"};
+    req.body.append(buf, pos, size);
+    pos += size + 2;
   }
+}
 
-  Respond responder(const std::shared_ptr<Waiting>& w) {
-    return [weak = std::weak_ptr<Waiting>(w), gate = gate,
-            once = std::make_shared<std::atomic<bool>>(false)](HttpResponse r) {
-      if (once->exchange(true)) return;
-      std::lock_guard lock(gate->mu);
-      if (!gate->io) return;
-      asio::post(*gate->io, [weak, r = std::move(r)]() mutable {
-        if (auto w = weak.lock()) {
-          w->response = std::move(r);
-          w->wake.cancel();
-        }
-      });
-    };
-  }
-
-  asio::awaitable<HttpResponse> call(const HttpRequest& req) {
-    auto waiting = std::make_shared<Waiting>(io);
-    Respond respond = responder(waiting);
-    auto run = [this, &req, respond] {
-      try {
-        handler(req, respond);
-      } catch (const std::exception&) {
-        respond(http_json_error(500, "internal error"));
+HttpServer::Respond HttpServer::Impl::responder(const std::shared_ptr<Waiting>& w) {
+  return [weak = std::weak_ptr<Waiting>(w), gate = gate,
+          once = std::make_shared<std::atomic<bool>>(false)](HttpResponse r) {
+    if (once->exchange(true)) return;
+    std::lock_guard lock(gate->mu);
+    if (!gate->io) return;
+    asio::post(*gate->io, [weak, r = std::move(r)]() mutable {
+      if (auto w = weak.lock()) {
+        w->response = std::move(r);
+        w->wake.cancel();
       }
-    };
-    if (!pool) {
-      run();
-    } else {
-      co_await asio::co_spawn(
-          pool->get_executor(), [&]() -> asio::awaitable<void> { run(); co_return; }, asio::use_awaitable);
-    }
-    asio::error_code ec;
-    while (!waiting->response) co_await waiting->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    co_return std::move(*waiting->response);
-  }
-
-  // Writes what the stream brings until it closes or the client goes. The
-  // connection waits in Phase::handling meanwhile: never evicted (the
-  // handler caps its streams), and a client that stops reading is cut off
-  // by the write timeout or the stream's own buffer cap.
-  asio::awaitable<void> stream(const std::shared_ptr<Conn>& cp, HttpStream& s) {
-    Conn& c = *cp;
-    auto wake = std::make_shared<asio::steady_timer>(io, Clock::time_point::max());
-    s.on_wake([gate = gate, weak = std::weak_ptr<asio::steady_timer>(wake)] {
-      std::lock_guard lock(gate->mu);
-      if (gate->io)
-        asio::post(*gate->io, [weak] {
-          if (auto w = weak.lock()) w->cancel();
-        });
     });
-    // A client that goes is noticed by a read, since nothing else reads now.
-    auto gone = std::make_shared<bool>(false);
-    asio::co_spawn(io, [cp, gone, wake]() -> asio::awaitable<void> {
-      char sink[256];
-      asio::error_code ec;
-      while (!ec) co_await cp->sock.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
-      *gone = true;
-      wake->cancel();
-    }, asio::detached);
-    std::string chunk;
-    std::shared_ptr<const std::string> head;
-    // The head's write left its deadline behind; a stream may wait long
-    // for its first chunk (a joiner waiting for a snapshot buffer).
-    c.enter(Phase::handling, std::chrono::milliseconds(0));
-    while (c.sock.is_open() && !*gone && s.take(head, chunk)) {
-      if (head) {
-        // In pieces, each within the write timeout, all within
-        // kHeadSeconds; stopped at once when the stream was cut off.
-        constexpr size_t kPiece = 64 * 1024;
-        std::string_view all(*head);
-        auto until = Clock::now() + std::chrono::seconds(HttpStream::kHeadSeconds);
-        for (size_t at = 0; at < all.size() && c.sock.is_open() && !*gone && !s.is_closed(); at += kPiece) {
-          auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-          if (left <= std::chrono::milliseconds(0)) {
-            c.close();
-            break;
-          }
-          co_await write(c, all.substr(at, kPiece), std::min(left, limits.write_timeout));
-        }
-        head.reset();  // the last stream to write it frees it
-        c.enter(Phase::handling, std::chrono::milliseconds(0));
-        if (chunk.empty()) continue;  // take again: a push may have come meanwhile
-      }
-      if (!chunk.empty()) {
-        co_await write(c, chunk);
-        c.enter(Phase::handling, std::chrono::milliseconds(0));
-        continue;
-      }
-      // A push from another thread posts the wake-up to this thread, so it
-      // lands on this wait even if it came before it started.
-      wake->expires_at(Clock::time_point::max());
-      asio::error_code ec;
-      co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    s.on_wake(nullptr);
-  }
+  };
+}
 
-  asio::awaitable<void> serve(std::shared_ptr<Conn> c) {
-    std::string buf;
-    bool first = true;
-    while (c->sock.is_open()) {
-      // The head: idle (keep-alive) until its first byte, then head_timeout
-      // for the rest; a new connection gets head_timeout from the start.
-      if (buf.empty() && !first) {
-        c->enter(Phase::idle, limits.idle_timeout);
-        if (!co_await read_more(*c, buf)) break;
-      }
-      c->enter(first && buf.empty() ? Phase::idle : Phase::head, limits.head_timeout);
-      first = false;
-      size_t end, scanned = 0;
-      while ((end = buf.find("\r\n\r\n", scanned)) == std::string::npos) {
-        if (buf.size() > limits.max_head) break;
-        scanned = buf.size() < 3 ? 0 : buf.size() - 3;
-        if (!co_await read_more(*c, buf)) break;
-        c->phase = Phase::head;
-      }
+asio::awaitable<HttpResponse> HttpServer::Impl::call(const HttpRequest& req) {
+  auto waiting = std::make_shared<Waiting>(io);
+  Respond respond = responder(waiting);
+  auto run = [this, &req, respond] {
+    try {
+      handler(req, respond);
+    } catch (const std::exception&) {
+      respond(http_json_error(500, "internal error"));
+    }
+  };
+  if (!pool) {
+    run();
+  } else {
+    co_await asio::co_spawn(
+        pool->get_executor(), [&]() -> asio::awaitable<void> { run(); co_return; }, asio::use_awaitable);
+  }
+  asio::error_code ec;
+  while (!waiting->response) co_await waiting->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return std::move(*waiting->response);
+}
+
+asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Conn> c) {
+  std::string buf;
+  bool first = true;
+  while (c->sock.is_open()) {
+    // The head: idle (keep-alive) until its first byte, then head_timeout
+    // for the rest; a new connection gets head_timeout from the start.
+    if (buf.empty() && !first) {
+      c->enter(Phase::idle, limits.idle_timeout);
+      if (!co_await read_more(*c, buf)) break;
+    }
+    c->enter(first && buf.empty() ? Phase::idle : Phase::head, limits.head_timeout);
+    first = false;
+    size_t end, scanned = 0;
+    while ((end = buf.find("\r\n\r\n", scanned)) == std::string::npos) {
+      if (buf.size() > limits.max_head) break;
+      scanned = buf.size() < 3 ? 0 : buf.size() - 3;
+      if (!co_await read_more(*c, buf)) break;
+      c->phase = Phase::head;
+    }
+    if (!c->sock.is_open()) break;
+    if (end == std::string::npos || end > limits.max_head) {
+      if (buf.size() > limits.max_head) co_await refuse(*c, http_json_error(431, "request head too large"));
+      break;
+    }
+    HttpRequest req;
+    auto err = parse_http_head(std::string_view(buf).substr(0, end), limits.max_body, req);
+    buf.erase(0, end + 4);
+    if (err) {
+      co_await refuse(*c, http_json_error(err->status, err->reason));
+      break;
+    }
+    if (req.expect_continue && (req.chunked || req.content_length.value_or(0) > buf.size())) {
+      co_await write(*c, "HTTP/1.1 100 Continue\r\n\r\n");
       if (!c->sock.is_open()) break;
-      if (end == std::string::npos || end > limits.max_head) {
-        if (buf.size() > limits.max_head) co_await refuse(*c, http_json_error(431, "request head too large"));
-        break;
-      }
-      HttpRequest req;
-      auto err = parse_http_head(std::string_view(buf).substr(0, end), limits.max_body, req);
-      buf.erase(0, end + 4);
-      if (err) {
-        co_await refuse(*c, http_json_error(err->status, err->reason));
-        break;
-      }
-      if (req.expect_continue && (req.chunked || req.content_length.value_or(0) > buf.size())) {
-        co_await write(*c, "HTTP/1.1 100 Continue\r\n\r\n");
-        if (!c->sock.is_open()) break;
-      }
-      if (req.chunked || req.content_length.value_or(0) > 0) {
-        auto body_err = co_await read_body(*c, req, buf);
-        if (body_err) {
-          if (body_err->status) co_await refuse(*c, http_json_error(body_err->status, body_err->reason));
-          break;
-        }
-      }
-      c->enter(Phase::handling, std::chrono::milliseconds(0));
-      HttpResponse resp = co_await call(req);
-      if (!c->sock.is_open()) break;
-      co_await write(*c, serialize_response(resp, req.method == "HEAD", !req.keep_alive));
-      if (resp.stream) {
-        if (req.method != "HEAD") co_await stream(c, *resp.stream);
-        resp.stream->close();
-        resp.stream->drop();  // the handler may keep the stream a while yet
-        break;
-      }
-      if (!req.keep_alive) {
-        c->close();
+    }
+    if (req.chunked || req.content_length.value_or(0) > 0) {
+      auto body_err = co_await read_body(*c, req, buf);
+      if (body_err) {
+        if (body_err->status) co_await refuse(*c, http_json_error(body_err->status, body_err->reason));
         break;
       }
     }
-    c->close();
-    unlist(*c);
+    c->enter(Phase::handling, std::chrono::milliseconds(0));
+    HttpResponse resp = co_await call(req);
+    if (!c->sock.is_open()) break;
+    co_await write(*c, serialize_response(resp, req.method == "HEAD", !req.keep_alive));
+    if (resp.stream) {
+      if (req.method != "HEAD") co_await stream(c, *resp.stream);
+      resp.stream->close();
+      resp.stream->drop();  // the handler may keep the stream a while yet
+      break;
+    }
+    if (!req.keep_alive) {
+      c->close();
+      break;
+    }
   }
-};
+  c->close();
+  unlist(*c);
+}
 
 HttpServer::HttpServer(const std::string& addr, HttpLimits limits, Handler handler)
     : HttpServer(addr, limits, AsyncHandler([h = std::move(handler)](const HttpRequest& req, Respond respond) {
