@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from helpers.skycore import free_port, poll
+from helpers.skycore import free_port, poll, rss_mb
 from helpers.skydns import Api, corefile, other_port, svc
 
 CHROMIUM = shutil.which("chromium")
@@ -131,13 +131,6 @@ def test_a_stream_that_is_never_read_is_cut_off(start_server):
     stuck.close()
     assert Events(api.port).next()[0] == "snapshot"  # others are served as before
     assert srv.running()
-
-
-def rss_mb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def register_big_listing(api):

@@ -12,7 +12,7 @@ import time
 import dns.rdatatype
 
 from helpers.dnsclient import HOST, frame, query, tcp
-from helpers.skycore import assert_alive, poll
+from helpers.skycore import assert_alive, poll, rss_mb
 
 CLIENTS = 200
 PIPELINED = 250
@@ -21,13 +21,6 @@ PIPELINED = 250
 _ASAN = 2 if "ASAN_OPTIONS" in os.environ else 1
 PEAK_LIMIT_MB = 200 * _ASAN    # bdc9ee5: 15 MB per client, 3 GB for these 200
 AFTER_LIMIT_MB = 60 * _ASAN
-
-
-def rss_mb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_clients_that_never_read_large_answers_are_bounded(start_server, tmp_path):

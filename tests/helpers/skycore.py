@@ -73,6 +73,14 @@ def poll(cond, timeout, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def rss_mb(pid):
+    """A process's resident memory, MB (/proc/PID/status)."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
 def run_skycore(args, cwd=None, env=None, timeout=10):
     """Runs the binary to completion (-version, -validate, bad files, ...)."""
     full_env = dict(os.environ)
