@@ -41,8 +41,6 @@ struct Delivery {
   std::string uuid;
   std::string body;
   bool removed = true;  // DELETE; else PUT
-  // What is delivered in order: one UUID to one host.
-  std::string key() const { return uuid + ' ' + target.reply + ':' + std::to_string(target.port); }
 };
 
 class CallbackSender {
@@ -71,22 +69,22 @@ class CallbackSender {
   void push(Delivery d) {
     {
       std::lock_guard lock(mu_);
-      std::string key = d.key();
+      std::string key = d.uuid + ' ' + d.target.reply + ':' + std::to_string(d.target.port);
       if (!d.removed) {
         // The newest status replaces one still waiting for this host.
         for (auto& q : queue_)
-          if (!q.removed && q.key() == key) {
-            q.body = std::move(d.body);
+          if (!q.d.removed && q.key == key) {
+            q.d.body = std::move(d.body);
             return;
           }
       } else {
-        std::erase_if(queue_, [&](const Delivery& q) { return !q.removed && q.key() == key; });
+        std::erase_if(queue_, [&](const Queued& q) { return !q.d.removed && q.key == key; });
       }
       if (queue_.size() >= kMaxQueued) {
         plugin_log("skydns-registry", LogLevel::warning, "callback queue full, dropping callback for {}", d.uuid);
         return;
       }
-      queue_.push_back(std::move(d));
+      queue_.push_back({std::move(key), std::move(d)});
     }
     cv_.notify_one();
   }
@@ -99,13 +97,13 @@ class CallbackSender {
       auto next = queue_.end();
       cv_.wait(lock, [&] {
         if (stopping_) return true;
-        next = std::find_if(queue_.begin(), queue_.end(), [&](const Delivery& q) { return !sending_.count(q.key()); });
+        next = std::find_if(queue_.begin(), queue_.end(), [&](const Queued& q) { return !sending_.count(q.key); });
         return next != queue_.end();
       });
       if (stopping_) return;
-      Delivery d = std::move(*next);
+      Delivery d = std::move(next->d);
+      std::string key = std::move(next->key);
       queue_.erase(next);
-      std::string key = d.key();
       sending_.insert(key);
       ++busy_;
       lock.unlock();
@@ -147,7 +145,11 @@ class CallbackSender {
   static constexpr int kDrainSeconds = 2;
   std::mutex mu_;
   std::condition_variable cv_, drained_;
-  std::deque<Delivery> queue_;
+  struct Queued {
+    std::string key;  // what is delivered in order: one UUID to one host
+    Delivery d;
+  };
+  std::deque<Queued> queue_;
   std::set<std::string> sending_;  // keys of the deliveries under way
   size_t busy_ = 0;
   bool stopping_ = false;
